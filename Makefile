@@ -1,0 +1,27 @@
+# `make run` starts ticketd on SQLite; `make test` runs the whole suite.
+# Both create .venv and install the pinned dependencies on first use.
+PYTHON ?= python3
+VENV ?= .venv
+STAMP := $(VENV)/.installed-stamp
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip==25.3
+	$(VENV)/bin/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+.PHONY: install run test lint bench
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/ticketd serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check ticketd tests bench
+	$(VENV)/bin/ruff format --check ticketd tests bench
+
+test: lint
+	$(VENV)/bin/pytest
+
+bench: $(STAMP)
+	$(VENV)/bin/python bench/run.py

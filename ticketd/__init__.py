@@ -1,0 +1,1 @@
+"""ticketd: a self-hostable support-ticket service."""

@@ -1,0 +1,86 @@
+"""The ASGI application: one core, the Series dialect at the root."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ticketd.db.database import Database, open_database
+from ticketd.kit.errors import MethodNotAllowed, NotFound, TicketdError
+from ticketd.kit.ratelimit import KeyRateLimiter
+from ticketd.series import routes as series
+from ticketd.settings import Settings, get_settings
+from ticketd.workspaces.service import WorkspaceCache
+
+log = logging.getLogger("ticketd")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    cache: WorkspaceCache
+    limiter: KeyRateLimiter
+
+
+def build_services(settings: Settings) -> Services:
+    return Services(
+        settings=settings,
+        db=open_database(settings.database_url, pool_size=settings.database_pool_size),
+        cache=WorkspaceCache(settings.cache_ttl_seconds),
+        limiter=KeyRateLimiter(settings.rate_limit_per_second),
+    )
+
+
+async def health(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return series.ok({"status": "ok"})
+
+
+async def on_ticketd_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, TicketdError)
+    return series.error_response(error)
+
+
+async def on_http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if error.status_code == 405:
+        return series.error_response(MethodNotAllowed())
+    if error.status_code == 404:
+        return series.error_response(NotFound())
+    return series.failure(error.status_code, error.detail)
+
+
+async def on_unexpected_error(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return series.failure(500, "Internal server error")
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    services = services or build_services(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.db.connect()
+        try:
+            yield
+        finally:
+            await services.db.close()
+
+    app = Starlette(
+        routes=[Route("/health", health, methods=["GET"]), *series.routes],
+        exception_handlers={
+            TicketdError: on_ticketd_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,207 @@
+"""`ticketd`: serve, migrate and administer workspaces. Every command honours
+TICKETD_DATABASE_URL and brings the database to the newest migration first."""
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from ticketd.db.database import Database, open_database
+from ticketd.db.migrate import upgrade
+from ticketd.settings import get_settings
+from ticketd.workspaces import service as workspaces
+from ticketd.workspaces.config import PLANS, ConfigFile
+
+
+T = TypeVar("T")
+
+
+class CommandError(Exception):
+    """A problem the operator can fix; printed without a traceback, exit status 1."""
+
+
+def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = open_database(get_settings().database_url)
+        await db.connect()
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+def emit(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(data))
+    else:
+        for name, value in data.items():
+            print(f"{name}: {value}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from ticketd.app import create_app
+    from ticketd.demo import create_demo_workspace
+
+    settings = get_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+
+    async def first_start(db: Database) -> tuple[str, str] | None:
+        if args.no_demo or await workspaces.any_workspace(db):
+            return None
+        return await create_demo_workspace(db)
+
+    demo = with_database(first_start)
+    if demo:
+        workspace_id, api_key = demo
+        print(f"Created demo workspace {workspace_id}")
+        print(f"Demo API key (shown once): {api_key}")
+        print("Try:")
+        print(
+            f"  curl -X POST http://{host}:{port}/tickets/create -H 'apikey: {api_key}'"
+            " -H 'Content-Type: application/json' -d '{\"subject\": \"Help with ranking\","
+            " \"category\": \"support\", \"message\": \"I need help getting ranked\","
+            " \"authorUserId\": 123456789, \"authorAvatarUrl\": \"https://tr.rbxcdn.com/avatar-url\"}'",
+            flush=True,
+        )
+    uvicorn.run(
+        create_app(settings), host=host, port=port, loop="uvloop", http="httptools",
+        log_level=settings.log_level, access_log=False, lifespan="on",
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    print("Database is at the newest migration.")
+
+
+def cmd_workspace_create(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> dict[str, Any]:
+        workspace_id = await workspaces.create_workspace(db, name=args.name, plan=args.plan)
+        api_key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id)
+        return {"id": workspace_id, "name": args.name, "plan": args.plan, "apiKey": api_key}
+
+    emit(with_database(work), args.json)
+
+
+def cmd_workspace_set(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> None:
+        await workspaces.set_workspace(
+            db, None, workspace_id=args.id, plan=args.plan, tickets_enabled=args.tickets_enabled
+        )
+
+    with_database(work)
+    print(f"Updated workspace {args.id}")
+
+
+def read_config_file(path: str) -> ConfigFile:
+    try:
+        raw = Path(path).read_bytes()
+        return ConfigFile.model_validate_json(raw)
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror}") from None
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}"
+            for e in error.errors(include_url=False)
+        )
+        raise CommandError(f"{path} is not a valid configuration: {problems}") from None
+
+
+def cmd_workspace_configure(args: argparse.Namespace) -> None:
+    config = read_config_file(args.file)
+
+    async def work(db: Database) -> None:
+        await workspaces.apply_config(db, None, workspace_id=args.id, config=config)
+
+    with_database(work)
+    print(f"Applied configuration to workspace {args.id}")
+
+
+def cmd_key_create(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> dict[str, Any]:
+        api_key, prefix = await workspaces.create_api_key(
+            db, workspace_id=args.id, name=args.name
+        )
+        return {"apiKey": api_key, "prefix": prefix}
+
+    emit(with_database(work), args.json)
+
+
+def cmd_key_revoke(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> bool:
+        return await workspaces.revoke_api_key(db, None, prefix=args.prefix)
+
+    if not with_database(work):
+        raise CommandError(f"no active API key with prefix {args.prefix}")
+    print(f"Revoked API key {args.prefix}")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="ticketd", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--no-demo", action="store_true", help="do not create a demo workspace")
+    serve.set_defaults(run=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+
+    workspace = commands.add_parser("workspace", help="manage workspaces").add_subparsers(
+        dest="action", required=True
+    )
+    create = workspace.add_parser("create", help="create a workspace and its first API key")
+    create.add_argument("--name", required=True)
+    create.add_argument("--plan", choices=PLANS, default="premium")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(run=cmd_workspace_create)
+
+    update = workspace.add_parser("set", help="change plan or tickets module")
+    update.add_argument("id")
+    update.add_argument("--plan", choices=PLANS)
+    toggle = update.add_mutually_exclusive_group()
+    toggle.add_argument("--tickets-enabled", dest="tickets_enabled", action="store_true",
+                        default=None)
+    toggle.add_argument("--tickets-disabled", dest="tickets_enabled", action="store_false")
+    update.set_defaults(run=cmd_workspace_set)
+
+    configure = workspace.add_parser("configure", help="replace the ticket configuration")
+    configure.add_argument("id")
+    configure.add_argument("--file", required=True)
+    configure.set_defaults(run=cmd_workspace_configure)
+
+    key = commands.add_parser("key", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
+    key_create = key.add_parser("create", help="create an API key")
+    key_create.add_argument("id", help="workspace id")
+    key_create.add_argument("--name", default="default")
+    key_create.add_argument("--json", action="store_true")
+    key_create.set_defaults(run=cmd_key_create)
+    revoke = key.add_parser("revoke", help="revoke an API key by its prefix")
+    revoke.add_argument("prefix")
+    revoke.set_defaults(run=cmd_key_revoke)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        upgrade(get_settings().database_url)
+        args.run(args)
+    except (CommandError, LookupError, ValueError) as error:
+        print(f"ticketd: {error.args[0] if error.args else error}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

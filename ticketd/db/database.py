@@ -1,0 +1,192 @@
+"""A thin async database layer over the fastest driver of each engine.
+
+SQL is written once with `$1`-style placeholders (PostgreSQL's) in the portable
+subset both engines share (`ON CONFLICT`, `RETURNING`); SQLite statements get their
+placeholders rewritten to `?1`. See docs/decisions.md for why this is not the
+SQLAlchemy ORM.
+"""
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+import asyncpg
+
+Row = Any  # sqlite3.Row or asyncpg.Record: both index by column name
+
+
+class Connection(Protocol):
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None: ...
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+    async def fetchval(self, sql: str, *args: Any) -> Any: ...
+    async def execute(self, sql: str, *args: Any) -> int: ...
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+
+class Database(Protocol):
+    dialect: str
+
+    async def connect(self) -> None: ...
+    async def close(self) -> None: ...
+    def transaction(self) -> "AsyncIterator[Connection]": ...
+    def connection(self) -> "AsyncIterator[Connection]": ...
+
+
+def open_database(url: str, *, pool_size: int = 10) -> Database:
+    if url.startswith("sqlite"):
+        return SqliteDatabase(sqlite_path(url))
+    if url.startswith(("postgresql", "postgres")):
+        return PostgresDatabase(asyncpg_dsn(url), pool_size=pool_size)
+    raise ValueError(f"Unsupported database URL {url!r}: use sqlite:///FILE or postgresql://…")
+
+
+def sqlite_path(url: str) -> str:
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return path or ":memory:"
+
+
+def asyncpg_dsn(url: str) -> str:
+    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
+
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+_sqlite_sql_cache: dict[str, str] = {}
+
+
+def _sqlite_sql(sql: str) -> str:
+    translated = _sqlite_sql_cache.get(sql)
+    if translated is None:
+        translated = _sqlite_sql_cache[sql] = _PLACEHOLDER.sub(r"?\1", sql)
+    return translated
+
+
+class SqliteConnection:
+    """Calls run inline on the event loop: SQLite statements here take microseconds,
+    and a thread hop per statement would cost more than the statement itself."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        return self._conn.execute(_sqlite_sql(sql), args).fetchone()
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        return self._conn.execute(_sqlite_sql(sql), args).fetchall()
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        row = self._conn.execute(_sqlite_sql(sql), args).fetchone()
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        return self._conn.execute(_sqlite_sql(sql), args).rowcount
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._conn.executemany(_sqlite_sql(sql), rows)
+
+
+class SqliteDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self._conn = conn
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connected(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not connected")
+        return self._conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        # One connection per process; the lock keeps a transaction from interleaving
+        # with another coroutine's. BEGIN IMMEDIATE takes the write lock up front, so
+        # other processes on the same file serialise instead of failing mid-way.
+        conn = self._connected()
+        async with self._lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteConnection(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        conn = self._connected()
+        async with self._lock:
+            yield SqliteConnection(conn)
+
+
+class PostgresConnection:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        return await self._conn.fetchrow(sql, *args)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        return await self._conn.fetch(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        return await self._conn.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        status = await self._conn.execute(sql, *args)
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+
+class PostgresDatabase:
+    dialect = "postgresql"
+
+    def __init__(self, dsn: str, *, pool_size: int) -> None:
+        self.dsn = dsn
+        self.pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+
+    async def connect(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self.dsn, min_size=1, max_size=self.pool_size, statement_cache_size=512
+        )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    def _connected(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("database is not connected")
+        return self._pool
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with self._connected().acquire() as conn, conn.transaction():
+            yield PostgresConnection(conn)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        async with self._connected().acquire() as conn:
+            yield PostgresConnection(conn)

@@ -1,0 +1,41 @@
+"""The demo workspace `ticketd serve` creates on an empty database."""
+
+from ticketd.db.database import Database
+from ticketd.workspaces import service as workspaces
+from ticketd.workspaces.config import ConfigFile
+
+DEMO_STAFF_ID = 987654321
+
+DEMO_CONFIG = {
+    "Enabled": True,
+    "PublicUrl": False,
+    "Categories": {
+        "support": {"Name": "Support", "WorkspaceMembershipRequired": False,
+                    "MinAccessRank": 0, "MaxOpenTickets": 5},
+        "reports": {"Name": "Player Reports", "WorkspaceMembershipRequired": False,
+                    "MinAccessRank": 0, "MaxOpenTickets": 10},
+    },
+    "Departments": {
+        "support-dept": {"Name": "Support", "Members": [DEMO_STAFF_ID],
+                         "Categories": ["support"], "RankRange": {"FromRank": 100, "ToRank": 255}},
+        "moderation-dept": {"Name": "Moderation", "Members": [DEMO_STAFF_ID],
+                            "Categories": ["reports"],
+                            "RankRange": {"FromRank": 200, "ToRank": 255}},
+    },
+    "DiscordNotificationWebhookEnabled": False,
+    "DiscordNotificationWebhookPing": None,
+    "Members": [
+        {"UserId": DEMO_STAFF_ID, "Username": "staff123", "DisplayName": "Staff Member",
+         "AvatarUrl": None, "Rank": 255},
+    ],
+}
+
+
+async def create_demo_workspace(db: Database) -> tuple[str, str]:
+    """Returns (workspace id, API key)."""
+    workspace_id = await workspaces.create_workspace(db, name="Demo workspace", plan="premium")
+    await workspaces.apply_config(
+        db, None, workspace_id=workspace_id, config=ConfigFile.model_validate(DEMO_CONFIG)
+    )
+    api_key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id, name="demo")
+    return workspace_id, api_key

@@ -1,0 +1,57 @@
+"""Public identifiers in the shapes the Series seeds show."""
+
+import os
+import secrets
+import string
+import threading
+import time
+
+_CODE_ALPHABET = string.ascii_uppercase + string.digits
+_KEY_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def ticket_code() -> str:
+    """`TICKET-<10-digit seconds>-<4 chars>`: only 36**4 values per second, so callers
+    must insert under a unique index and retry on collision."""
+    suffix = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(4))
+    return f"TICKET-{int(time.time()):010d}-{suffix}"
+
+
+class _ObjectIdCounter:
+    """MongoDB ObjectId layout: 4-byte seconds, 5 random bytes per process, 3-byte counter."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._process = secrets.token_bytes(5)
+        self._counter = secrets.randbelow(1 << 24)
+
+    def next(self) -> str:
+        with self._lock:
+            self._counter = (self._counter + 1) & 0xFFFFFF
+            counter = self._counter
+        stamp = int(time.time()).to_bytes(4, "big")
+        return (stamp + self._process + counter.to_bytes(3, "big")).hex()
+
+
+_object_ids = _ObjectIdCounter()
+
+
+def object_id() -> str:
+    """24 lower-case hex characters, unique across processes in practice."""
+    return _object_ids.next()
+
+
+def message_key(ms: int) -> str:
+    """`msj_<milliseconds>_<6 alnum>`, unique within a ticket."""
+    suffix = "".join(secrets.choice(_KEY_ALPHABET) for _ in range(6))
+    return f"msj_{ms}_{suffix}"
+
+
+def api_key() -> tuple[str, str]:
+    """A new API key and its public prefix (shown in lists, used to revoke)."""
+    prefix = "tk_" + secrets.token_hex(4)
+    return f"{prefix}_{secrets.token_urlsafe(24)}", prefix

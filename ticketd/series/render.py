@@ -1,0 +1,143 @@
+"""Series response shapes, field for field as the seeds show them."""
+
+from typing import Any
+
+from ticketd.db.database import Row
+from ticketd.kit.clock import iso
+from ticketd.workspaces.config import WorkspaceConfig
+
+
+def author(t: Row | dict[str, Any]) -> dict[str, Any]:
+    return {
+        "UserId": t["author_user_id"],
+        "Username": t["author_username"],
+        "DisplayName": t["author_display_name"],
+        "AvatarUrl": t["author_avatar_url"],
+    }
+
+
+def game_data(t: Row | dict[str, Any]) -> dict[str, Any]:
+    return {"PlaceId": t["place_id"], "ServerId": t["server_id"]}
+
+
+def created(t: dict[str, Any]) -> dict[str, Any]:
+    """The body of `POST /tickets/create` and `/tickets/create-game-report`."""
+    data: dict[str, Any] = {
+        "TicketId": t["code"],
+        "_id": t["object_id"],
+        "WorkspaceId": t["workspace_id"],
+        "Subject": t["subject"],
+        "Category": t["category_key"],
+        "Department": t["department_key"],
+        "Status": t["status"],
+        "Priority": t["priority"],
+        "Author": author(t),
+    }
+    if t["game_report"]:
+        data["GameReport"] = True
+        data["GameData"] = game_data(t)
+    data["CreatedAt"] = iso(t["created_at"])
+    data["UpdatedAt"] = iso(t["updated_at"])
+    return data
+
+
+def claimed_by_user(config: WorkspaceConfig, user_id: int | None) -> dict[str, Any] | None:
+    if user_id is None:
+        return None
+    member = config.members.get(user_id)
+    return {
+        "UserId": user_id,
+        "DisplayName": member.display_name if member else None,
+        "Username": member.username if member else None,
+    }
+
+
+def _common(t: Row, config: WorkspaceConfig) -> dict[str, Any]:
+    return {
+        "_id": t["object_id"],
+        "TicketId": t["code"],
+        "Subject": t["subject"],
+        "Category": t["category_key"],
+        "Department": t["department_key"],
+        "Status": t["status"],
+        "Priority": t["priority"],
+        "Author": author(t),
+    }
+
+
+def _tail(data: dict[str, Any], t: Row) -> dict[str, Any]:
+    data["GameReport"] = bool(t["game_report"])
+    if t["game_report"]:
+        data["GameData"] = game_data(t)
+    data["CreatedAt"] = iso(t["created_at"])
+    data["UpdatedAt"] = iso(t["updated_at"])
+    return data
+
+
+def full(t: Row, messages: list[Row], config: WorkspaceConfig) -> dict[str, Any]:
+    """The `Ticket` of `GET /tickets/get/{ticketId}`; `Content` is keyed by message id
+    in time order."""
+    data = _common(t, config)
+    data["Content"] = {
+        m["key"]: {
+            "Content": m["content"],
+            "Author": m["author_user_id"],
+            "Type": m["type"],
+            "Timestamp": iso(m["created_at"]),
+        }
+        for m in messages
+    }
+    data["ClaimedBy"] = t["claimed_by"]
+    data["ClaimedByUser"] = claimed_by_user(config, t["claimed_by"])
+    return _tail(data, t)
+
+
+def summary(t: Row, config: WorkspaceConfig) -> dict[str, Any]:
+    """A row of `GET /tickets/list`: no `Content`, plus `ClaimedByName`."""
+    data = _common(t, config)
+    data["ClaimedBy"] = t["claimed_by"]
+    user = claimed_by_user(config, t["claimed_by"])
+    data["ClaimedByName"] = (user["DisplayName"] or user["Username"]) if user else None
+    return _tail(data, t)
+
+
+def pagination(page: int, total: int, per_page: int) -> dict[str, Any]:
+    pages = (total + per_page - 1) // per_page
+    return {
+        "CurrentPage": page,
+        "TotalPages": pages,
+        "TotalCount": total,
+        "TicketsPerPage": per_page,
+        "HasNextPage": page < pages,
+        "HasPreviousPage": page > 1,
+    }
+
+
+def config_view(config: WorkspaceConfig) -> dict[str, Any]:
+    w = config.workspace
+    return {
+        "Enabled": w.tickets_enabled,
+        "PublicUrl": w.public_url,
+        "Categories": {
+            c.key: {
+                "Name": c.name,
+                "WorkspaceMembershipRequired": c.membership_required,
+                "MinAccessRank": c.min_rank,
+                "MaxOpenTickets": c.max_open_tickets or 0,
+            }
+            for c in config.categories.values()
+        },
+        "Departments": {
+            d.key: {
+                "Name": d.name,
+                "Members": sorted(d.members),
+                "Categories": list(d.categories),
+                "RankRange": {"FromRank": d.from_rank, "ToRank": d.to_rank}
+                if d.from_rank is not None
+                else None,
+            }
+            for d in config.departments.values()
+        },
+        "DiscordNotificationWebhookEnabled": w.discord_webhook_enabled,
+        "DiscordNotificationWebhookPing": w.discord_webhook_ping,
+    }

@@ -1,0 +1,231 @@
+"""The Series Tickets API: parse, call one core function, render the envelope."""
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ticketd.kit.clock import iso
+from ticketd.kit.errors import TicketdError, ValidationFailed
+from ticketd.kit.http import read_json
+from ticketd.series import render
+from ticketd.series.schemas import (
+    STATUS_MESSAGE,
+    CreateGameReportBody,
+    CreateTicketBody,
+    MemberReplyBody,
+    StaffBody,
+    StaffReplyBody,
+    StatusBody,
+    TransferBody,
+    parse,
+)
+from ticketd.tickets import service as tickets
+from ticketd.workspaces import service as workspaces
+from ticketd.workspaces.config import WorkspaceConfig
+
+
+def ok(data: Any) -> Response:
+    return Response(orjson.dumps({"success": True, "data": data}), media_type="application/json")
+
+
+def failure(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"success": False, "error": {"code": status, "message": message}}
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+def error_response(error: TicketdError) -> Response:
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return failure(error.status, error.message, headers)
+
+
+async def workspace_of(request: Request, *, enabled: bool = True) -> WorkspaceConfig:
+    """Authenticate the key, count the request against its limit, check plan and module."""
+    s = request.app.state.services
+    headers = request.headers
+    key = await workspaces.authenticate(s.db, s.cache, headers.get("apikey") or headers.get("x-api-key"))
+    s.limiter.hit(key.prefix)
+    config = await workspaces.get_config(s.db, s.cache, key.workspace_id)
+    workspaces.require_tickets(config, enabled=enabled)
+    return config
+
+
+def _new_ticket(body: CreateTicketBody, **game: Any) -> tickets.NewTicket:
+    return tickets.NewTicket(
+        subject=body.subject, category=body.category, message=body.message,
+        priority=body.priority, author_user_id=body.authorUserId,
+        author_avatar_url=body.authorAvatarUrl, author_username=body.authorUsername,
+        author_display_name=body.authorDisplayName, **game,
+    )
+
+
+async def create_ticket(request: Request) -> Response:
+    """Open a ticket for a player or member."""
+    config = await workspace_of(request)
+    body = parse(CreateTicketBody, await read_json(request))
+    ticket = await tickets.create(request.app.state.services.db, config, _new_ticket(body))
+    return ok(render.created(ticket))
+
+
+async def create_game_report(request: Request) -> Response:
+    """File an in-game player report from a game server."""
+    config = await workspace_of(request)
+    body = parse(CreateGameReportBody, await read_json(request))
+    new = _new_ticket(body, place_id=int(body.placeId), server_id=body.serverId)
+    ticket = await tickets.create(request.app.state.services.db, config, new)
+    return ok(render.created(ticket))
+
+
+async def get_ticket(request: Request) -> Response:
+    """A ticket with its messages, claim and game-report data, by TicketId or _id."""
+    config = await workspace_of(request)
+    db = request.app.state.services.db
+    ticket, messages = await tickets.get(db, config, request.path_params["ticketId"])
+    return ok({"Ticket": render.full(ticket, messages, config)})
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 2**63 - 1:
+        raise ValidationFailed(f"Validation error: {name} must be a positive integer")
+    return int(raw)
+
+
+def _text_param(request: Request, name: str, max_length: int) -> str | None:
+    raw = (request.query_params.get(name) or "").strip()
+    if len(raw) > max_length or "\x00" in raw:
+        raise ValidationFailed(f"Validation error: {name} must be at most {max_length} characters")
+    return raw or None
+
+
+async def list_tickets(request: Request) -> Response:
+    """Tickets newest first, ten a page, with filters and pagination totals."""
+    config = await workspace_of(request)
+    status = _text_param(request, "status", 20)
+    if status is not None and status not in tickets.STATUSES:
+        raise ValidationFailed(STATUS_MESSAGE)
+    query = tickets.TicketFilter(
+        page=_int_param(request, "page") or 1,
+        status=status,
+        author_user_id=_int_param(request, "author"),
+        department=_text_param(request, "department", 100),
+        search=_text_param(request, "search", 200),
+        staff_user_id=_int_param(request, "staffUserId"),
+    )
+    rows, total = await tickets.search(request.app.state.services.db, config, query)
+    return ok({
+        "Tickets": [render.summary(t, config) for t in rows],
+        "Pagination": render.pagination(query.page, total, tickets.PAGE_SIZE),
+    })
+
+
+async def _staff_action(request: Request, model: type[StaffBody]) -> tuple[Any, WorkspaceConfig]:
+    config = await workspace_of(request)
+    return parse(model, await read_json(request)), config
+
+
+async def claim(request: Request) -> Response:
+    """Claim a ticket: one claimer at a time; status becomes in-progress."""
+    body, config = await _staff_action(request, StaffBody)
+    await tickets.claim(
+        request.app.state.services.db, config, request.path_params["ticketId"],
+        staff_user_id=body.staffUserId,
+    )
+    return ok({"message": "Ticket claimed successfully"})
+
+
+async def unclaim(request: Request) -> Response:
+    """Release a claim; the status is left as it is."""
+    body, config = await _staff_action(request, StaffBody)
+    await tickets.unclaim(
+        request.app.state.services.db, config, request.path_params["ticketId"],
+        staff_user_id=body.staffUserId,
+    )
+    return ok({"message": "Ticket unclaimed successfully"})
+
+
+async def reply_staff(request: Request) -> Response:
+    """Reply as the staff member who claimed the ticket."""
+    body, config = await _staff_action(request, StaffReplyBody)
+    await tickets.reply_as_staff(
+        request.app.state.services.db, config, request.path_params["ticketId"],
+        staff_user_id=body.staffUserId, content=body.content,
+    )
+    return ok({"message": "Reply sent successfully"})
+
+
+async def reply_member(request: Request) -> Response:
+    """Reply as the ticket's author."""
+    config = await workspace_of(request)
+    body = parse(MemberReplyBody, await read_json(request))
+    await tickets.reply_as_author(
+        request.app.state.services.db, config, request.path_params["ticketId"],
+        author_user_id=body.authorUserId, content=body.content,
+    )
+    return ok({"message": "Reply sent successfully"})
+
+
+async def change_status(request: Request) -> Response:
+    """Set open, in-progress, resolved or closed; resolved and closed tickets can reopen."""
+    body, config = await _staff_action(request, StatusBody)
+    await tickets.change_status(
+        request.app.state.services.db, config, request.path_params["ticketId"],
+        staff_user_id=body.staffUserId, status=body.status,
+    )
+    return ok({"message": f"Ticket status updated to {body.status}"})
+
+
+async def transfer(request: Request) -> Response:
+    """Move the ticket to another department that handles its category; unclaims it."""
+    body, config = await _staff_action(request, TransferBody)
+    name = await tickets.transfer(
+        request.app.state.services.db, config, request.path_params["ticketId"],
+        staff_user_id=body.staffUserId, department_key=body.departmentId,
+    )
+    return ok({"message": f"Ticket transferred to {name}"})
+
+
+async def get_config(request: Request) -> Response:
+    """The workspace's ticket configuration (readable while the module is off)."""
+    config = await workspace_of(request, enabled=False)
+    return ok(render.config_view(config))
+
+
+async def check_key(request: Request) -> Response:
+    """Whether an API key is valid; needs no auth header."""
+    s = request.app.state.services
+    key = await workspaces.find_key(s.db, s.cache, request.path_params["apiKey"])
+    if key is None:
+        return ok({"valid": False, "status": "inactive", "message": "API key is inactive or invalid"})
+    remaining, reset_at = s.limiter.remaining(key.prefix)
+    return ok({
+        "valid": True,
+        "workspaceId": key.workspace_id,
+        "workspaceName": key.workspace_name,
+        "status": "active",
+        "createdAt": iso(key.created_at),
+        "lastUsed": iso(key.last_used_at),
+        "rateLimitRemaining": remaining,
+        "rateLimitReset": iso(int(reset_at * 1000)),
+    })
+
+
+routes = [
+    Route("/tickets/create", create_ticket, methods=["POST"]),
+    Route("/tickets/create-game-report", create_game_report, methods=["POST"]),
+    Route("/tickets/list", list_tickets, methods=["GET"]),
+    Route("/tickets/config", get_config, methods=["GET"]),
+    Route("/tickets/get/{ticketId}", get_ticket, methods=["GET"]),
+    Route("/tickets/{ticketId}/claim", claim, methods=["POST"]),
+    Route("/tickets/{ticketId}/unclaim", unclaim, methods=["POST"]),
+    Route("/tickets/{ticketId}/reply", reply_staff, methods=["POST"]),
+    Route("/tickets/{ticketId}/reply-member", reply_member, methods=["POST"]),
+    Route("/tickets/{ticketId}/status", change_status, methods=["POST"]),
+    Route("/tickets/{ticketId}/transfer", transfer, methods=["POST"]),
+    Route("/basic/check-key/{apiKey}", check_key, methods=["GET"]),
+]

@@ -1,0 +1,138 @@
+"""Series request bodies, validated strictly (JSON types are not coerced), and the
+translation of validation failures into the seeds' messages."""
+
+from typing import Annotated, Literal, TypeVar, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from ticketd.kit.errors import ValidationFailed
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def Text(max_length: int) -> type[str]:  # noqa: N802 - reads as a type in annotations
+    return Annotated[  # type: ignore[return-value]
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        AfterValidator(_no_nul),
+    ]
+
+
+def OptionalText(max_length: int) -> type[str]:  # noqa: N802
+    return Annotated[  # type: ignore[return-value]
+        str | None,
+        StringConstraints(strip_whitespace=True, max_length=max_length),
+        AfterValidator(lambda v: None if v is None else _no_nul(v) or None),
+    ]
+
+
+M = TypeVar("M", bound=BaseModel)
+UserId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Priority = Literal["low", "medium", "high", "urgent"]
+Status = Literal["open", "in-progress", "resolved", "closed"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class CreateTicketBody(_Body):
+    subject: Text(200)
+    category: Text(100)
+    message: Text(4000)
+    authorUserId: UserId  # noqa: N815 - the published field names
+    authorAvatarUrl: Text(2048)  # noqa: N815
+    priority: Priority = "medium"
+    authorUsername: OptionalText(100) = None  # noqa: N815
+    authorDisplayName: OptionalText(100) = None  # noqa: N815
+
+
+class CreateGameReportBody(CreateTicketBody):
+    placeId: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,19}$")] | int  # noqa: N815
+    serverId: OptionalText(200) = None  # noqa: N815
+
+    @field_validator("placeId")
+    @classmethod
+    def _place_in_range(cls, value: str | int) -> str | int:
+        if not 1 <= int(value) <= 2**63 - 1:
+            raise ValueError("out of range")
+        return value
+
+
+class StaffBody(_Body):
+    staffUserId: UserId  # noqa: N815
+
+
+class StaffReplyBody(StaffBody):
+    content: Text(4000)
+
+
+class MemberReplyBody(_Body):
+    content: Text(4000)
+    authorUserId: UserId  # noqa: N815
+
+
+class StatusBody(StaffBody):
+    status: Status
+
+
+class TransferBody(StaffBody):
+    departmentId: Text(100)  # noqa: N815
+
+
+LABELS = {"subject": "Subject", "category": "Category", "message": "Message",
+          "priority": "Priority", "content": "Content", "status": "Status"}
+STATUS_MESSAGE = "Invalid status. Must be one of: open, in-progress, resolved, closed"
+_KIND = {
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "int_parsed_type": "must be an integer",
+    "bool_type": "must be a boolean",
+    "greater_than_equal": "must be a positive integer",
+    "less_than_equal": "is too large",
+}
+
+
+def describe(error: ValidationError) -> str:
+    """The first problem, worded like the seeds: `Validation error: Subject is required`."""
+    first = error.errors(include_url=False)[0]
+    field = str(first["loc"][0]) if first["loc"] else "body"
+    label = LABELS.get(field, field)
+    kind, ctx = first["type"], first.get("ctx") or {}
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        if field == "authorAvatarUrl":
+            return "authorAvatarUrl is required"
+        return f"Validation error: {label} is required"
+    if field == "status" and kind == "literal_error":
+        return STATUS_MESSAGE
+    if kind == "literal_error":
+        return f"Validation error: {label} must be one of: {', '.join(get_args(Priority))}"
+    if kind == "string_too_long":
+        return f"Validation error: {label} must be at most {ctx['max_length']} characters"
+    if field == "placeId":
+        return "Validation error: placeId must be a numeric place id"
+    if kind in _KIND:
+        return f"Validation error: {label} {_KIND[kind]}"
+    reason = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    return f"Validation error: {label} {reason}"
+
+
+def parse(model: type[M], data: object) -> M:
+    if not isinstance(data, dict):
+        raise ValidationFailed("Validation error: Request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(describe(error)) from None

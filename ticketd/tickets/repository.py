@@ -1,0 +1,168 @@
+"""Ticket storage. Every statement starts from the caller's workspace."""
+
+import re
+from typing import Any
+
+from ticketd.db.database import Connection, Row
+
+TICKET_COLUMNS = (
+    "id, code, object_id, workspace_id, subject, category_key, department_key, status,"
+    " priority, author_user_id, author_username, author_display_name, author_avatar_url,"
+    " claimed_by, claimed_at, game_report, place_id, server_id, created_at, updated_at,"
+    " closed_at, first_response_at"
+)
+_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+def _ref_column(ref: str) -> str | None:
+    if ref.startswith("TICKET-"):
+        return "code"
+    if _OBJECT_ID.match(ref):
+        return "object_id"
+    return None
+
+
+async def find_ticket(
+    conn: Connection, workspace_id: str, ref: str, *, for_update: bool = False, dialect: str = ""
+) -> Row | None:
+    """By `TicketId` or `_id`; other shapes cannot name a ticket."""
+    column = _ref_column(ref)
+    if column is None:
+        return None
+    lock = " FOR UPDATE" if for_update and dialect == "postgresql" else ""
+    return await conn.fetchrow(
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE workspace_id = $1 AND {column} = $2{lock}",
+        workspace_id, ref,
+    )
+
+
+async def take_open_slot(
+    conn: Connection, workspace_id: str, category_key: str, author_user_id: int, limit: int | None
+) -> bool:
+    """Counts one more open ticket for the author in the category, unless that would
+    pass `limit`. One conditional upsert: the row lock makes concurrent creates queue."""
+    row = await conn.fetchrow(
+        "INSERT INTO open_ticket_counts (workspace_id, category_key, author_user_id, open_count)"
+        " VALUES ($1, $2, $3, 1) ON CONFLICT (workspace_id, category_key, author_user_id)"
+        " DO UPDATE SET open_count = open_ticket_counts.open_count + 1"
+        " WHERE $4 < 0 OR open_ticket_counts.open_count < $4 RETURNING open_count",
+        workspace_id, category_key, author_user_id, -1 if limit is None else limit,
+    )
+    return row is not None
+
+
+async def release_open_slot(
+    conn: Connection, workspace_id: str, category_key: str, author_user_id: int
+) -> None:
+    await conn.execute(
+        "UPDATE open_ticket_counts SET open_count = open_count - 1 WHERE workspace_id = $1"
+        " AND category_key = $2 AND author_user_id = $3 AND open_count > 0",
+        workspace_id, category_key, author_user_id,
+    )
+
+
+async def insert_ticket(conn: Connection, values: dict[str, Any]) -> int | None:
+    """Returns the new row id, or None when `code` or `object_id` collided."""
+    columns = ", ".join(values)
+    params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    return await conn.fetchval(
+        f"INSERT INTO tickets ({columns}) VALUES ({params}) ON CONFLICT DO NOTHING RETURNING id",
+        *values.values(),
+    )
+
+
+async def insert_message(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    key: str,
+    type: str,
+    author_user_id: int | None,
+    content: str,
+    now: int,
+) -> None:
+    await conn.execute(
+        "INSERT INTO messages (ticket_id, key, type, author_user_id, content, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        ticket_id, key, type, author_user_id, content, now,
+    )
+
+
+async def list_messages(conn: Connection, ticket_id: int) -> list[Row]:
+    return await conn.fetch(
+        "SELECT key, type, author_user_id, content, created_at FROM messages"
+        " WHERE ticket_id = $1 ORDER BY created_at, id",
+        ticket_id,
+    )
+
+
+async def update_ticket(conn: Connection, ticket_id: int, **values: Any) -> int:
+    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
+    return await conn.execute(
+        f"UPDATE tickets SET {assignments} WHERE id = $1", ticket_id, *values.values()
+    )
+
+
+async def claim(conn: Connection, ticket_id: int, staff_user_id: int, now: int) -> bool:
+    """The conditional update that lets exactly one of many simultaneous claimers win."""
+    changed = await conn.execute(
+        "UPDATE tickets SET claimed_by = $2, claimed_at = $3, updated_at = $3,"
+        " status = 'in-progress' WHERE id = $1 AND claimed_by IS NULL"
+        " AND status IN ('open', 'in-progress')",
+        ticket_id, staff_user_id, now,
+    )
+    return changed == 1
+
+
+async def insert_audit(
+    conn: Connection,
+    *,
+    workspace_id: str,
+    ticket_id: int | None,
+    actor_user_id: int | None,
+    action: str,
+    detail: str,
+    now: int,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (workspace_id, ticket_id, actor_user_id, action, detail,"
+        " created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        workspace_id, ticket_id, actor_user_id, action, detail, now,
+    )
+
+
+async def insert_event(
+    conn: Connection, *, workspace_id: str, event_type: str, payload: str, now: int
+) -> None:
+    await conn.execute(
+        "INSERT INTO outbox (workspace_id, event_type, payload, created_at, attempts,"
+        " next_attempt_at) VALUES ($1, $2, $3, $4, 0, $4)",
+        workspace_id, event_type, payload, now,
+    )
+
+
+async def search_tickets(
+    conn: Connection,
+    workspace_id: str,
+    *,
+    filters: list[tuple[str, Any]],
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    """`filters` are (SQL condition with a `?` for its one parameter, value) pairs, or
+    (condition, None) for a condition with no parameter."""
+    where, args = ["workspace_id = $1"], [workspace_id]
+    for condition, value in filters:
+        if value is None:
+            where.append(condition)
+            continue
+        args.append(value)
+        where.append(condition.replace("?", f"${len(args)}"))
+    clause = " AND ".join(where)
+    total = await conn.fetchval(f"SELECT COUNT(*) FROM tickets WHERE {clause}", *args)
+    rows = await conn.fetch(
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE {clause} ORDER BY id DESC"
+        f" LIMIT {int(limit)} OFFSET {int(offset)}",
+        *args,
+    )
+    return rows, total

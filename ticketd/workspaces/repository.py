@@ -1,0 +1,213 @@
+"""Workspace, API-key and configuration storage. Every statement names its workspace."""
+
+from typing import Any
+
+from ticketd.db.database import Connection, Row
+from ticketd.workspaces.config import (
+    Category,
+    ConfigFile,
+    Department,
+    Member,
+    Workspace,
+    WorkspaceConfig,
+)
+
+
+async def insert_workspace(
+    conn: Connection, *, id: str, name: str, plan: str, tickets_enabled: bool, now: int
+) -> None:
+    await conn.execute(
+        "INSERT INTO workspaces (id, name, plan, tickets_enabled, public_url,"
+        " discord_webhook_enabled, created_at) VALUES ($1, $2, $3, $4, FALSE, FALSE, $5)",
+        id, name, plan, tickets_enabled, now,
+    )
+
+
+async def any_workspace(conn: Connection) -> bool:
+    return await conn.fetchval("SELECT 1 FROM workspaces LIMIT 1") is not None
+
+
+async def update_workspace(conn: Connection, workspace_id: str, **values: Any) -> int:
+    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
+    return await conn.execute(
+        f"UPDATE workspaces SET {assignments} WHERE id = $1", workspace_id, *values.values()
+    )
+
+
+async def insert_api_key(
+    conn: Connection, *, workspace_id: str, name: str, prefix: str, key_hash: str, now: int
+) -> None:
+    await conn.execute(
+        "INSERT INTO api_keys (workspace_id, name, prefix, key_hash, created_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        workspace_id, name, prefix, key_hash, now,
+    )
+
+
+async def find_api_key(conn: Connection, key_hash: str) -> Row | None:
+    return await conn.fetchrow(
+        "SELECT k.id, k.workspace_id, k.prefix, k.created_at, k.last_used_at, w.name"
+        " FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
+        " WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+        key_hash,
+    )
+
+
+async def revoke_api_key(conn: Connection, prefix: str, now: int) -> int:
+    return await conn.execute(
+        "UPDATE api_keys SET revoked_at = $2 WHERE prefix = $1 AND revoked_at IS NULL",
+        prefix, now,
+    )
+
+
+async def touch_api_key(conn: Connection, key_id: int, now: int) -> None:
+    await conn.execute("UPDATE api_keys SET last_used_at = $2 WHERE id = $1", key_id, now)
+
+
+async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | None:
+    w = await conn.fetchrow("SELECT * FROM workspaces WHERE id = $1", workspace_id)
+    if w is None:
+        return None
+    workspace = Workspace(
+        id=w["id"], name=w["name"], plan=w["plan"], tickets_enabled=bool(w["tickets_enabled"]),
+        public_url=bool(w["public_url"]), discord_webhook_url=w["discord_webhook_url"],
+        discord_webhook_enabled=bool(w["discord_webhook_enabled"]),
+        discord_webhook_ping=w["discord_webhook_ping"],
+    )
+    links = await conn.fetch(
+        "SELECT d.key AS department, c.key AS category FROM department_categories dc"
+        " JOIN departments d ON d.id = dc.department_id"
+        " JOIN categories c ON c.id = dc.category_id"
+        " WHERE d.workspace_id = $1 ORDER BY d.position, dc.position",
+        workspace_id,
+    )
+    staff = await conn.fetch(
+        "SELECT d.key, m.user_id FROM department_members m"
+        " JOIN departments d ON d.id = m.department_id WHERE d.workspace_id = $1",
+        workspace_id,
+    )
+    categories = {
+        r["key"]: Category(
+            id=r["id"], key=r["key"], name=r["name"],
+            membership_required=bool(r["membership_required"]), min_rank=r["min_rank"],
+            max_open_tickets=r["max_open_tickets"] or None,
+            departments=tuple(link["department"] for link in links if link["category"] == r["key"]),
+        )
+        for r in await conn.fetch(
+            "SELECT * FROM categories WHERE workspace_id = $1 ORDER BY position", workspace_id
+        )
+    }
+    departments = {
+        r["key"]: Department(
+            id=r["id"], key=r["key"], name=r["name"],
+            members=frozenset(s["user_id"] for s in staff if s["key"] == r["key"]),
+            from_rank=r["from_rank"], to_rank=r["to_rank"],
+            categories=tuple(link["category"] for link in links if link["department"] == r["key"]),
+        )
+        for r in await conn.fetch(
+            "SELECT * FROM departments WHERE workspace_id = $1 ORDER BY position", workspace_id
+        )
+    }
+    members = {
+        r["user_id"]: Member(
+            user_id=r["user_id"], username=r["username"], display_name=r["display_name"],
+            avatar_url=r["avatar_url"], rank=r["rank"],
+        )
+        for r in await conn.fetch(
+            "SELECT * FROM people WHERE workspace_id = $1 AND is_member AND user_id IS NOT NULL",
+            workspace_id,
+        )
+    }
+    return WorkspaceConfig(workspace, categories, departments, members)
+
+
+async def replace_config(conn: Connection, workspace_id: str, config: ConfigFile, now: int) -> None:
+    """Upsert categories and departments by key (so their integer ids stay stable),
+    delete the ones the file no longer names, and rebuild the links."""
+    await update_workspace(
+        conn, workspace_id,
+        tickets_enabled=config.Enabled, public_url=config.PublicUrl,
+        discord_webhook_enabled=config.DiscordNotificationWebhookEnabled,
+        discord_webhook_ping=config.DiscordNotificationWebhookPing,
+        **(
+            {"discord_webhook_url": config.DiscordNotificationWebhookUrl}
+            if config.DiscordNotificationWebhookUrl is not None
+            else {}
+        ),
+    )
+    category_ids = await _replace_categories(conn, workspace_id, config)
+    await _replace_departments(conn, workspace_id, config, category_ids)
+    if config.Members is not None:
+        await _replace_members(conn, workspace_id, config, now)
+
+
+async def _replace_categories(
+    conn: Connection, workspace_id: str, config: ConfigFile
+) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for position, (key, c) in enumerate(config.Categories.items()):
+        ids[key] = await conn.fetchval(
+            "INSERT INTO categories (workspace_id, key, name, membership_required, min_rank,"
+            " max_open_tickets, position) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (workspace_id, key) DO UPDATE SET name = excluded.name,"
+            " membership_required = excluded.membership_required,"
+            " min_rank = excluded.min_rank, max_open_tickets = excluded.max_open_tickets,"
+            " position = excluded.position RETURNING id",
+            workspace_id, key, c.Name, c.WorkspaceMembershipRequired, c.MinAccessRank,
+            c.MaxOpenTickets, position,
+        )
+    await _delete_missing(conn, "categories", workspace_id, list(ids.values()))
+    return ids
+
+
+async def _replace_departments(
+    conn: Connection, workspace_id: str, config: ConfigFile, category_ids: dict[str, int]
+) -> None:
+    kept: list[int] = []
+    for position, (key, d) in enumerate(config.Departments.items()):
+        rank = d.RankRange
+        dept_id = await conn.fetchval(
+            "INSERT INTO departments (workspace_id, key, name, from_rank, to_rank, position)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, key) DO UPDATE SET"
+            " name = excluded.name, from_rank = excluded.from_rank, to_rank = excluded.to_rank,"
+            " position = excluded.position RETURNING id",
+            workspace_id, key, d.Name, rank.FromRank if rank else None,
+            rank.ToRank if rank else None, position,
+        )
+        kept.append(dept_id)
+        await conn.execute("DELETE FROM department_members WHERE department_id = $1", dept_id)
+        await conn.execute("DELETE FROM department_categories WHERE department_id = $1", dept_id)
+        if d.Members:
+            await conn.executemany(
+                "INSERT INTO department_members (department_id, user_id) VALUES ($1, $2)",
+                [(dept_id, user_id) for user_id in dict.fromkeys(d.Members)],
+            )
+        if d.Categories:
+            await conn.executemany(
+                "INSERT INTO department_categories (department_id, category_id, position)"
+                " VALUES ($1, $2, $3)",
+                [(dept_id, category_ids[c], i) for i, c in enumerate(dict.fromkeys(d.Categories))],
+            )
+    await _delete_missing(conn, "departments", workspace_id, kept)
+
+
+async def _delete_missing(conn: Connection, table: str, workspace_id: str, kept: list[int]) -> None:
+    rows = await conn.fetch(f"SELECT id FROM {table} WHERE workspace_id = $1", workspace_id)
+    gone = [r["id"] for r in rows if r["id"] not in set(kept)]
+    for row_id in gone:
+        await conn.execute(f"DELETE FROM {table} WHERE id = $1", row_id)
+
+
+async def _replace_members(conn: Connection, workspace_id: str, config: ConfigFile, now: int) -> None:
+    await conn.execute("UPDATE people SET is_member = FALSE WHERE workspace_id = $1", workspace_id)
+    await conn.executemany(
+        "INSERT INTO people (workspace_id, user_id, username, display_name, avatar_url, rank,"
+        " is_member, created_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)"
+        " ON CONFLICT (workspace_id, user_id) DO UPDATE SET username = excluded.username,"
+        " display_name = excluded.display_name, avatar_url = excluded.avatar_url,"
+        " rank = excluded.rank, is_member = TRUE",
+        [
+            (workspace_id, m.UserId, m.Username, m.DisplayName, m.AvatarUrl, m.Rank, now)
+            for m in config.Members or []
+        ],
+    )
