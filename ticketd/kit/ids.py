@@ -8,6 +8,7 @@ import time
 
 _CODE_ALPHABET = string.ascii_uppercase + string.digits
 _KEY_ALPHABET = string.ascii_lowercase + string.digits
+_SECRET_ALPHABET = string.ascii_letters + string.digits
 
 
 def ticket_code() -> str:
@@ -54,4 +55,5 @@ def message_key(ms: int) -> str:
 def api_key() -> tuple[str, str]:
     """A new API key and its public prefix (shown in lists, used to revoke)."""
     prefix = "tk_" + secrets.token_hex(4)
-    return f"{prefix}_{secrets.token_urlsafe(24)}", prefix
+    secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(32))  # 190 bits
+    return f"{prefix}_{secret}", prefix
