@@ -104,12 +104,16 @@ class Workspace:
     async def configure(self, **changes: object) -> None:
         config = {**DEMO_CONFIG, **changes}
         await workspaces.apply_config(
-            self.services.db, self.services.cache, workspace_id=self.id,
+            self.services.db,
+            self.services.cache,
+            workspace_id=self.id,
             config=ConfigFile.model_validate(config),
         )
 
 
-async def new_workspace(services: Services, client: httpx.AsyncClient, **config: object) -> Workspace:
+async def new_workspace(
+    services: Services, client: httpx.AsyncClient, **config: object
+) -> Workspace:
     workspace_id = await workspaces.create_workspace(services.db, name="Test workspace")
     key, _ = await workspaces.create_api_key(services.db, workspace_id=workspace_id)
     workspace = Workspace(workspace_id, key, client, services)

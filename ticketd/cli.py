@@ -17,7 +17,6 @@ from ticketd.settings import get_settings
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import PLANS, ConfigFile
 
-
 T = TypeVar("T")
 
 
@@ -67,14 +66,20 @@ def cmd_serve(args: argparse.Namespace) -> None:
         print("Try:")
         print(
             f"  curl -X POST http://{host}:{port}/tickets/create -H 'apikey: {api_key}'"
-            " -H 'Content-Type: application/json' -d '{\"subject\": \"Help with ranking\","
-            " \"category\": \"support\", \"message\": \"I need help getting ranked\","
-            " \"authorUserId\": 123456789, \"authorAvatarUrl\": \"https://tr.rbxcdn.com/avatar-url\"}'",
+            ' -H \'Content-Type: application/json\' -d \'{"subject": "Help with ranking",'
+            ' "category": "support", "message": "I need help getting ranked",'
+            ' "authorUserId": 123456789, "authorAvatarUrl": "https://tr.rbxcdn.com/avatar-url"}\'',
             flush=True,
         )
     uvicorn.run(
-        create_app(settings), host=host, port=port, loop="uvloop", http="httptools",
-        log_level=settings.log_level, access_log=False, lifespan="on",
+        create_app(settings),
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level,
+        access_log=False,
+        lifespan="on",
     )
 
 
@@ -127,9 +132,7 @@ def cmd_workspace_configure(args: argparse.Namespace) -> None:
 
 def cmd_key_create(args: argparse.Namespace) -> None:
     async def work(db: Database) -> dict[str, Any]:
-        api_key, prefix = await workspaces.create_api_key(
-            db, workspace_id=args.id, name=args.name
-        )
+        api_key, prefix = await workspaces.create_api_key(db, workspace_id=args.id, name=args.name)
         return {"apiKey": api_key, "prefix": prefix}
 
     emit(with_database(work), args.json)
@@ -169,8 +172,9 @@ def parser() -> argparse.ArgumentParser:
     update.add_argument("id")
     update.add_argument("--plan", choices=PLANS)
     toggle = update.add_mutually_exclusive_group()
-    toggle.add_argument("--tickets-enabled", dest="tickets_enabled", action="store_true",
-                        default=None)
+    toggle.add_argument(
+        "--tickets-enabled", dest="tickets_enabled", action="store_true", default=None
+    )
     toggle.add_argument("--tickets-disabled", dest="tickets_enabled", action="store_false")
     update.set_defaults(run=cmd_workspace_set)
 

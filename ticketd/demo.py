@@ -10,23 +10,43 @@ DEMO_CONFIG = {
     "Enabled": True,
     "PublicUrl": False,
     "Categories": {
-        "support": {"Name": "Support", "WorkspaceMembershipRequired": False,
-                    "MinAccessRank": 0, "MaxOpenTickets": 5},
-        "reports": {"Name": "Player Reports", "WorkspaceMembershipRequired": False,
-                    "MinAccessRank": 0, "MaxOpenTickets": 10},
+        "support": {
+            "Name": "Support",
+            "WorkspaceMembershipRequired": False,
+            "MinAccessRank": 0,
+            "MaxOpenTickets": 5,
+        },
+        "reports": {
+            "Name": "Player Reports",
+            "WorkspaceMembershipRequired": False,
+            "MinAccessRank": 0,
+            "MaxOpenTickets": 10,
+        },
     },
     "Departments": {
-        "support-dept": {"Name": "Support", "Members": [DEMO_STAFF_ID],
-                         "Categories": ["support"], "RankRange": {"FromRank": 100, "ToRank": 255}},
-        "moderation-dept": {"Name": "Moderation", "Members": [DEMO_STAFF_ID],
-                            "Categories": ["reports"],
-                            "RankRange": {"FromRank": 200, "ToRank": 255}},
+        "support-dept": {
+            "Name": "Support",
+            "Members": [DEMO_STAFF_ID],
+            "Categories": ["support"],
+            "RankRange": {"FromRank": 100, "ToRank": 255},
+        },
+        "moderation-dept": {
+            "Name": "Moderation",
+            "Members": [DEMO_STAFF_ID],
+            "Categories": ["reports"],
+            "RankRange": {"FromRank": 200, "ToRank": 255},
+        },
     },
     "DiscordNotificationWebhookEnabled": False,
     "DiscordNotificationWebhookPing": None,
     "Members": [
-        {"UserId": DEMO_STAFF_ID, "Username": "staff123", "DisplayName": "Staff Member",
-         "AvatarUrl": None, "Rank": 255},
+        {
+            "UserId": DEMO_STAFF_ID,
+            "Username": "staff123",
+            "DisplayName": "Staff Member",
+            "AvatarUrl": None,
+            "Rank": 255,
+        },
     ],
 }
 

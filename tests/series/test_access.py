@@ -3,9 +3,16 @@
 import httpx
 import pytest
 
+from tests.conftest import (
+    Workspace,
+    assert_error,
+    create_ticket,
+    new_workspace,
+    settings_for,
+    ticket_body,
+)
 from ticketd.app import build_services, create_app
 from ticketd.workspaces import service as workspaces
-from tests.conftest import Workspace, assert_error, create_ticket, new_workspace, settings_for, ticket_body
 
 pytestmark = pytest.mark.anyio
 
@@ -77,8 +84,9 @@ async def test_another_workspaces_key_cannot_see_or_touch_a_ticket(ws: Workspace
     other = await new_workspace(ws.services, ws.client)
     headers = {"apikey": other.key}
     for ref in (ticket["TicketId"], ticket["_id"]):
-        assert_error(await ws.client.get(f"/tickets/get/{ref}", headers=headers), 404,
-                     "Ticket not found")
+        assert_error(
+            await ws.client.get(f"/tickets/get/{ref}", headers=headers), 404, "Ticket not found"
+        )
         response = await ws.client.post(
             f"/tickets/{ref}/claim", json={"staffUserId": 987654321}, headers=headers
         )
@@ -105,7 +113,9 @@ async def test_rate_limit_answers_429_with_retry_after(database_url: str) -> Non
             assert_error(limited, 429, "Rate limit exceeded: too many requests for this API key")
             assert int(limited.headers["retry-after"]) >= 1
             # The limit is per key: another workspace's key is unaffected.
-            assert (await client.get("/tickets/config", headers={"apikey": other.key})).status_code == 200
+            assert (
+                await client.get("/tickets/config", headers={"apikey": other.key})
+            ).status_code == 200
     finally:
         await services.db.close()
 
@@ -118,12 +128,20 @@ async def test_check_key_reports_valid_and_invalid_keys(ws: Workspace) -> None:
     assert valid["data"]["workspaceId"] == ws.id
     assert valid["data"]["status"] == "active"
     assert set(valid["data"]) == {
-        "valid", "workspaceId", "workspaceName", "status", "createdAt", "lastUsed",
-        "rateLimitRemaining", "rateLimitReset",
+        "valid",
+        "workspaceId",
+        "workspaceName",
+        "status",
+        "createdAt",
+        "lastUsed",
+        "rateLimitRemaining",
+        "rateLimitReset",
     }
     invalid = (await ws.client.get("/basic/check-key/tk_bogus")).json()
     assert invalid["data"] == {
-        "valid": False, "status": "inactive", "message": "API key is inactive or invalid",
+        "valid": False,
+        "status": "inactive",
+        "message": "API key is inactive or invalid",
     }
 
 

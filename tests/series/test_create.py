@@ -15,18 +15,31 @@ async def test_seed_create_example_returns_the_documented_shape(ws: Workspace) -
     assert body["success"] is True
     data = body["data"]
     assert list(data) == [
-        "TicketId", "_id", "WorkspaceId", "Subject", "Category", "Department", "Status",
-        "Priority", "Author", "CreatedAt", "UpdatedAt",
+        "TicketId",
+        "_id",
+        "WorkspaceId",
+        "Subject",
+        "Category",
+        "Department",
+        "Status",
+        "Priority",
+        "Author",
+        "CreatedAt",
+        "UpdatedAt",
     ]
     assert re.fullmatch(r"TICKET-\d{10}-[A-Z0-9]{4}", data["TicketId"])
     assert re.fullmatch(r"[0-9a-f]{24}", data["_id"])
     assert data["WorkspaceId"] == ws.id
     assert (data["Subject"], data["Category"], data["Department"]) == (
-        "Help with ranking", "support", "support-dept",
+        "Help with ranking",
+        "support",
+        "support-dept",
     )
     assert (data["Status"], data["Priority"]) == ("open", "medium")
     assert data["Author"] == {
-        "UserId": AUTHOR, "Username": "player123", "DisplayName": "Player Name",
+        "UserId": AUTHOR,
+        "Username": "player123",
+        "DisplayName": "Player Name",
         "AvatarUrl": "https://tr.rbxcdn.com/avatar-url",
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", data["CreatedAt"])
@@ -34,13 +47,21 @@ async def test_seed_create_example_returns_the_documented_shape(ws: Workspace) -
 
 
 async def test_seed_game_report_example_is_marked_and_routed(ws: Workspace) -> None:
-    response = await ws.client.post("/tickets/create-game-report", json={
-        "subject": "Rule violation report", "category": "reports",
-        "message": "Player was exploiting", "priority": "high", "authorUserId": 123456789,
-        "authorUsername": "reporter123", "authorDisplayName": "Reporter Name",
-        "authorAvatarUrl": "https://tr.rbxcdn.com/avatar-url", "placeId": "123456789",
-        "serverId": "game-server-id-123",
-    })
+    response = await ws.client.post(
+        "/tickets/create-game-report",
+        json={
+            "subject": "Rule violation report",
+            "category": "reports",
+            "message": "Player was exploiting",
+            "priority": "high",
+            "authorUserId": 123456789,
+            "authorUsername": "reporter123",
+            "authorDisplayName": "Reporter Name",
+            "authorAvatarUrl": "https://tr.rbxcdn.com/avatar-url",
+            "placeId": "123456789",
+            "serverId": "game-server-id-123",
+        },
+    )
 
     assert response.status_code == 200, response.text
     data = response.json()["data"]
@@ -79,8 +100,10 @@ async def test_known_members_stored_names_win_over_the_request(ws: Workspace) ->
         ({"authorUserId": 0}, "Validation error: authorUserId must be a positive integer"),
         ({"authorUserId": 2**63}, "Validation error: authorUserId is too large"),
         ({"authorUserId": 10**30}, "Validation error: authorUserId must be an integer"),
-        ({"priority": "critical"},
-         "Validation error: Priority must be one of: low, medium, high, urgent"),
+        (
+            {"priority": "critical"},
+            "Validation error: Priority must be one of: low, medium, high, urgent",
+        ),
         ({"subject": "x" * 201}, "Validation error: Subject must be at most 200 characters"),
         ({"message": "x" * 4001}, "Validation error: Message must be at most 4000 characters"),
         ({"subject": "nul\x00byte"}, "Validation error: Subject must not contain NUL characters"),
@@ -138,10 +161,12 @@ async def test_game_report_requires_place_id(ws: Workspace) -> None:
 
 
 async def test_membership_required_category_refuses_non_members(ws: Workspace) -> None:
-    await ws.configure(Categories={
-        "support": {"Name": "Support", "WorkspaceMembershipRequired": True},
-        "reports": {"Name": "Reports"},
-    })
+    await ws.configure(
+        Categories={
+            "support": {"Name": "Support", "WorkspaceMembershipRequired": True},
+            "reports": {"Name": "Reports"},
+        }
+    )
     response = await ws.client.post("/tickets/create", json=ticket_body())
     assert_error(
         response, 403, "Workspace membership is required to create tickets in this category"
@@ -164,9 +189,12 @@ async def test_minimum_rank_is_enforced(ws: Workspace) -> None:
 
 
 async def test_open_ticket_limit_uses_the_configured_number(ws: Workspace) -> None:
-    await ws.configure(Categories={
-        "support": {"Name": "Support", "MaxOpenTickets": 3}, "reports": {"Name": "R"},
-    })
+    await ws.configure(
+        Categories={
+            "support": {"Name": "Support", "MaxOpenTickets": 3},
+            "reports": {"Name": "R"},
+        }
+    )
     for _ in range(3):
         await create_ticket(ws.client)
     response = await ws.client.post("/tickets/create", json=ticket_body())
@@ -177,9 +205,12 @@ async def test_open_ticket_limit_uses_the_configured_number(ws: Workspace) -> No
 
 
 async def test_closing_a_ticket_frees_a_slot_and_reopening_takes_it_back(ws: Workspace) -> None:
-    await ws.configure(Categories={
-        "support": {"Name": "Support", "MaxOpenTickets": 1}, "reports": {"Name": "R"},
-    })
+    await ws.configure(
+        Categories={
+            "support": {"Name": "Support", "MaxOpenTickets": 1},
+            "reports": {"Name": "R"},
+        }
+    )
     first = await create_ticket(ws.client)
     assert (await ws.client.post("/tickets/create", json=ticket_body())).status_code == 400
     closed = await ws.client.post(

@@ -32,8 +32,11 @@ async def test_claim_reply_flow_as_in_the_seeds(ws: Workspace) -> None:
     full = await get(ws, ticket)
     assert full["Status"] == "in-progress"
     assert full["ClaimedBy"] == STAFF
-    assert full["ClaimedByUser"] == {"UserId": STAFF, "DisplayName": "Staff Member",
-                                     "Username": "staff123"}
+    assert full["ClaimedByUser"] == {
+        "UserId": STAFF,
+        "DisplayName": "Staff Member",
+        "Username": "staff123",
+    }
     assert messages(full) == [
         ("author_message", "I need help getting ranked in the group"),
         ("system_message", "Ticket claimed by Staff Member"),
@@ -49,10 +52,12 @@ async def test_reply_without_claim_is_refused(ws: Workspace) -> None:
 
 
 async def test_reply_by_other_staff_than_the_claimer_is_refused(ws: Workspace) -> None:
-    await ws.configure(Members=[
-        {"UserId": STAFF, "Username": "staff123", "Rank": 255},
-        {"UserId": 222, "Username": "helper", "Rank": 150},  # in support-dept's rank range
-    ])
+    await ws.configure(
+        Members=[
+            {"UserId": STAFF, "Username": "staff123", "Rank": 255},
+            {"UserId": 222, "Username": "helper", "Rank": 150},  # in support-dept's rank range
+        ]
+    )
     ticket = await create_ticket(ws.client)
     assert (await post(ws, ticket, "claim", staffUserId=222)).status_code == 200
     response = await post(ws, ticket, "reply", staffUserId=STAFF, content="hello")
@@ -65,10 +70,16 @@ async def test_game_reports_refuse_replies(ws: Workspace) -> None:
     )
     report = response.json()["data"]
     assert (await post(ws, report, "claim", staffUserId=STAFF)).status_code == 200
-    assert_error(await post(ws, report, "reply", staffUserId=STAFF, content="x"), 403,
-                 "Cannot reply to game reports")
-    assert_error(await post(ws, report, "reply-member", authorUserId=AUTHOR, content="x"), 403,
-                 "Cannot reply to game reports")
+    assert_error(
+        await post(ws, report, "reply", staffUserId=STAFF, content="x"),
+        403,
+        "Cannot reply to game reports",
+    )
+    assert_error(
+        await post(ws, report, "reply-member", authorUserId=AUTHOR, content="x"),
+        403,
+        "Cannot reply to game reports",
+    )
 
 
 async def test_second_claim_is_refused(ws: Workspace) -> None:
@@ -81,7 +92,9 @@ async def test_non_staff_cannot_act_on_a_ticket(ws: Workspace) -> None:
     ticket = await create_ticket(ws.client)
     message = "You are not a staff member of this ticket's department"
     for action, body in [
-        ("claim", {}), ("unclaim", {}), ("status", {"status": "closed"}),
+        ("claim", {}),
+        ("unclaim", {}),
+        ("status", {"status": "closed"}),
         ("transfer", {"departmentId": "moderation-dept"}),
     ]:
         response = await post(ws, ticket, action, staffUserId=OUTSIDER, **body)
@@ -92,9 +105,11 @@ async def test_rank_in_range_makes_staff(ws: Workspace) -> None:
     await ws.configure(Members=[{"UserId": 333, "Username": "ranked", "Rank": 120}])
     ticket = await create_ticket(ws.client)
     assert (await post(ws, ticket, "claim", staffUserId=333)).status_code == 200
-    report = (await ws.client.post(
-        "/tickets/create-game-report", json=ticket_body(category="reports", placeId="1")
-    )).json()["data"]
+    report = (
+        await ws.client.post(
+            "/tickets/create-game-report", json=ticket_body(category="reports", placeId="1")
+        )
+    ).json()["data"]
     # moderation-dept takes ranks 200-255 only
     assert (await post(ws, report, "claim", staffUserId=333)).status_code == 403
 
@@ -112,12 +127,18 @@ async def test_unclaim_keeps_status_and_adds_a_system_message(ws: Workspace) -> 
 
 async def test_status_changes_reopen_and_reject_unknown_values(ws: Workspace) -> None:
     ticket = await create_ticket(ws.client)
-    assert_error(await post(ws, ticket, "status", staffUserId=STAFF, status="done"), 400,
-                 "Invalid status. Must be one of: open, in-progress, resolved, closed")
+    assert_error(
+        await post(ws, ticket, "status", staffUserId=STAFF, status="done"),
+        400,
+        "Invalid status. Must be one of: open, in-progress, resolved, closed",
+    )
     resolved = await post(ws, ticket, "status", staffUserId=STAFF, status="resolved")
     assert resolved.json()["data"] == {"message": "Ticket status updated to resolved"}
-    assert_error(await post(ws, ticket, "claim", staffUserId=STAFF), 400,
-                 "Cannot claim a closed or resolved ticket; reopen it first")
+    assert_error(
+        await post(ws, ticket, "claim", staffUserId=STAFF),
+        400,
+        "Cannot claim a closed or resolved ticket; reopen it first",
+    )
     assert (await post(ws, ticket, "status", staffUserId=STAFF, status="open")).status_code == 200
     full = await get(ws, ticket)
     assert full["Status"] == "open"
@@ -132,26 +153,41 @@ async def test_member_replies_to_own_open_ticket_only(ws: Workspace) -> None:
     ok = await post(ws, ticket, "reply-member", authorUserId=AUTHOR, content="Any news?")
     assert ok.json()["data"] == {"message": "Reply sent successfully"}
     assert messages(await get(ws, ticket))[-1] == ("author_message", "Any news?")
-    assert_error(await post(ws, ticket, "reply-member", authorUserId=4242, content="x"), 403,
-                 "You can only reply to your own tickets")
+    assert_error(
+        await post(ws, ticket, "reply-member", authorUserId=4242, content="x"),
+        403,
+        "You can only reply to your own tickets",
+    )
     await post(ws, ticket, "status", staffUserId=STAFF, status="closed")
-    assert_error(await post(ws, ticket, "reply-member", authorUserId=AUTHOR, content="x"), 403,
-                 "Cannot reply to closed or resolved tickets")
+    assert_error(
+        await post(ws, ticket, "reply-member", authorUserId=AUTHOR, content="x"),
+        403,
+        "Cannot reply to closed or resolved tickets",
+    )
 
 
 async def test_transfer_moves_department_and_unclaims(ws: Workspace) -> None:
-    await ws.configure(Departments={
-        "support-dept": {"Name": "Support", "Members": [STAFF], "Categories": ["support"]},
-        "moderation-dept": {"Name": "Moderation", "Members": [STAFF],
-                            "Categories": ["reports", "support"]},
-        "billing-dept": {"Name": "Billing", "Members": [STAFF], "Categories": ["reports"]},
-    })
+    await ws.configure(
+        Departments={
+            "support-dept": {"Name": "Support", "Members": [STAFF], "Categories": ["support"]},
+            "moderation-dept": {
+                "Name": "Moderation",
+                "Members": [STAFF],
+                "Categories": ["reports", "support"],
+            },
+            "billing-dept": {"Name": "Billing", "Members": [STAFF], "Categories": ["reports"]},
+        }
+    )
     ticket = await create_ticket(ws.client)
     await post(ws, ticket, "claim", staffUserId=STAFF)
-    assert_error(await post(ws, ticket, "transfer", staffUserId=STAFF, departmentId="nope"), 404,
-                 "Department not found")
     assert_error(
-        await post(ws, ticket, "transfer", staffUserId=STAFF, departmentId="billing-dept"), 400,
+        await post(ws, ticket, "transfer", staffUserId=STAFF, departmentId="nope"),
+        404,
+        "Department not found",
+    )
+    assert_error(
+        await post(ws, ticket, "transfer", staffUserId=STAFF, departmentId="billing-dept"),
+        400,
         "That department does not handle this ticket's category",
     )
     moved = await post(ws, ticket, "transfer", staffUserId=STAFF, departmentId="moderation-dept")
@@ -170,14 +206,19 @@ async def test_transfer_moves_department_and_unclaims(ws: Workspace) -> None:
         ("claim", {}, "Validation error: staffUserId is required"),
         ("claim", {"staffUserId": "987654321"}, "Validation error: staffUserId must be an integer"),
         ("reply", {"staffUserId": STAFF}, "Validation error: Content is required"),
-        ("reply", {"staffUserId": STAFF, "content": "x" * 4001},
-         "Validation error: Content must be at most 4000 characters"),
+        (
+            "reply",
+            {"staffUserId": STAFF, "content": "x" * 4001},
+            "Validation error: Content must be at most 4000 characters",
+        ),
         ("reply-member", {"content": "hi"}, "Validation error: authorUserId is required"),
         ("status", {"staffUserId": STAFF}, "Validation error: Status is required"),
         ("transfer", {"staffUserId": STAFF}, "Validation error: departmentId is required"),
     ],
 )
-async def test_bad_staff_bodies_get_400(ws: Workspace, action: str, body: dict, message: str) -> None:
+async def test_bad_staff_bodies_get_400(
+    ws: Workspace, action: str, body: dict, message: str
+) -> None:
     ticket = await create_ticket(ws.client)
     assert_error(await post(ws, ticket, action, **body), 400, message)
 

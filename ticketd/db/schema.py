@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -71,9 +72,7 @@ departments = Table(
 department_members = Table(
     "department_members",
     metadata,
-    Column(
-        "department_id", Id, ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("department_id", Id, ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", BigInteger, primary_key=True),
 )
 
@@ -95,9 +94,7 @@ categories = Table(
 department_categories = Table(
     "department_categories",
     metadata,
-    Column(
-        "department_id", Id, ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("department_id", Id, ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
     Column("category_id", Id, ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, nullable=False),
 )
@@ -161,8 +158,9 @@ messages = Table(
     UniqueConstraint("ticket_id", "key"),
 )
 
-# One row per (workspace, category, author): the open-ticket limit is enforced by a
-# conditional upsert on this row, which both engines serialise.
+# One row per (workspace, category, author) for categories with an open-ticket limit:
+# the limit is enforced by a conditional upsert on this row, which both engines
+# serialise. Rebuilt from `tickets` whenever the configuration is applied.
 open_ticket_counts = Table(
     "open_ticket_counts",
     metadata,
@@ -172,30 +170,25 @@ open_ticket_counts = Table(
     Column("open_count", Integer, nullable=False),
 )
 
-audit_log = Table(
-    "audit_log",
+# One append-only record per change: the audit trail (who changed what, when) and
+# the outbox (the notification worker picks up rows with no `dispatched_at`), written
+# in the same transaction as the change itself.
+events = Table(
+    "events",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     workspace_fk(),
     Column("ticket_id", Id, ForeignKey("tickets.id", ondelete="CASCADE")),
     Column("actor_user_id", BigInteger),
-    Column("action", String(50), nullable=False),
+    Column("type", String(50), nullable=False),
     Column("detail", Text, nullable=False),
     Column("created_at", Millis, nullable=False),
-    Index("ix_audit_log_ticket", "ticket_id", "id"),
-)
-
-outbox = Table(
-    "outbox",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    workspace_fk(),
-    Column("event_type", String(50), nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("created_at", Millis, nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", Millis, nullable=False),
-    Column("delivered_at", Millis),
-    Column("last_error", Text),
-    Index("ix_outbox_pending", "delivered_at", "next_attempt_at"),
+    Column("dispatched_at", Millis),
+    Index("ix_events_ticket", "ticket_id", "id"),
+    Index(
+        "ix_events_undispatched",
+        "id",
+        sqlite_where=text("dispatched_at IS NULL"),
+        postgresql_where=text("dispatched_at IS NULL"),
+    ),
 )

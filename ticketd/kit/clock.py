@@ -1,17 +1,25 @@
 """Time as integer milliseconds since the epoch, rendered the way the seeds show it."""
 
 import time
-from datetime import UTC, datetime
 
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+_last_second = -1
+_last_prefix = ""
+
+
 def iso(ms: int | None) -> str | None:
-    """`2025-01-15T10:30:00.000Z` — millisecond precision, UTC, `Z` suffix."""
+    """`2025-01-15T10:30:00.000Z`: millisecond precision, UTC, `Z` suffix. The
+    seconds part is remembered, since consecutive calls mostly share it."""
+    global _last_second, _last_prefix
     if ms is None:
         return None
     seconds, millis = divmod(ms, 1000)
-    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{millis:03d}Z"
+    if seconds != _last_second:
+        t = time.gmtime(seconds)
+        _last_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", t)
+        _last_second = seconds
+    return f"{_last_prefix}.{millis:03d}Z"

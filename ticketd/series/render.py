@@ -52,7 +52,7 @@ def claimed_by_user(config: WorkspaceConfig, user_id: int | None) -> dict[str, A
     }
 
 
-def _common(t: Row, config: WorkspaceConfig) -> dict[str, Any]:
+def _common(t: Row) -> dict[str, Any]:
     return {
         "_id": t["object_id"],
         "TicketId": t["code"],
@@ -77,13 +77,13 @@ def _tail(data: dict[str, Any], t: Row) -> dict[str, Any]:
 def full(t: Row, messages: list[Row], config: WorkspaceConfig) -> dict[str, Any]:
     """The `Ticket` of `GET /tickets/get/{ticketId}`; `Content` is keyed by message id
     in time order."""
-    data = _common(t, config)
+    data = _common(t)
     data["Content"] = {
-        m["key"]: {
-            "Content": m["content"],
-            "Author": m["author_user_id"],
-            "Type": m["type"],
-            "Timestamp": iso(m["created_at"]),
+        m["message_key"]: {
+            "Content": m["message_content"],
+            "Author": m["message_author"],
+            "Type": m["message_type"],
+            "Timestamp": iso(m["message_created_at"]),
         }
         for m in messages
     }
@@ -94,7 +94,7 @@ def full(t: Row, messages: list[Row], config: WorkspaceConfig) -> dict[str, Any]
 
 def summary(t: Row, config: WorkspaceConfig) -> dict[str, Any]:
     """A row of `GET /tickets/list`: no `Content`, plus `ClaimedByName`."""
-    data = _common(t, config)
+    data = _common(t)
     data["ClaimedBy"] = t["claimed_by"]
     user = claimed_by_user(config, t["claimed_by"])
     data["ClaimedByName"] = (user["DisplayName"] or user["Username"]) if user else None

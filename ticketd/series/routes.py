@@ -46,7 +46,9 @@ async def workspace_of(request: Request, *, enabled: bool = True) -> WorkspaceCo
     """Authenticate the key, count the request against its limit, check plan and module."""
     s = request.app.state.services
     headers = request.headers
-    key = await workspaces.authenticate(s.db, s.cache, headers.get("apikey") or headers.get("x-api-key"))
+    key = await workspaces.authenticate(
+        s.db, s.cache, headers.get("apikey") or headers.get("x-api-key")
+    )
     s.limiter.hit(key.prefix)
     config = await workspaces.get_config(s.db, s.cache, key.workspace_id)
     workspaces.require_tickets(config, enabled=enabled)
@@ -55,10 +57,15 @@ async def workspace_of(request: Request, *, enabled: bool = True) -> WorkspaceCo
 
 def _new_ticket(body: CreateTicketBody, **game: Any) -> tickets.NewTicket:
     return tickets.NewTicket(
-        subject=body.subject, category=body.category, message=body.message,
-        priority=body.priority, author_user_id=body.authorUserId,
-        author_avatar_url=body.authorAvatarUrl, author_username=body.authorUsername,
-        author_display_name=body.authorDisplayName, **game,
+        subject=body.subject,
+        category=body.category,
+        message=body.message,
+        priority=body.priority,
+        author_user_id=body.authorUserId,
+        author_avatar_url=body.authorAvatarUrl,
+        author_username=body.authorUsername,
+        author_display_name=body.authorDisplayName,
+        **game,
     )
 
 
@@ -118,10 +125,12 @@ async def list_tickets(request: Request) -> Response:
         staff_user_id=_int_param(request, "staffUserId"),
     )
     rows, total = await tickets.search(request.app.state.services.db, config, query)
-    return ok({
-        "Tickets": [render.summary(t, config) for t in rows],
-        "Pagination": render.pagination(query.page, total, tickets.PAGE_SIZE),
-    })
+    return ok(
+        {
+            "Tickets": [render.summary(t, config) for t in rows],
+            "Pagination": render.pagination(query.page, total, tickets.PAGE_SIZE),
+        }
+    )
 
 
 async def _staff_action(request: Request, model: type[StaffBody]) -> tuple[Any, WorkspaceConfig]:
@@ -133,7 +142,9 @@ async def claim(request: Request) -> Response:
     """Claim a ticket: one claimer at a time; status becomes in-progress."""
     body, config = await _staff_action(request, StaffBody)
     await tickets.claim(
-        request.app.state.services.db, config, request.path_params["ticketId"],
+        request.app.state.services.db,
+        config,
+        request.path_params["ticketId"],
         staff_user_id=body.staffUserId,
     )
     return ok({"message": "Ticket claimed successfully"})
@@ -143,7 +154,9 @@ async def unclaim(request: Request) -> Response:
     """Release a claim; the status is left as it is."""
     body, config = await _staff_action(request, StaffBody)
     await tickets.unclaim(
-        request.app.state.services.db, config, request.path_params["ticketId"],
+        request.app.state.services.db,
+        config,
+        request.path_params["ticketId"],
         staff_user_id=body.staffUserId,
     )
     return ok({"message": "Ticket unclaimed successfully"})
@@ -153,8 +166,11 @@ async def reply_staff(request: Request) -> Response:
     """Reply as the staff member who claimed the ticket."""
     body, config = await _staff_action(request, StaffReplyBody)
     await tickets.reply_as_staff(
-        request.app.state.services.db, config, request.path_params["ticketId"],
-        staff_user_id=body.staffUserId, content=body.content,
+        request.app.state.services.db,
+        config,
+        request.path_params["ticketId"],
+        staff_user_id=body.staffUserId,
+        content=body.content,
     )
     return ok({"message": "Reply sent successfully"})
 
@@ -164,8 +180,11 @@ async def reply_member(request: Request) -> Response:
     config = await workspace_of(request)
     body = parse(MemberReplyBody, await read_json(request))
     await tickets.reply_as_author(
-        request.app.state.services.db, config, request.path_params["ticketId"],
-        author_user_id=body.authorUserId, content=body.content,
+        request.app.state.services.db,
+        config,
+        request.path_params["ticketId"],
+        author_user_id=body.authorUserId,
+        content=body.content,
     )
     return ok({"message": "Reply sent successfully"})
 
@@ -174,8 +193,11 @@ async def change_status(request: Request) -> Response:
     """Set open, in-progress, resolved or closed; resolved and closed tickets can reopen."""
     body, config = await _staff_action(request, StatusBody)
     await tickets.change_status(
-        request.app.state.services.db, config, request.path_params["ticketId"],
-        staff_user_id=body.staffUserId, status=body.status,
+        request.app.state.services.db,
+        config,
+        request.path_params["ticketId"],
+        staff_user_id=body.staffUserId,
+        status=body.status,
     )
     return ok({"message": f"Ticket status updated to {body.status}"})
 
@@ -184,8 +206,11 @@ async def transfer(request: Request) -> Response:
     """Move the ticket to another department that handles its category; unclaims it."""
     body, config = await _staff_action(request, TransferBody)
     name = await tickets.transfer(
-        request.app.state.services.db, config, request.path_params["ticketId"],
-        staff_user_id=body.staffUserId, department_key=body.departmentId,
+        request.app.state.services.db,
+        config,
+        request.path_params["ticketId"],
+        staff_user_id=body.staffUserId,
+        department_key=body.departmentId,
     )
     return ok({"message": f"Ticket transferred to {name}"})
 
@@ -201,18 +226,22 @@ async def check_key(request: Request) -> Response:
     s = request.app.state.services
     key = await workspaces.find_key(s.db, s.cache, request.path_params["apiKey"])
     if key is None:
-        return ok({"valid": False, "status": "inactive", "message": "API key is inactive or invalid"})
+        return ok(
+            {"valid": False, "status": "inactive", "message": "API key is inactive or invalid"}
+        )
     remaining, reset_at = s.limiter.remaining(key.prefix)
-    return ok({
-        "valid": True,
-        "workspaceId": key.workspace_id,
-        "workspaceName": key.workspace_name,
-        "status": "active",
-        "createdAt": iso(key.created_at),
-        "lastUsed": iso(key.last_used_at),
-        "rateLimitRemaining": remaining,
-        "rateLimitReset": iso(int(reset_at * 1000)),
-    })
+    return ok(
+        {
+            "valid": True,
+            "workspaceId": key.workspace_id,
+            "workspaceName": key.workspace_name,
+            "status": "active",
+            "createdAt": iso(key.created_at),
+            "lastUsed": iso(key.last_used_at),
+            "rateLimitRemaining": remaining,
+            "rateLimitReset": iso(int(reset_at * 1000)),
+        }
+    )
 
 
 routes = [

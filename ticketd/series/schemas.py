@@ -92,8 +92,14 @@ class TransferBody(StaffBody):
     departmentId: Text(100)  # noqa: N815
 
 
-LABELS = {"subject": "Subject", "category": "Category", "message": "Message",
-          "priority": "Priority", "content": "Content", "status": "Status"}
+LABELS = {
+    "subject": "Subject",
+    "category": "Category",
+    "message": "Message",
+    "priority": "Priority",
+    "content": "Content",
+    "status": "Status",
+}
 STATUS_MESSAGE = "Invalid status. Must be one of: open, in-progress, resolved, closed"
 _KIND = {
     "string_type": "must be a string",

@@ -11,6 +11,7 @@ TICKET_COLUMNS = (
     " claimed_by, claimed_at, game_report, place_id, server_id, created_at, updated_at,"
     " closed_at, first_response_at"
 )
+_PREFIXED_TICKET_COLUMNS = ", ".join(f"t.{c.strip()}" for c in TICKET_COLUMNS.split(","))
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
@@ -32,21 +33,48 @@ async def find_ticket(
     lock = " FOR UPDATE" if for_update and dialect == "postgresql" else ""
     return await conn.fetchrow(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE workspace_id = $1 AND {column} = $2{lock}",
-        workspace_id, ref,
+        workspace_id,
+        ref,
     )
+
+
+async def find_ticket_with_messages(
+    conn: Connection, workspace_id: str, ref: str
+) -> tuple[Row | None, list[Row]]:
+    """The ticket and its messages in time order, in one query: each row carries the
+    ticket's columns and one message's `message_*` columns."""
+    column = _ref_column(ref)
+    if column is None:
+        return None, []
+    rows = await conn.fetch(
+        f"SELECT {_PREFIXED_TICKET_COLUMNS}, m.key AS message_key, m.type AS message_type,"
+        " m.author_user_id AS message_author, m.content AS message_content,"
+        " m.created_at AS message_created_at"
+        " FROM tickets t LEFT JOIN messages m ON m.ticket_id = t.id"
+        f" WHERE t.workspace_id = $1 AND t.{column} = $2 ORDER BY m.created_at, m.id",
+        workspace_id,
+        ref,
+    )
+    if not rows:
+        return None, []
+    return rows[0], [r for r in rows if r["message_key"] is not None]
 
 
 async def take_open_slot(
     conn: Connection, workspace_id: str, category_key: str, author_user_id: int, limit: int | None
 ) -> bool:
-    """Counts one more open ticket for the author in the category, unless that would
-    pass `limit`. One conditional upsert: the row lock makes concurrent creates queue."""
+    """Counts one more open ticket for the author in a limited category, unless that
+    would pass `limit` (None: count, but never refuse). One conditional upsert: the
+    row lock makes concurrent creates queue."""
     row = await conn.fetchrow(
         "INSERT INTO open_ticket_counts (workspace_id, category_key, author_user_id, open_count)"
         " VALUES ($1, $2, $3, 1) ON CONFLICT (workspace_id, category_key, author_user_id)"
         " DO UPDATE SET open_count = open_ticket_counts.open_count + 1"
         " WHERE $4 < 0 OR open_ticket_counts.open_count < $4 RETURNING open_count",
-        workspace_id, category_key, author_user_id, -1 if limit is None else limit,
+        workspace_id,
+        category_key,
+        author_user_id,
+        -1 if limit is None else limit,
     )
     return row is not None
 
@@ -57,7 +85,9 @@ async def release_open_slot(
     await conn.execute(
         "UPDATE open_ticket_counts SET open_count = open_count - 1 WHERE workspace_id = $1"
         " AND category_key = $2 AND author_user_id = $3 AND open_count > 0",
-        workspace_id, category_key, author_user_id,
+        workspace_id,
+        category_key,
+        author_user_id,
     )
 
 
@@ -84,15 +114,12 @@ async def insert_message(
     await conn.execute(
         "INSERT INTO messages (ticket_id, key, type, author_user_id, content, created_at)"
         " VALUES ($1, $2, $3, $4, $5, $6)",
-        ticket_id, key, type, author_user_id, content, now,
-    )
-
-
-async def list_messages(conn: Connection, ticket_id: int) -> list[Row]:
-    return await conn.fetch(
-        "SELECT key, type, author_user_id, content, created_at FROM messages"
-        " WHERE ticket_id = $1 ORDER BY created_at, id",
         ticket_id,
+        key,
+        type,
+        author_user_id,
+        content,
+        now,
     )
 
 
@@ -109,35 +136,32 @@ async def claim(conn: Connection, ticket_id: int, staff_user_id: int, now: int) 
         "UPDATE tickets SET claimed_by = $2, claimed_at = $3, updated_at = $3,"
         " status = 'in-progress' WHERE id = $1 AND claimed_by IS NULL"
         " AND status IN ('open', 'in-progress')",
-        ticket_id, staff_user_id, now,
+        ticket_id,
+        staff_user_id,
+        now,
     )
     return changed == 1
 
 
-async def insert_audit(
+async def insert_event(
     conn: Connection,
     *,
     workspace_id: str,
-    ticket_id: int | None,
+    ticket_id: int,
     actor_user_id: int | None,
-    action: str,
+    type: str,
     detail: str,
     now: int,
 ) -> None:
     await conn.execute(
-        "INSERT INTO audit_log (workspace_id, ticket_id, actor_user_id, action, detail,"
-        " created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        workspace_id, ticket_id, actor_user_id, action, detail, now,
-    )
-
-
-async def insert_event(
-    conn: Connection, *, workspace_id: str, event_type: str, payload: str, now: int
-) -> None:
-    await conn.execute(
-        "INSERT INTO outbox (workspace_id, event_type, payload, created_at, attempts,"
-        " next_attempt_at) VALUES ($1, $2, $3, $4, 0, $4)",
-        workspace_id, event_type, payload, now,
+        "INSERT INTO events (workspace_id, ticket_id, actor_user_id, type, detail, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        workspace_id,
+        ticket_id,
+        actor_user_id,
+        type,
+        detail,
+        now,
     )
 
 

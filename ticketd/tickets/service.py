@@ -98,18 +98,27 @@ async def create(db: Database, config: WorkspaceConfig, new: NewTicket) -> dict[
         "updated_at": now,
     }
     async with db.transaction() as conn:
-        ws = config.workspace.id
-        if not await repository.take_open_slot(
-            conn, ws, category.key, new.author_user_id, category.max_open_tickets
+        limit = category.max_open_tickets
+        if limit is not None and not await repository.take_open_slot(
+            conn, config.workspace.id, category.key, new.author_user_id, limit
         ):
-            raise OpenTicketLimit(category.max_open_tickets or 0)
+            raise OpenTicketLimit(limit)
         values["id"] = await _insert_with_fresh_ids(conn, values)
         await repository.insert_message(
-            conn, ticket_id=values["id"], key=ids.message_key(now), type="author_message",
-            author_user_id=new.author_user_id, content=new.message, now=now,
+            conn,
+            ticket_id=values["id"],
+            key=ids.message_key(now),
+            type="author_message",
+            author_user_id=new.author_user_id,
+            content=new.message,
+            now=now,
         )
         await _record(
-            conn, values, "ticket_created", new.author_user_id, now,
+            conn,
+            values,
+            "ticket_created",
+            new.author_user_id,
+            now,
             {"gameReport": game_report, "priority": new.priority},
         )
     return values
@@ -126,10 +135,12 @@ async def _insert_with_fresh_ids(conn: Connection, values: dict[str, Any]) -> in
 
 async def get(db: Database, config: WorkspaceConfig, ref: str) -> tuple[Row, list[Row]]:
     async with db.connection() as conn:
-        ticket = await repository.find_ticket(conn, config.workspace.id, ref)
-        if ticket is None:
-            raise TicketNotFound()
-        return ticket, await repository.list_messages(conn, ticket["id"])
+        ticket, messages = await repository.find_ticket_with_messages(
+            conn, config.workspace.id, ref
+        )
+    if ticket is None:
+        raise TicketNotFound()
+    return ticket, messages
 
 
 async def search(
@@ -143,14 +154,18 @@ async def search(
     if query.department:
         filters.append(("department_key = ?", query.department))
     if query.search:
-        pattern = "%" + query.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_"
-        ) + "%"
-        filters.append((
-            "(lower(subject) LIKE ? ESCAPE '\\' OR lower(author_username) LIKE ? ESCAPE '\\'"
-            " OR lower(author_display_name) LIKE ? ESCAPE '\\')",
-            pattern,
-        ))
+        pattern = (
+            "%"
+            + query.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        filters.append(
+            (
+                "(lower(subject) LIKE ? ESCAPE '\\' OR lower(author_username) LIKE ? ESCAPE '\\'"
+                " OR lower(author_display_name) LIKE ? ESCAPE '\\')",
+                pattern,
+            )
+        )
     if query.staff_user_id is not None:
         departments = config.staff_departments(query.staff_user_id)
         if not departments:
@@ -206,8 +221,11 @@ async def claim(db: Database, config: WorkspaceConfig, ref: str, *, staff_user_i
         if not await repository.claim(conn, ticket["id"], staff_user_id, now):
             raise AlreadyClaimed()
         await _system_message(
-            conn, ticket, f"Ticket claimed by {display_name(config, staff_user_id)}",
-            staff_user_id, now,
+            conn,
+            ticket,
+            f"Ticket claimed by {display_name(config, staff_user_id)}",
+            staff_user_id,
+            now,
         )
         await _record(conn, ticket, "ticket_claimed", staff_user_id, now, {})
 
@@ -223,8 +241,11 @@ async def unclaim(db: Database, config: WorkspaceConfig, ref: str, *, staff_user
             conn, ticket["id"], claimed_by=None, claimed_at=None, updated_at=now
         )
         await _system_message(
-            conn, ticket, f"Ticket unclaimed by {display_name(config, staff_user_id)}",
-            staff_user_id, now,
+            conn,
+            ticket,
+            f"Ticket unclaimed by {display_name(config, staff_user_id)}",
+            staff_user_id,
+            now,
         )
         await _record(conn, ticket, "ticket_unclaimed", staff_user_id, now, {"previous": previous})
 
@@ -240,8 +261,13 @@ async def reply_as_staff(
             raise ClaimRequired()
         now = now_ms()
         await repository.insert_message(
-            conn, ticket_id=ticket["id"], key=ids.message_key(now), type="staff_message",
-            author_user_id=staff_user_id, content=content, now=now,
+            conn,
+            ticket_id=ticket["id"],
+            key=ids.message_key(now),
+            type="staff_message",
+            author_user_id=staff_user_id,
+            content=content,
+            now=now,
         )
         changes: dict[str, Any] = {"updated_at": now}
         if ticket["first_response_at"] is None:
@@ -262,8 +288,13 @@ async def reply_as_author(
             raise TicketClosed()
         now = now_ms()
         await repository.insert_message(
-            conn, ticket_id=ticket["id"], key=ids.message_key(now), type="author_message",
-            author_user_id=author_user_id, content=content, now=now,
+            conn,
+            ticket_id=ticket["id"],
+            key=ids.message_key(now),
+            type="author_message",
+            author_user_id=author_user_id,
+            content=content,
+            now=now,
         )
         await repository.update_ticket(conn, ticket["id"], updated_at=now)
         await _record(conn, ticket, "reply_created", author_user_id, now, {"by": "author"})
@@ -280,24 +311,40 @@ async def change_status(
         now = now_ms()
         changes: dict[str, Any] = {"status": status, "updated_at": now}
         was_open, is_open = previous in OPEN_STATUSES, status in OPEN_STATUSES
-        ws, category, author = ticket["workspace_id"], ticket["category_key"], ticket["author_user_id"]
-        if was_open and not is_open:
-            changes["closed_at"] = now
-            await repository.release_open_slot(conn, ws, category, author)
-        elif is_open and not was_open:
-            # A reopen is a staff decision, so it may take the author past the limit.
-            changes["closed_at"] = None
-            await repository.take_open_slot(conn, ws, category, author, None)
+        if was_open != is_open:
+            changes["closed_at"] = None if is_open else now
+            await _count_open(conn, config, ticket, opened=is_open)
         await repository.update_ticket(conn, ticket["id"], **changes)
         await _system_message(
-            conn, ticket,
+            conn,
+            ticket,
             f"Status changed from {previous} to {status} by {display_name(config, staff_user_id)}",
-            staff_user_id, now,
+            staff_user_id,
+            now,
         )
         await _record(
-            conn, ticket, "ticket_status_changed", staff_user_id, now,
+            conn,
+            ticket,
+            "ticket_status_changed",
+            staff_user_id,
+            now,
             {"previous": previous, "status": status},
         )
+
+
+async def _count_open(
+    conn: Connection, config: WorkspaceConfig, ticket: Row, *, opened: bool
+) -> None:
+    """Keeps the open-ticket counter of a limited category in step with a status change.
+    A reopen is a staff decision, so it may take the author past the limit."""
+    category = config.categories.get(ticket["category_key"])
+    if category is None or category.max_open_tickets is None:
+        return
+    key = (ticket["workspace_id"], ticket["category_key"], ticket["author_user_id"])
+    if opened:
+        await repository.take_open_slot(conn, *key, None)
+    else:
+        await repository.release_open_slot(conn, *key)
 
 
 async def transfer(
@@ -317,22 +364,36 @@ async def transfer(
         now = now_ms()
         source = config.departments.get(ticket["department_key"] or "")
         await repository.update_ticket(
-            conn, ticket["id"], department_key=target.key, claimed_by=None, claimed_at=None,
+            conn,
+            ticket["id"],
+            department_key=target.key,
+            claimed_by=None,
+            claimed_at=None,
             updated_at=now,
         )
         staff = display_name(config, staff_user_id)
         from_name = source.name if source else ticket["department_key"] or "no department"
         await _system_message(
-            conn, ticket, f"Ticket transferred from {from_name} to {target.name} by {staff}",
-            staff_user_id, now,
+            conn,
+            ticket,
+            f"Ticket transferred from {from_name} to {target.name} by {staff}",
+            staff_user_id,
+            now,
         )
         if ticket["claimed_by"] is not None:
             await _system_message(
-                conn, ticket, f"Ticket unclaimed automatically after transfer to {target.name}",
-                staff_user_id, now,
+                conn,
+                ticket,
+                f"Ticket unclaimed automatically after transfer to {target.name}",
+                staff_user_id,
+                now,
             )
         await _record(
-            conn, ticket, "ticket_transferred", staff_user_id, now,
+            conn,
+            ticket,
+            "ticket_transferred",
+            staff_user_id,
+            now,
             {"from": ticket["department_key"], "to": target.key},
         )
         return target.name
@@ -342,34 +403,31 @@ async def _system_message(
     conn: Connection, ticket: Row, text: str, actor_user_id: int, now: int
 ) -> None:
     await repository.insert_message(
-        conn, ticket_id=ticket["id"], key=ids.message_key(now), type="system_message",
-        author_user_id=actor_user_id, content=text, now=now,
+        conn,
+        ticket_id=ticket["id"],
+        key=ids.message_key(now),
+        type="system_message",
+        author_user_id=actor_user_id,
+        content=text,
+        now=now,
     )
 
 
 async def _record(
     conn: Connection,
     ticket: Row | dict[str, Any],
-    action: str,
+    type: str,
     actor_user_id: int,
     now: int,
     detail: dict[str, Any],
 ) -> None:
-    """The audit row and the outbox event for one change."""
-    detail_json = orjson.dumps(detail).decode()
-    await repository.insert_audit(
-        conn, workspace_id=ticket["workspace_id"], ticket_id=ticket["id"],
-        actor_user_id=actor_user_id, action=action, detail=detail_json, now=now,
-    )
-    payload = {
-        "event": action,
-        "workspaceId": ticket["workspace_id"],
-        "ticket": {"id": ticket["id"], "TicketId": ticket["code"], "_id": ticket["object_id"]},
-        "actorUserId": actor_user_id,
-        "detail": detail,
-        "at": now,
-    }
+    """The event row for one change: audit trail and outbox at once."""
     await repository.insert_event(
-        conn, workspace_id=ticket["workspace_id"], event_type=action,
-        payload=orjson.dumps(payload).decode(), now=now,
+        conn,
+        workspace_id=ticket["workspace_id"],
+        ticket_id=ticket["id"],
+        actor_user_id=actor_user_id,
+        type=type,
+        detail=orjson.dumps(detail).decode(),
+        now=now,
     )

@@ -62,7 +62,9 @@ class ConfigFile(_File):
     Categories: dict[KeyT, CategoryFile]
     Departments: dict[KeyT, DepartmentFile]
     DiscordNotificationWebhookEnabled: bool = False
-    DiscordNotificationWebhookPing: Annotated[str, StringConstraints(pattern=r"^\d{1,25}$")] | None = None
+    DiscordNotificationWebhookPing: (
+        Annotated[str, StringConstraints(pattern=r"^\d{1,25}$")] | None
+    ) = None
     DiscordNotificationWebhookUrl: Annotated[str, StringConstraints(max_length=2048)] | None = None
     Members: list[MemberFile] | None = None
 

@@ -19,7 +19,11 @@ async def insert_workspace(
     await conn.execute(
         "INSERT INTO workspaces (id, name, plan, tickets_enabled, public_url,"
         " discord_webhook_enabled, created_at) VALUES ($1, $2, $3, $4, FALSE, FALSE, $5)",
-        id, name, plan, tickets_enabled, now,
+        id,
+        name,
+        plan,
+        tickets_enabled,
+        now,
     )
 
 
@@ -40,7 +44,11 @@ async def insert_api_key(
     await conn.execute(
         "INSERT INTO api_keys (workspace_id, name, prefix, key_hash, created_at)"
         " VALUES ($1, $2, $3, $4, $5)",
-        workspace_id, name, prefix, key_hash, now,
+        workspace_id,
+        name,
+        prefix,
+        key_hash,
+        now,
     )
 
 
@@ -56,7 +64,8 @@ async def find_api_key(conn: Connection, key_hash: str) -> Row | None:
 async def revoke_api_key(conn: Connection, prefix: str, now: int) -> int:
     return await conn.execute(
         "UPDATE api_keys SET revoked_at = $2 WHERE prefix = $1 AND revoked_at IS NULL",
-        prefix, now,
+        prefix,
+        now,
     )
 
 
@@ -69,8 +78,12 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
     if w is None:
         return None
     workspace = Workspace(
-        id=w["id"], name=w["name"], plan=w["plan"], tickets_enabled=bool(w["tickets_enabled"]),
-        public_url=bool(w["public_url"]), discord_webhook_url=w["discord_webhook_url"],
+        id=w["id"],
+        name=w["name"],
+        plan=w["plan"],
+        tickets_enabled=bool(w["tickets_enabled"]),
+        public_url=bool(w["public_url"]),
+        discord_webhook_url=w["discord_webhook_url"],
         discord_webhook_enabled=bool(w["discord_webhook_enabled"]),
         discord_webhook_ping=w["discord_webhook_ping"],
     )
@@ -88,8 +101,11 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
     )
     categories = {
         r["key"]: Category(
-            id=r["id"], key=r["key"], name=r["name"],
-            membership_required=bool(r["membership_required"]), min_rank=r["min_rank"],
+            id=r["id"],
+            key=r["key"],
+            name=r["name"],
+            membership_required=bool(r["membership_required"]),
+            min_rank=r["min_rank"],
             max_open_tickets=r["max_open_tickets"] or None,
             departments=tuple(link["department"] for link in links if link["category"] == r["key"]),
         )
@@ -99,9 +115,12 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
     }
     departments = {
         r["key"]: Department(
-            id=r["id"], key=r["key"], name=r["name"],
+            id=r["id"],
+            key=r["key"],
+            name=r["name"],
             members=frozenset(s["user_id"] for s in staff if s["key"] == r["key"]),
-            from_rank=r["from_rank"], to_rank=r["to_rank"],
+            from_rank=r["from_rank"],
+            to_rank=r["to_rank"],
             categories=tuple(link["category"] for link in links if link["department"] == r["key"]),
         )
         for r in await conn.fetch(
@@ -110,8 +129,11 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
     }
     members = {
         r["user_id"]: Member(
-            user_id=r["user_id"], username=r["username"], display_name=r["display_name"],
-            avatar_url=r["avatar_url"], rank=r["rank"],
+            user_id=r["user_id"],
+            username=r["username"],
+            display_name=r["display_name"],
+            avatar_url=r["avatar_url"],
+            rank=r["rank"],
         )
         for r in await conn.fetch(
             "SELECT * FROM people WHERE workspace_id = $1 AND is_member AND user_id IS NOT NULL",
@@ -125,8 +147,10 @@ async def replace_config(conn: Connection, workspace_id: str, config: ConfigFile
     """Upsert categories and departments by key (so their integer ids stay stable),
     delete the ones the file no longer names, and rebuild the links."""
     await update_workspace(
-        conn, workspace_id,
-        tickets_enabled=config.Enabled, public_url=config.PublicUrl,
+        conn,
+        workspace_id,
+        tickets_enabled=config.Enabled,
+        public_url=config.PublicUrl,
         discord_webhook_enabled=config.DiscordNotificationWebhookEnabled,
         discord_webhook_ping=config.DiscordNotificationWebhookPing,
         **(
@@ -136,6 +160,7 @@ async def replace_config(conn: Connection, workspace_id: str, config: ConfigFile
         ),
     )
     category_ids = await _replace_categories(conn, workspace_id, config)
+    await _recount_open_tickets(conn, workspace_id, config)
     await _replace_departments(conn, workspace_id, config, category_ids)
     if config.Members is not None:
         await _replace_members(conn, workspace_id, config, now)
@@ -153,11 +178,33 @@ async def _replace_categories(
             " membership_required = excluded.membership_required,"
             " min_rank = excluded.min_rank, max_open_tickets = excluded.max_open_tickets,"
             " position = excluded.position RETURNING id",
-            workspace_id, key, c.Name, c.WorkspaceMembershipRequired, c.MinAccessRank,
-            c.MaxOpenTickets, position,
+            workspace_id,
+            key,
+            c.Name,
+            c.WorkspaceMembershipRequired,
+            c.MinAccessRank,
+            c.MaxOpenTickets,
+            position,
         )
     await _delete_missing(conn, "categories", workspace_id, list(ids.values()))
     return ids
+
+
+async def _recount_open_tickets(conn: Connection, workspace_id: str, config: ConfigFile) -> None:
+    """Open-ticket counters exist for limited categories only; rebuilt from the tickets
+    so that a limit added to a category with open tickets counts them."""
+    await conn.execute("DELETE FROM open_ticket_counts WHERE workspace_id = $1", workspace_id)
+    for key, category in config.Categories.items():
+        if category.MaxOpenTickets:
+            await conn.execute(
+                "INSERT INTO open_ticket_counts (workspace_id, category_key, author_user_id,"
+                " open_count) SELECT workspace_id, category_key, author_user_id, COUNT(*)"
+                " FROM tickets WHERE workspace_id = $1 AND category_key = $2"
+                " AND status IN ('open', 'in-progress')"
+                " GROUP BY workspace_id, category_key, author_user_id",
+                workspace_id,
+                key,
+            )
 
 
 async def _replace_departments(
@@ -171,8 +218,12 @@ async def _replace_departments(
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, key) DO UPDATE SET"
             " name = excluded.name, from_rank = excluded.from_rank, to_rank = excluded.to_rank,"
             " position = excluded.position RETURNING id",
-            workspace_id, key, d.Name, rank.FromRank if rank else None,
-            rank.ToRank if rank else None, position,
+            workspace_id,
+            key,
+            d.Name,
+            rank.FromRank if rank else None,
+            rank.ToRank if rank else None,
+            position,
         )
         kept.append(dept_id)
         await conn.execute("DELETE FROM department_members WHERE department_id = $1", dept_id)
@@ -198,7 +249,9 @@ async def _delete_missing(conn: Connection, table: str, workspace_id: str, kept:
         await conn.execute(f"DELETE FROM {table} WHERE id = $1", row_id)
 
 
-async def _replace_members(conn: Connection, workspace_id: str, config: ConfigFile, now: int) -> None:
+async def _replace_members(
+    conn: Connection, workspace_id: str, config: ConfigFile, now: int
+) -> None:
     await conn.execute("UPDATE people SET is_member = FALSE WHERE workspace_id = $1", workspace_id)
     await conn.executemany(
         "INSERT INTO people (workspace_id, user_id, username, display_name, avatar_url, rank,"

@@ -13,9 +13,13 @@ from ticketd.kit.errors import ModuleDisabled, PlanRequired, Unauthorized
 from ticketd.workspaces import repository
 from ticketd.workspaces.config import PLANS, TICKET_PLANS, ConfigFile, WorkspaceConfig
 
+
 # API keys are 190 random bits, so a fast hash is enough: nobody can brute-force one.
 def hash_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +57,30 @@ async def create_workspace(
     workspace_id = str(uuid.uuid4())
     async with db.transaction() as conn:
         await repository.insert_workspace(
-            conn, id=workspace_id, name=name, plan=plan, tickets_enabled=tickets_enabled,
+            conn,
+            id=workspace_id,
+            name=name,
+            plan=plan,
+            tickets_enabled=tickets_enabled,
             now=now_ms(),
         )
     return workspace_id
 
 
-async def create_api_key(db: Database, *, workspace_id: str, name: str = "default") -> tuple[str, str]:
+async def create_api_key(
+    db: Database, *, workspace_id: str, name: str = "default"
+) -> tuple[str, str]:
     """Returns (api_key, prefix). Only the hash is stored; the key is shown once."""
     api_key, prefix = ids.api_key()
     async with db.transaction() as conn:
         if await repository.load_config(conn, workspace_id) is None:
             raise LookupError(f"no workspace {workspace_id}")
         await repository.insert_api_key(
-            conn, workspace_id=workspace_id, name=name, prefix=prefix, key_hash=hash_key(api_key),
+            conn,
+            workspace_id=workspace_id,
+            name=name,
+            prefix=prefix,
+            key_hash=hash_key(api_key),
             now=now_ms(),
         )
     return api_key, prefix
@@ -132,18 +146,23 @@ async def get_config(db: Database, cache: WorkspaceCache, workspace_id: str) -> 
 
 
 async def find_key(db: Database, cache: WorkspaceCache, api_key: str) -> ApiKey | None:
-    digest = hash_key(api_key)
-    if digest in cache.keys:
-        return cache.keys[digest]
+    # Cached by the key itself, so a hit costs no hashing.
+    cached = cache.keys.get(api_key, _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
     async with db.connection() as conn:
-        row = await repository.find_api_key(conn, digest)
+        row = await repository.find_api_key(conn, hash_key(api_key))
     key = None
     if row is not None:
         key = ApiKey(
-            id=row["id"], workspace_id=row["workspace_id"], workspace_name=row["name"],
-            prefix=row["prefix"], created_at=row["created_at"], last_used_at=row["last_used_at"],
+            id=row["id"],
+            workspace_id=row["workspace_id"],
+            workspace_name=row["name"],
+            prefix=row["prefix"],
+            created_at=row["created_at"],
+            last_used_at=row["last_used_at"],
         )
-    cache.keys[digest] = key
+    cache.keys[api_key] = key
     return key
 
 

@@ -1,0 +1,129 @@
+"""Invariants that must hold when requests really race: two server processes on one
+database, many simultaneous HTTP requests."""
+
+import asyncio
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import STAFF, ticket_body
+from tests.servers import running_servers
+from ticketd.db.database import open_database
+from ticketd.demo import DEMO_CONFIG
+from ticketd.workspaces import service as workspaces
+from ticketd.workspaces.config import ConfigFile
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def servers(database_url: str) -> Iterator[list[str]]:
+    with running_servers(database_url, 2) as urls:
+        yield urls
+
+
+async def make_workspace(database_url: str, **config: object) -> str:
+    db = open_database(database_url)
+    await db.connect()
+    try:
+        workspace_id = await workspaces.create_workspace(db, name="race")
+        await workspaces.apply_config(
+            db,
+            None,
+            workspace_id=workspace_id,
+            config=ConfigFile.model_validate({**DEMO_CONFIG, **config}),
+        )
+        key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id)
+        return key
+    finally:
+        await db.close()
+
+
+async def fire(urls: list[str], key: str, requests: list[tuple[str, dict]]) -> list[httpx.Response]:
+    """Sends all requests at once, alternating between the servers."""
+    limits = httpx.Limits(max_connections=200)
+    async with httpx.AsyncClient(headers={"apikey": key}, timeout=60, limits=limits) as client:
+        targets = itertools.cycle(urls)
+        return await asyncio.gather(
+            *(client.post(next(targets) + path, json=body) for path, body in requests)
+        )
+
+
+async def test_fifty_simultaneous_creates_respect_a_limit_of_five(
+    database_url: str, servers: list[str]
+) -> None:
+    key = await make_workspace(
+        database_url,
+        Categories={
+            "support": {"Name": "Support", "MaxOpenTickets": 5},
+            "reports": {"Name": "R"},
+        },
+    )
+    responses = await fire(servers, key, [("/tickets/create", ticket_body())] * 50)
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 5, 400: 45}
+    refused = {r.json()["error"]["message"] for r in responses if r.status_code == 400}
+    assert refused == {"You can only have 5 open tickets in this category"}
+    async with httpx.AsyncClient(headers={"apikey": key}) as client:
+        listed = (await client.get(f"{servers[0]}/tickets/list")).json()["data"]
+    assert listed["Pagination"]["TotalCount"] == 5
+
+
+async def test_twenty_simultaneous_claims_have_exactly_one_winner(
+    database_url: str, servers: list[str]
+) -> None:
+    claimers = list(range(9000, 9020))
+    key = await make_workspace(
+        database_url,
+        Departments={
+            "support-dept": {"Name": "Support", "Members": claimers, "Categories": ["support"]},
+            "moderation-dept": {
+                "Name": "Moderation",
+                "Members": [STAFF],
+                "Categories": ["reports"],
+            },
+        },
+    )
+    [created] = await fire(servers, key, [("/tickets/create", ticket_body())])
+    ticket_id = created.json()["data"]["TicketId"]
+
+    responses = await fire(
+        servers, key, [(f"/tickets/{ticket_id}/claim", {"staffUserId": s}) for s in claimers]
+    )
+
+    winners = [s for s, r in zip(claimers, responses, strict=True) if r.status_code == 200]
+    assert len(winners) == 1
+    losers = [r.json() for r in responses if r.status_code != 200]
+    assert (
+        losers
+        == [{"success": False, "error": {"code": 400, "message": "Ticket already claimed"}}] * 19
+    )
+    async with httpx.AsyncClient(headers={"apikey": key}) as client:
+        ticket = (await client.get(f"{servers[1]}/tickets/get/{ticket_id}")).json()["data"][
+            "Ticket"
+        ]
+    assert ticket["ClaimedBy"] == winners[0]
+    system = [m for m in ticket["Content"].values() if m["Type"] == "system_message"]
+    assert len(system) == 1
+
+
+async def test_two_thousand_rapid_creates_get_distinct_ids(
+    database_url: str, servers: list[str]
+) -> None:
+    key = await make_workspace(database_url)
+    bodies = [("/tickets/create", ticket_body(authorUserId=100_000 + i)) for i in range(2000)]
+    responses = []
+    for start in range(0, len(bodies), 200):
+        responses += await fire(servers, key, bodies[start : start + 200])
+
+    assert Counter(r.status_code for r in responses) == {200: 2000}
+    data = [r.json()["data"] for r in responses]
+    assert len({d["TicketId"] for d in data}) == 2000
+    assert len({d["_id"] for d in data}) == 2000
+    async with httpx.AsyncClient(headers={"apikey": key}) as client:
+        listed = (await client.get(f"{servers[0]}/tickets/list")).json()["data"]
+    assert listed["Pagination"]["TotalCount"] == 2000
