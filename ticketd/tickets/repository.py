@@ -91,13 +91,53 @@ async def release_open_slot(
     )
 
 
-async def insert_ticket(conn: Connection, values: dict[str, Any]) -> int | None:
-    """Returns the new row id, or None when `code` or `object_id` collided."""
-    columns = ", ".join(values)
-    params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+_MESSAGE_COLUMNS = ("key", "type", "author_user_id", "content", "created_at")
+_MESSAGE_TYPES = ("text", "text", "bigint", "text", "bigint")
+_EVENT_COLUMNS = ("actor_user_id", "type", "detail", "created_at")
+_EVENT_TYPES = ("bigint", "text", "text", "bigint")
+
+
+async def insert_new_ticket(
+    conn: Connection,
+    dialect: str,
+    ticket: dict[str, Any],
+    message: dict[str, Any],
+    event: dict[str, Any],
+) -> int | None:
+    """Inserts a ticket with its first message and its creation event. Returns the new
+    row id, or None when `code` or `object_id` collided (nothing is then written).
+
+    On PostgreSQL this is one statement, so it is atomic without BEGIN/COMMIT round
+    trips; on SQLite, where statements cost no round trip, it is three."""
+    columns, args = ", ".join(ticket), list(ticket.values())
+    params = ", ".join(f"${i}" for i in range(1, len(args) + 1))
+    insert_ticket = (
+        f"INSERT INTO tickets ({columns}) VALUES ({params}) ON CONFLICT DO NOTHING RETURNING id"
+    )
+    if dialect != "postgresql":
+        ticket_id = await conn.fetchval(insert_ticket, *args)
+        if ticket_id is not None:
+            await insert_message(conn, ticket_id=ticket_id, **message)
+            await insert_event(
+                conn, workspace_id=ticket["workspace_id"], ticket_id=ticket_id, **event
+            )
+        return ticket_id
+
+    def casts(values: dict[str, Any], types: tuple[str, ...]) -> str:
+        start = len(args) + 1
+        args.extend(values.values())
+        return ", ".join(f"${start + i}::{t}" for i, t in enumerate(types))
+
+    message_values = casts({c: message[c] for c in _MESSAGE_COLUMNS}, _MESSAGE_TYPES)
+    event_values = casts({c: event[c] for c in _EVENT_COLUMNS}, _EVENT_TYPES)
     return await conn.fetchval(
-        f"INSERT INTO tickets ({columns}) VALUES ({params}) ON CONFLICT DO NOTHING RETURNING id",
-        *values.values(),
+        f"WITH t AS ({insert_ticket}),"
+        f" m AS (INSERT INTO messages (ticket_id, {', '.join(_MESSAGE_COLUMNS)})"
+        f" SELECT id, {message_values} FROM t),"
+        f" e AS (INSERT INTO events (workspace_id, ticket_id, {', '.join(_EVENT_COLUMNS)})"
+        f" SELECT $1, id, {event_values} FROM t)"
+        " SELECT id FROM t",
+        *args,
     )
 
 
@@ -109,7 +149,7 @@ async def insert_message(
     type: str,
     author_user_id: int | None,
     content: str,
-    now: int,
+    created_at: int,
 ) -> None:
     await conn.execute(
         "INSERT INTO messages (ticket_id, key, type, author_user_id, content, created_at)"
@@ -119,7 +159,7 @@ async def insert_message(
         type,
         author_user_id,
         content,
-        now,
+        created_at,
     )
 
 
@@ -151,7 +191,7 @@ async def insert_event(
     actor_user_id: int | None,
     type: str,
     detail: str,
-    now: int,
+    created_at: int,
 ) -> None:
     await conn.execute(
         "INSERT INTO events (workspace_id, ticket_id, actor_user_id, type, detail, created_at)"
@@ -161,7 +201,7 @@ async def insert_event(
         actor_user_id,
         type,
         detail,
-        now,
+        created_at,
     )
 
 

@@ -97,37 +97,42 @@ async def create(db: Database, config: WorkspaceConfig, new: NewTicket) -> dict[
         "created_at": now,
         "updated_at": now,
     }
-    async with db.transaction() as conn:
-        limit = category.max_open_tickets
+    message = {
+        "key": ids.message_key(now),
+        "type": "author_message",
+        "author_user_id": new.author_user_id,
+        "content": new.message,
+        "created_at": now,
+    }
+    event = {
+        "actor_user_id": new.author_user_id,
+        "type": "ticket_created",
+        "detail": orjson.dumps({"gameReport": game_report, "priority": new.priority}).decode(),
+        "created_at": now,
+    }
+    limit = category.max_open_tickets
+    # Without a limit to check, PostgreSQL needs no explicit transaction: the insert is
+    # one statement (see repository.insert_new_ticket).
+    single_statement = limit is None and db.dialect == "postgresql"
+    async with db.connection() if single_statement else db.transaction() as conn:
         if limit is not None and not await repository.take_open_slot(
             conn, config.workspace.id, category.key, new.author_user_id, limit
         ):
             raise OpenTicketLimit(limit)
-        values["id"] = await _insert_with_fresh_ids(conn, values)
-        await repository.insert_message(
-            conn,
-            ticket_id=values["id"],
-            key=ids.message_key(now),
-            type="author_message",
-            author_user_id=new.author_user_id,
-            content=new.message,
-            now=now,
-        )
-        await _record(
-            conn,
-            values,
-            "ticket_created",
-            new.author_user_id,
-            now,
-            {"gameReport": game_report, "priority": new.priority},
-        )
+        values["id"] = await _insert_with_fresh_ids(conn, db.dialect, values, message, event)
     return values
 
 
-async def _insert_with_fresh_ids(conn: Connection, values: dict[str, Any]) -> int:
+async def _insert_with_fresh_ids(
+    conn: Connection,
+    dialect: str,
+    values: dict[str, Any],
+    message: dict[str, Any],
+    event: dict[str, Any],
+) -> int:
     for _ in range(MAX_ID_ATTEMPTS):
         values["code"], values["object_id"] = ids.ticket_code(), ids.object_id()
-        ticket_id = await repository.insert_ticket(conn, values)
+        ticket_id = await repository.insert_new_ticket(conn, dialect, values, message, event)
         if ticket_id is not None:
             return ticket_id
     raise Unavailable("Could not allocate a ticket id, try again")
@@ -267,7 +272,7 @@ async def reply_as_staff(
             type="staff_message",
             author_user_id=staff_user_id,
             content=content,
-            now=now,
+            created_at=now,
         )
         changes: dict[str, Any] = {"updated_at": now}
         if ticket["first_response_at"] is None:
@@ -294,7 +299,7 @@ async def reply_as_author(
             type="author_message",
             author_user_id=author_user_id,
             content=content,
-            now=now,
+            created_at=now,
         )
         await repository.update_ticket(conn, ticket["id"], updated_at=now)
         await _record(conn, ticket, "reply_created", author_user_id, now, {"by": "author"})
@@ -409,7 +414,7 @@ async def _system_message(
         type="system_message",
         author_user_id=actor_user_id,
         content=text,
-        now=now,
+        created_at=now,
     )
 
 
@@ -429,5 +434,5 @@ async def _record(
         actor_user_id=actor_user_id,
         type=type,
         detail=orjson.dumps(detail).decode(),
-        now=now,
+        created_at=now,
     )
