@@ -10,18 +10,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(VENV)/bin/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint
 install: $(STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/ticketd serve
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check ticketd tests bench
-	$(VENV)/bin/ruff format --check ticketd tests bench
+	$(VENV)/bin/ruff check ticketd tests
+	$(VENV)/bin/ruff format --check ticketd tests
 
 test: lint
 	$(VENV)/bin/pytest
-
-bench: $(STAMP)
-	$(VENV)/bin/python bench/run.py

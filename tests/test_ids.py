@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from ticketd.kit import ids
 from tests.conftest import Workspace, create_ticket
+from ticketd.kit import ids
 
 pytestmark = pytest.mark.anyio
 

@@ -199,8 +199,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    url = get_settings().database_url
     try:
-        upgrade(get_settings().database_url)
+        upgrade(url)
+    except Exception as error:  # any driver or filesystem failure: say it in one line
+        print(f"ticketd: cannot migrate the database at {url}: {error}", file=sys.stderr)
+        sys.exit(1)
+    try:
         args.run(args)
     except (CommandError, LookupError, ValueError) as error:
         print(f"ticketd: {error.args[0] if error.args else error}", file=sys.stderr)
