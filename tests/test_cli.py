@@ -666,3 +666,34 @@ def test_serve_no_demo_on_an_empty_database_prints_no_key(tmp_path: Path) -> Non
 
     assert not any("API key" in line or "curl" in line for line in output), output
     assert workspace_count(database) == 0
+
+
+def test_configure_keeps_the_webhook_url_when_absent_and_clears_it_on_null(
+    database_url: str, tmp_path: Path
+) -> None:
+    workspace_id = make_workspace(database_url).id
+    url = "https://discord.com/api/webhooks/1/abc"
+
+    def stored() -> str | None:
+        async def read() -> str | None:
+            db = open_database(database_url)
+            await db.connect()
+            try:
+                async with db.connection() as conn:
+                    return await conn.fetchval(
+                        "SELECT discord_webhook_url FROM workspaces WHERE id = $1", workspace_id
+                    )
+            finally:
+                await db.close()
+
+        return asyncio.run(read())
+
+    for change, expected in [
+        ({"DiscordNotificationWebhookUrl": url}, url),
+        ({}, url),
+        ({"DiscordNotificationWebhookUrl": None}, None),
+    ]:
+        path = write_config(tmp_path, {**DEMO_CONFIG, **change})
+        result = run_cli(database_url, "workspace", "configure", workspace_id, "--file", str(path))
+        assert result.returncode == 0, result.stderr
+        assert stored() == expected

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import ValidationError
 
@@ -51,7 +51,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from ticketd.demo import create_demo_workspace
 
     settings = get_settings()
-    host, port = args.host or settings.host, args.port or settings.port
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
 
     async def first_start(db: Database) -> tuple[str, str] | None:
         if args.no_demo or await workspaces.any_workspace(db):
@@ -199,17 +200,24 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    url = get_settings().database_url
+    try:
+        url = get_settings().database_url
+    except ValidationError as error:
+        fail(f"invalid TICKETD_* setting: {error.errors(include_url=False)[0]['msg']}")
     try:
         upgrade(url)
     except Exception as error:  # any driver or filesystem failure: say it in one line
-        print(f"ticketd: cannot migrate the database at {url}: {error}", file=sys.stderr)
-        sys.exit(1)
+        # First line only, and no URL: it may carry a password.
+        fail(f"cannot migrate the database: {str(error).splitlines()[0]}")
     try:
         args.run(args)
     except (CommandError, LookupError, ValueError) as error:
-        print(f"ticketd: {error.args[0] if error.args else error}", file=sys.stderr)
-        sys.exit(1)
+        fail(str(error.args[0] if error.args else error))
+
+
+def fail(message: str) -> NoReturn:
+    print(f"ticketd: {message}", file=sys.stderr)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

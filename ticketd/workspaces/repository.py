@@ -146,6 +146,11 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
 async def replace_config(conn: Connection, workspace_id: str, config: ConfigFile, now: int) -> None:
     """Upsert categories and departments by key (so their integer ids stay stable),
     delete the ones the file no longer names, and rebuild the links."""
+    webhook: dict[str, object] = {}
+    if "DiscordNotificationWebhookUrl" in config.model_fields_set:
+        # Given: set it (null or "" clears it). Absent: keep the stored URL, which
+        # GET /tickets/config never shows, so a round-tripped file does not erase it.
+        webhook["discord_webhook_url"] = config.DiscordNotificationWebhookUrl or None
     await update_workspace(
         conn,
         workspace_id,
@@ -153,11 +158,7 @@ async def replace_config(conn: Connection, workspace_id: str, config: ConfigFile
         public_url=config.PublicUrl,
         discord_webhook_enabled=config.DiscordNotificationWebhookEnabled,
         discord_webhook_ping=config.DiscordNotificationWebhookPing,
-        **(
-            {"discord_webhook_url": config.DiscordNotificationWebhookUrl}
-            if config.DiscordNotificationWebhookUrl is not None
-            else {}
-        ),
+        **webhook,
     )
     category_ids = await _replace_categories(conn, workspace_id, config)
     await _recount_open_tickets(conn, workspace_id, config)
