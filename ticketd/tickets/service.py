@@ -265,15 +265,7 @@ async def reply_as_staff(
         if ticket["claimed_by"] != staff_user_id:
             raise ClaimRequired()
         now = now_ms()
-        await repository.insert_message(
-            conn,
-            ticket_id=ticket["id"],
-            key=ids.message_key(now),
-            type="staff_message",
-            author_user_id=staff_user_id,
-            content=content,
-            created_at=now,
-        )
+        await _add_message(conn, ticket, "staff_message", staff_user_id, content, now)
         changes: dict[str, Any] = {"updated_at": now}
         if ticket["first_response_at"] is None:
             changes["first_response_at"] = now
@@ -292,15 +284,7 @@ async def reply_as_author(
         if ticket["status"] not in OPEN_STATUSES:
             raise TicketClosed()
         now = now_ms()
-        await repository.insert_message(
-            conn,
-            ticket_id=ticket["id"],
-            key=ids.message_key(now),
-            type="author_message",
-            author_user_id=author_user_id,
-            content=content,
-            created_at=now,
-        )
+        await _add_message(conn, ticket, "author_message", author_user_id, content, now)
         await repository.update_ticket(conn, ticket["id"], updated_at=now)
         await _record(conn, ticket, "reply_created", author_user_id, now, {"by": "author"})
 
@@ -407,13 +391,19 @@ async def transfer(
 async def _system_message(
     conn: Connection, ticket: Row, text: str, actor_user_id: int, now: int
 ) -> None:
+    await _add_message(conn, ticket, "system_message", actor_user_id, text, now)
+
+
+async def _add_message(
+    conn: Connection, ticket: Row, type: str, author_user_id: int, content: str, now: int
+) -> None:
     await repository.insert_message(
         conn,
         ticket_id=ticket["id"],
         key=ids.message_key(now),
-        type="system_message",
-        author_user_id=actor_user_id,
-        content=text,
+        type=type,
+        author_user_id=author_user_id,
+        content=content,
         created_at=now,
     )
 
