@@ -27,6 +27,10 @@ async def insert_workspace(
     )
 
 
+async def workspace_exists(conn: Connection, workspace_id: str) -> bool:
+    return await conn.fetchval("SELECT 1 FROM workspaces WHERE id = $1", workspace_id) is not None
+
+
 async def any_workspace(conn: Connection) -> bool:
     return await conn.fetchval("SELECT 1 FROM workspaces LIMIT 1") is not None
 
@@ -245,7 +249,8 @@ async def _replace_departments(
 
 async def _delete_missing(conn: Connection, table: str, workspace_id: str, kept: list[int]) -> None:
     rows = await conn.fetch(f"SELECT id FROM {table} WHERE workspace_id = $1", workspace_id)
-    gone = [r["id"] for r in rows if r["id"] not in set(kept)]
+    keep = set(kept)
+    gone = [r["id"] for r in rows if r["id"] not in keep]
     for row_id in gone:
         await conn.execute(f"DELETE FROM {table} WHERE id = $1", row_id)
 

@@ -82,7 +82,7 @@ async def create_api_key(
     name = _checked_name(name)
     api_key, prefix = ids.api_key()
     async with db.transaction() as conn:
-        if await repository.load_config(conn, workspace_id) is None:
+        if not await repository.workspace_exists(conn, workspace_id):
             raise LookupError(f"no workspace {workspace_id}")
         await repository.insert_api_key(
             conn,
@@ -131,7 +131,7 @@ async def apply_config(
     db: Database, cache: WorkspaceCache | None, *, workspace_id: str, config: ConfigFile
 ) -> None:
     async with db.transaction() as conn:
-        if await repository.load_config(conn, workspace_id) is None:
+        if not await repository.workspace_exists(conn, workspace_id):
             raise LookupError(f"no workspace {workspace_id}")
         await repository.replace_config(conn, workspace_id, config, now_ms())
     if cache is not None:
