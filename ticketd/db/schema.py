@@ -99,19 +99,28 @@ department_categories = Table(
     Column("position", Integer, nullable=False),
 )
 
+# Everyone a workspace knows: Series members (by Roblox user id), helpdesk teammates
+# (`role` set) and helpdesk clients (by e-mail). `guid` is the public id of the
+# helpdesk dialect; for a Roblox user it is derived from the user id (see people.py).
 people = Table(
     "people",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     workspace_fk(),
+    Column("guid", String(36), nullable=False, unique=True),
     Column("user_id", BigInteger),
     Column("username", String(100)),
-    Column("display_name", String(100)),
+    Column("display_name", String(200)),
     Column("avatar_url", Text),
     Column("rank", Integer),
     Column("is_member", Boolean, nullable=False),
+    Column("email", String(254)),
+    Column("email_key", String(254)),  # lower-cased: e-mail lookups ignore case
+    Column("phone_number", String(50)),
+    Column("role", String(20)),  # admin | agent | read_only_user; NULL for clients
     Column("created_at", Millis, nullable=False),
     UniqueConstraint("workspace_id", "user_id"),
+    UniqueConstraint("workspace_id", "email_key"),
 )
 
 tickets = Table(
@@ -122,24 +131,37 @@ tickets = Table(
     Column("code", String(32), nullable=False, unique=True),
     Column("object_id", String(24), nullable=False, unique=True),
     Column("subject", Text, nullable=False),
-    Column("category_key", String(100), nullable=False),
+    Column("category_key", String(100)),  # NULL: uncategorised (helpdesk only)
     Column("department_key", String(100)),
     Column("status", String(20), nullable=False),
     Column("priority", String(10), nullable=False),
-    Column("author_user_id", BigInteger, nullable=False),
+    Column("author_guid", String(36), nullable=False),
+    Column("author_user_id", BigInteger),
     Column("author_username", String(100)),
     Column("author_display_name", String(100)),
     Column("author_avatar_url", Text),
+    # The assignee (claimer) is `assignee_guid`; `claimed_by` is its Roblox user id,
+    # NULL when the assignee is a teammate without one.
+    Column("assignee_guid", String(36)),
     Column("claimed_by", BigInteger),
     Column("claimed_at", Millis),
     Column("game_report", Boolean, nullable=False),
     Column("place_id", BigInteger),
     Column("server_id", String(200)),
+    Column("sentiment", String(20)),
+    Column("detailed_source", String(40), nullable=False),
+    Column("source_name", String(200)),
+    Column("cc", Text),  # JSON array of e-mail addresses
+    Column("reply_count", Integer, nullable=False, server_default="0"),
+    Column("has_draft", Boolean, nullable=False, server_default="0"),
+    Column("last_thread_at", Millis, nullable=False),
     Column("created_at", Millis, nullable=False),
     Column("updated_at", Millis, nullable=False),
     Column("closed_at", Millis),
     Column("first_response_at", Millis),
     Index("ix_tickets_workspace", "workspace_id", "id"),
+    Index("ix_tickets_workspace_thread", "workspace_id", "last_thread_at"),
+    Index("ix_tickets_workspace_category", "workspace_id", "category_key", "id"),
     Index("ix_tickets_workspace_status", "workspace_id", "status", "id"),
     Index("ix_tickets_workspace_author", "workspace_id", "author_user_id", "id"),
     Index("ix_tickets_workspace_department", "workspace_id", "department_key", "id"),
@@ -151,10 +173,18 @@ messages = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("ticket_id", Id, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
     Column("key", String(40), nullable=False),
-    Column("type", String(20), nullable=False),
+    Column("type", String(20), nullable=False),  # author/staff/system_message, internal_note
     Column("author_user_id", BigInteger),
-    Column("content", Text, nullable=False),
+    Column("author_guid", String(36)),
+    Column("content", Text, nullable=False),  # plain text
+    Column("html", Text),  # sanitised HTML; NULL when the message was sent as text
+    Column("attachments", Text),  # JSON array of {url, name}
+    Column("mentions", Text),  # JSON array of person GUIDs (notes)
+    Column("parent_id", Id, ForeignKey("messages.id", ondelete="SET NULL")),
+    Column("level", Integer, nullable=False, server_default="0"),
+    Column("is_draft", Boolean, nullable=False, server_default="0"),
     Column("created_at", Millis, nullable=False),
+    Column("updated_at", Millis),
     UniqueConstraint("ticket_id", "key"),
 )
 
@@ -166,7 +196,7 @@ open_ticket_counts = Table(
     metadata,
     Column("workspace_id", String(36), primary_key=True),
     Column("category_key", String(100), primary_key=True),
-    Column("author_user_id", BigInteger, primary_key=True),
+    Column("author_guid", String(36), primary_key=True),
     Column("open_count", Integer, nullable=False),
 )
 
@@ -180,6 +210,8 @@ events = Table(
     workspace_fk(),
     Column("ticket_id", Id, ForeignKey("tickets.id", ondelete="CASCADE")),
     Column("actor_user_id", BigInteger),
+    Column("actor_guid", String(36)),
+    Column("actor_name", String(200)),
     Column("type", String(50), nullable=False),
     Column("detail", Text, nullable=False),
     Column("created_at", Millis, nullable=False),
@@ -191,4 +223,67 @@ events = Table(
         sqlite_where=text("dispatched_at IS NULL"),
         postgresql_where=text("dispatched_at IS NULL"),
     ),
+)
+
+
+custom_fields = Table(
+    "custom_fields",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    workspace_fk(),
+    Column("name", String(200), nullable=False),
+    Column("type", String(20), nullable=False),  # text | number | date | dropdown
+    Column("options", Text),  # JSON array of the dropdown's possible values
+    Column("created_at", Millis, nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+ticket_field_values = Table(
+    "ticket_field_values",
+    metadata,
+    Column("ticket_id", Id, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("field_id", Id, ForeignKey("custom_fields.id", ondelete="CASCADE"), primary_key=True),
+    Column("value", Text, nullable=False),
+    Index("ix_ticket_field_values_field", "field_id", "value"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    workspace_fk(),
+    Column("name", String(100), nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+ticket_tags = Table(
+    "ticket_tags",
+    metadata,
+    Column("ticket_id", Id, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", Id, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_ticket_tags_tag", "tag_id"),
+)
+
+# A named helpdesk integration: its refresh token (only the hash is kept) is exchanged
+# for short-lived signed access tokens; revoking the client refuses both at once.
+helpdesk_clients = Table(
+    "helpdesk_clients",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    workspace_fk(),
+    Column("name", String(200), nullable=False),
+    Column("client_id", String(36), nullable=False, unique=True),
+    Column("refresh_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Millis, nullable=False),
+    Column("last_used_at", Millis),
+    Column("revoked_at", Millis),
+)
+
+# Secrets the service makes for itself on first start (the token signing key), shared
+# by every process on the database.
+instance_secrets = Table(
+    "instance_secrets",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("value", Text, nullable=False),
 )

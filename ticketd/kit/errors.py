@@ -154,3 +154,75 @@ class Unavailable(TicketdError):
     code = "unavailable"
     status = 503
     message = "Service temporarily unavailable, try again"
+
+
+class TeammateNotFound(TicketdError):
+    code = "teammate_not_found"
+    status = 404
+    message = "Teammate not found"
+
+
+class TeammateReadOnly(TicketdError):
+    code = "teammate_read_only"
+    status = 403
+    message = "Read-only users cannot be assigned, reply or write notes"
+
+
+class AssigneeChanged(TicketdError):
+    code = "assignee_changed"
+    status = 409
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__(
+            "previousAssigneeId does not match the ticket's current assignee"
+            f" ({current or 'none'}); reload the ticket and try again"
+        )
+        self.current = current
+
+
+class CategoryNotFound(TicketdError):
+    code = "category_not_found"
+    status = 404
+    message = "Category not found"
+
+
+class FieldNotFound(TicketdError):
+    code = "custom_field_not_found"
+    status = 404
+    message = "Custom field not found"
+
+
+class ReplyNotFound(TicketdError):
+    code = "reply_not_found"
+    status = 404
+    message = "Reply not found"
+
+
+class NoteNotFound(TicketdError):
+    code = "note_not_found"
+    status = 404
+    message = "Note not found"
+
+
+class UnknownReplyAuthor(TicketdError):
+    code = "unknown_reply_author"
+    status = 403
+    message = "The author must be a teammate or the ticket's creator"
+
+
+class Conflict(TicketdError):
+    code = "conflict"
+    status = 409
+    message = "Conflict"
+
+
+class InvalidToken(TicketdError):
+    code = "invalid_token"
+    status = 401
+    message = "Access token is missing, invalid, expired or revoked"
+
+
+class InvalidGrant(TicketdError):
+    code = "invalid_grant"
+    status = 400
+    message = "Unknown or revoked refresh token, or it does not belong to this client_id"

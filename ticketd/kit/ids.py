@@ -5,6 +5,7 @@ import secrets
 import string
 import threading
 import time
+import uuid
 
 _CODE_ALPHABET = string.ascii_uppercase + string.digits
 _KEY_ALPHABET = string.ascii_lowercase + string.digits
@@ -66,3 +67,18 @@ def api_key() -> tuple[str, str]:
     prefix = "tk_" + secrets.token_hex(4)
     secret = _random_text(_SECRET_ALPHABET, 32)  # 190 bits
     return f"{prefix}_{secret}", prefix
+
+
+def user_guid(workspace_id: str, user_id: int) -> str:
+    """The helpdesk GUID of a Roblox user: derived, so both dialects name the same
+    person without a lookup, and stable across processes and restarts."""
+    return str(uuid.uuid5(uuid.UUID(workspace_id), f"roblox:{user_id}"))
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+def refresh_token() -> str:
+    """A helpdesk refresh token: 256 random bits, URL-safe."""
+    return "rt_" + secrets.token_urlsafe(32)

@@ -22,6 +22,7 @@ from ticketd.series.schemas import (
     TransferBody,
     parse,
 )
+from ticketd.tickets import conversation
 from ticketd.tickets import service as tickets
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import WorkspaceConfig
@@ -56,15 +57,18 @@ async def workspace_of(request: Request, *, enabled: bool = True) -> WorkspaceCo
 
 
 def _new_ticket(body: CreateTicketBody, **game: Any) -> tickets.NewTicket:
+    author = tickets.Author(
+        user_id=body.authorUserId,
+        avatar_url=body.authorAvatarUrl,
+        username=body.authorUsername,
+        display_name=body.authorDisplayName,
+    )
     return tickets.NewTicket(
         subject=body.subject,
         category=body.category,
-        message=body.message,
+        body=tickets.Body(body.message),
+        author=author,
         priority=body.priority,
-        author_user_id=body.authorUserId,
-        author_avatar_url=body.authorAvatarUrl,
-        author_username=body.authorUsername,
-        author_display_name=body.authorDisplayName,
         **game,
     )
 
@@ -81,7 +85,9 @@ async def create_game_report(request: Request) -> Response:
     """File an in-game player report from a game server."""
     config = await workspace_of(request)
     body = parse(CreateGameReportBody, await read_json(request))
-    new = _new_ticket(body, place_id=int(body.placeId), server_id=body.serverId)
+    new = _new_ticket(
+        body, place_id=int(body.placeId), server_id=body.serverId, detailed_source="game_report"
+    )
     ticket = await tickets.create(request.app.state.services.db, config, new)
     return ok(render.created(ticket))
 
@@ -165,7 +171,7 @@ async def unclaim(request: Request) -> Response:
 async def reply_staff(request: Request) -> Response:
     """Reply as the staff member who claimed the ticket."""
     body, config = await _staff_action(request, StaffReplyBody)
-    await tickets.reply_as_staff(
+    await conversation.reply_as_staff(
         request.app.state.services.db,
         config,
         request.path_params["ticketId"],
@@ -179,7 +185,7 @@ async def reply_member(request: Request) -> Response:
     """Reply as the ticket's author."""
     config = await workspace_of(request)
     body = parse(MemberReplyBody, await read_json(request))
-    await tickets.reply_as_author(
+    await conversation.reply_as_author(
         request.app.state.services.db,
         config,
         request.path_params["ticketId"],
@@ -196,7 +202,7 @@ async def change_status(request: Request) -> Response:
         request.app.state.services.db,
         config,
         request.path_params["ticketId"],
-        staff_user_id=body.staffUserId,
+        actor=tickets.staff_actor(config, body.staffUserId),
         status=body.status,
     )
     return ok({"message": f"Ticket status updated to {body.status}"})

@@ -7,15 +7,18 @@ from ticketd.db.database import Connection, Row
 
 TICKET_COLUMNS = (
     "id, code, object_id, workspace_id, subject, category_key, department_key, status,"
-    " priority, author_user_id, author_username, author_display_name, author_avatar_url,"
-    " claimed_by, claimed_at, game_report, place_id, server_id, created_at, updated_at,"
-    " closed_at, first_response_at"
+    " priority, author_guid, author_user_id, author_username, author_display_name,"
+    " author_avatar_url, assignee_guid, claimed_by, claimed_at, game_report, place_id,"
+    " server_id, sentiment, detailed_source, source_name, cc, reply_count, has_draft,"
+    " last_thread_at, created_at, updated_at, closed_at, first_response_at"
 )
 _PREFIXED_TICKET_COLUMNS = ", ".join(f"t.{c.strip()}" for c in TICKET_COLUMNS.split(","))
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
-def _ref_column(ref: str) -> str | None:
+def _ref_column(ref: str | int) -> str | None:
+    if isinstance(ref, int):
+        return "id"
     if ref.startswith("TICKET-"):
         return "code"
     if _OBJECT_ID.match(ref):
@@ -24,9 +27,14 @@ def _ref_column(ref: str) -> str | None:
 
 
 async def find_ticket(
-    conn: Connection, workspace_id: str, ref: str, *, for_update: bool = False, dialect: str = ""
+    conn: Connection,
+    workspace_id: str,
+    ref: str | int,
+    *,
+    for_update: bool = False,
+    dialect: str = "",
 ) -> Row | None:
-    """By `TicketId` or `_id`; other shapes cannot name a ticket."""
+    """By `TicketId`, `_id` or integer id; other shapes cannot name a ticket."""
     column = _ref_column(ref)
     if column is None:
         return None
@@ -41,8 +49,9 @@ async def find_ticket(
 async def find_ticket_with_messages(
     conn: Connection, workspace_id: str, ref: str
 ) -> tuple[Row | None, list[Row]]:
-    """The ticket and its messages in time order, in one query: each row carries the
-    ticket's columns and one message's `message_*` columns."""
+    """The ticket and its published messages (no notes, no drafts) in time order, in
+    one query: each row carries the ticket's columns and one message's `message_*`
+    columns."""
     column = _ref_column(ref)
     if column is None:
         return None, []
@@ -51,6 +60,7 @@ async def find_ticket_with_messages(
         " m.author_user_id AS message_author, m.content AS message_content,"
         " m.created_at AS message_created_at"
         " FROM tickets t LEFT JOIN messages m ON m.ticket_id = t.id"
+        " AND m.type <> 'internal_note' AND m.is_draft = FALSE"
         f" WHERE t.workspace_id = $1 AND t.{column} = $2 ORDER BY m.created_at, m.id",
         workspace_id,
         ref,
@@ -61,40 +71,49 @@ async def find_ticket_with_messages(
 
 
 async def take_open_slot(
-    conn: Connection, workspace_id: str, category_key: str, author_user_id: int, limit: int | None
+    conn: Connection, workspace_id: str, category_key: str, author_guid: str, limit: int | None
 ) -> bool:
     """Counts one more open ticket for the author in a limited category, unless that
     would pass `limit` (None: count, but never refuse). One conditional upsert: the
     row lock makes concurrent creates queue."""
     row = await conn.fetchrow(
-        "INSERT INTO open_ticket_counts (workspace_id, category_key, author_user_id, open_count)"
-        " VALUES ($1, $2, $3, 1) ON CONFLICT (workspace_id, category_key, author_user_id)"
+        "INSERT INTO open_ticket_counts (workspace_id, category_key, author_guid, open_count)"
+        " VALUES ($1, $2, $3, 1) ON CONFLICT (workspace_id, category_key, author_guid)"
         " DO UPDATE SET open_count = open_ticket_counts.open_count + 1"
         " WHERE $4 < 0 OR open_ticket_counts.open_count < $4 RETURNING open_count",
         workspace_id,
         category_key,
-        author_user_id,
+        author_guid,
         -1 if limit is None else limit,
     )
     return row is not None
 
 
 async def release_open_slot(
-    conn: Connection, workspace_id: str, category_key: str, author_user_id: int
+    conn: Connection, workspace_id: str, category_key: str, author_guid: str
 ) -> None:
     await conn.execute(
         "UPDATE open_ticket_counts SET open_count = open_count - 1 WHERE workspace_id = $1"
-        " AND category_key = $2 AND author_user_id = $3 AND open_count > 0",
+        " AND category_key = $2 AND author_guid = $3 AND open_count > 0",
         workspace_id,
         category_key,
-        author_user_id,
+        author_guid,
     )
 
 
-_MESSAGE_COLUMNS = ("key", "type", "author_user_id", "content", "created_at")
-_MESSAGE_TYPES = ("text", "text", "bigint", "text", "bigint")
-_EVENT_COLUMNS = ("actor_user_id", "type", "detail", "created_at")
-_EVENT_TYPES = ("bigint", "text", "text", "bigint")
+_MESSAGE_COLUMNS = (
+    "key",
+    "type",
+    "author_user_id",
+    "author_guid",
+    "content",
+    "html",
+    "attachments",
+    "created_at",
+)
+_MESSAGE_TYPES = ("text", "text", "bigint", "text", "text", "text", "text", "bigint")
+_EVENT_COLUMNS = ("actor_user_id", "actor_guid", "actor_name", "type", "detail", "created_at")
+_EVENT_TYPES = ("bigint", "text", "text", "text", "text", "bigint")
 
 
 async def insert_new_ticket(
@@ -141,25 +160,13 @@ async def insert_new_ticket(
     )
 
 
-async def insert_message(
-    conn: Connection,
-    *,
-    ticket_id: int,
-    key: str,
-    type: str,
-    author_user_id: int | None,
-    content: str,
-    created_at: int,
-) -> None:
-    await conn.execute(
-        "INSERT INTO messages (ticket_id, key, type, author_user_id, content, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
+async def insert_message(conn: Connection, *, ticket_id: int, **values: Any) -> int:
+    columns = ", ".join(["ticket_id", *values])
+    params = ", ".join(f"${i}" for i in range(1, len(values) + 2))
+    return await conn.fetchval(
+        f"INSERT INTO messages ({columns}) VALUES ({params}) RETURNING id",
         ticket_id,
-        key,
-        type,
-        author_user_id,
-        content,
-        created_at,
+        *values.values(),
     )
 
 
@@ -170,38 +177,49 @@ async def update_ticket(conn: Connection, ticket_id: int, **values: Any) -> int:
     )
 
 
-async def claim(conn: Connection, ticket_id: int, staff_user_id: int, now: int) -> bool:
+async def claim(
+    conn: Connection, ticket_id: int, staff_guid: str, staff_user_id: int, now: int
+) -> bool:
     """The conditional update that lets exactly one of many simultaneous claimers win."""
     changed = await conn.execute(
-        "UPDATE tickets SET claimed_by = $2, claimed_at = $3, updated_at = $3,"
-        " status = 'in-progress' WHERE id = $1 AND claimed_by IS NULL"
+        "UPDATE tickets SET assignee_guid = $2, claimed_by = $3, claimed_at = $4,"
+        " updated_at = $4, status = 'in-progress' WHERE id = $1 AND assignee_guid IS NULL"
         " AND status IN ('open', 'in-progress')",
         ticket_id,
+        staff_guid,
         staff_user_id,
         now,
     )
     return changed == 1
 
 
+async def reassign(
+    conn: Connection, ticket_id: int, previous_guid: str | None, assignee: Any, now: int
+) -> bool:
+    """Sets the assignee only if it is still `previous_guid`."""
+    changed = await conn.execute(
+        "UPDATE tickets SET assignee_guid = $3, claimed_by = $4, claimed_at = $5,"
+        " updated_at = $5 WHERE id = $1 AND (assignee_guid = $2"
+        " OR (assignee_guid IS NULL AND CAST($2 AS TEXT) IS NULL))",
+        ticket_id,
+        previous_guid,
+        assignee.guid if assignee else None,
+        assignee.user_id if assignee else None,
+        now if assignee else None,
+    )
+    return changed == 1
+
+
 async def insert_event(
-    conn: Connection,
-    *,
-    workspace_id: str,
-    ticket_id: int,
-    actor_user_id: int | None,
-    type: str,
-    detail: str,
-    created_at: int,
+    conn: Connection, *, workspace_id: str, ticket_id: int, **values: Any
 ) -> None:
+    columns = ", ".join(["workspace_id", "ticket_id", *values])
+    params = ", ".join(f"${i}" for i in range(1, len(values) + 3))
     await conn.execute(
-        "INSERT INTO events (workspace_id, ticket_id, actor_user_id, type, detail, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
+        f"INSERT INTO events ({columns}) VALUES ({params})",
         workspace_id,
         ticket_id,
-        actor_user_id,
-        type,
-        detail,
-        created_at,
+        *values.values(),
     )
 
 
@@ -230,3 +248,54 @@ async def search_tickets(
         *args,
     )
     return rows, total
+
+
+MESSAGE_COLUMNS = (
+    "id, ticket_id, key, type, author_user_id, author_guid, content, html, attachments,"
+    " mentions, parent_id, level, is_draft, created_at, updated_at"
+)
+
+
+async def find_message(conn: Connection, ticket_id: int, message_id: int) -> Row | None:
+    return await conn.fetchrow(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = $1 AND id = $2",
+        ticket_id,
+        message_id,
+    )
+
+
+async def update_message(conn: Connection, message_id: int, **values: Any) -> None:
+    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
+    await conn.execute(
+        f"UPDATE messages SET {assignments} WHERE id = $1", message_id, *values.values()
+    )
+
+
+async def delete_message(conn: Connection, message_id: int) -> None:
+    await conn.execute("DELETE FROM messages WHERE id = $1", message_id)
+
+
+async def list_messages(
+    conn: Connection, ticket_id: int, types: tuple[str, ...], *, skip: int, take: int
+) -> list[Row]:
+    """Messages of the given types, oldest first, without the ticket's opening message."""
+    names = ", ".join(f"'{t}'" for t in types)
+    return await conn.fetch(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = $1 AND type IN ({names})"
+        " AND id > (SELECT MIN(id) FROM messages WHERE ticket_id = $1)"
+        f" ORDER BY created_at, id LIMIT {int(take)} OFFSET {int(skip)}",
+        ticket_id,
+    )
+
+
+async def opening_messages(conn: Connection, ticket_ids: list[int]) -> dict[int, Row]:
+    """The first message of each ticket: its text, HTML and attachments."""
+    if not ticket_ids:
+        return {}
+    params = ", ".join(f"${i}" for i in range(1, len(ticket_ids) + 1))
+    rows = await conn.fetch(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN (SELECT MIN(id) FROM messages"
+        f" WHERE ticket_id IN ({params}) GROUP BY ticket_id)",
+        *ticket_ids,
+    )
+    return {r["ticket_id"]: r for r in rows}

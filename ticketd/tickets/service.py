@@ -13,25 +13,25 @@ from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import (
     AlreadyClaimed,
+    AssigneeChanged,
     ClaimClosed,
-    ClaimRequired,
     DepartmentMismatch,
     DepartmentNotFound,
-    GameReportReadOnly,
     MembershipRequired,
     NotClaimed,
     NotStaff,
-    NotTicketAuthor,
     OpenTicketLimit,
     RankTooLow,
     SameDepartment,
-    TicketClosed,
+    TeammateNotFound,
+    TeammateReadOnly,
     TicketNotFound,
     Unavailable,
     ValidationFailed,
 )
-from ticketd.tickets import repository
-from ticketd.workspaces.config import WorkspaceConfig
+from ticketd.people import repository as people
+from ticketd.tickets import labels, repository
+from ticketd.workspaces.config import Category, Teammate, WorkspaceConfig
 
 STATUSES = ("open", "in-progress", "resolved", "closed")
 OPEN_STATUSES = frozenset({"open", "in-progress"})
@@ -43,17 +43,53 @@ MAX_ID_ATTEMPTS = 10
 
 
 @dataclass(frozen=True, slots=True)
+class Author:
+    """Who opens a ticket: a Roblox user (Series) or a contact by e-mail (helpdesk)."""
+
+    user_id: int | None = None
+    avatar_url: str | None = None
+    username: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A message as stored: plain text, plus sanitised HTML when it was sent as HTML."""
+
+    text: str
+    html: str | None = None
+    attachments: tuple[dict[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change, for permission checks and the audit log: a staff member or
+    teammate (`guid`, maybe a Roblox `user_id`) or an integration (`is_bot`)."""
+
+    guid: str | None
+    name: str
+    user_id: int | None = None
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class NewTicket:
     subject: str
-    category: str
-    message: str
-    priority: str
-    author_user_id: int
-    author_avatar_url: str
-    author_username: str | None = None
-    author_display_name: str | None = None
+    category: str | None
+    body: Body
+    author: Author
+    priority: str = "medium"
     place_id: int | None = None
     server_id: str | None = None
+    sentiment: str | None = None
+    detailed_source: str = "api_series"
+    source_name: str | None = None
+    cc: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    fields: tuple[tuple[int, str], ...] = ()
+    assignee_guid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,61 +102,163 @@ class TicketFilter:
     staff_user_id: int | None = None
 
 
-async def create(db: Database, config: WorkspaceConfig, new: NewTicket) -> dict[str, Any]:
-    category = config.categories.get(new.category)
+def staff_actor(config: WorkspaceConfig, user_id: int) -> Actor:
+    return Actor(config.guid_for_user(user_id), display_name(config, user_id), user_id)
+
+
+def teammate_actor(teammate: Teammate) -> Actor:
+    return Actor(teammate.guid, teammate.name, teammate.user_id)
+
+
+def _check_category(
+    config: WorkspaceConfig, key: str | None, user_id: int | None
+) -> Category | None:
+    if key is None:
+        return None
+    category = config.categories.get(key)
     if category is None:
-        raise ValidationFailed(f"Validation error: Category '{new.category}' does not exist")
-    member = config.members.get(new.author_user_id)
+        raise ValidationFailed(f"Validation error: Category '{key}' does not exist")
+    member = config.members.get(user_id) if user_id is not None else None
     if category.membership_required and member is None:
         raise MembershipRequired()
     if category.min_rank > 0 and (member.rank if member and member.rank else 0) < category.min_rank:
         raise RankTooLow()
+    return category
+
+
+def working_teammate(config: WorkspaceConfig, guid: str) -> Teammate:
+    teammate = config.teammates.get(guid)
+    if teammate is None:
+        raise TeammateNotFound()
+    if not teammate.can_work:
+        raise TeammateReadOnly()
+    return teammate
+
+
+async def create(db: Database, config: WorkspaceConfig, new: NewTicket) -> dict[str, Any]:
+    assignee = working_teammate(config, new.assignee_guid) if new.assignee_guid else None
+    fields = labels.checked_field_values(config, new.fields)
     now = now_ms()
-    game_report = new.place_id is not None
+    author = new.author
     values: dict[str, Any] = {
         "workspace_id": config.workspace.id,
         "code": "",
         "object_id": "",
         "subject": new.subject,
-        "category_key": category.key,
-        "department_key": config.department_for(category.key),
+        "category_key": new.category,
+        "department_key": None,
         "status": "open",
         "priority": new.priority,
-        "author_user_id": new.author_user_id,
-        # A known member's stored names win over what the caller sends.
-        "author_username": member.username if member else new.author_username,
-        "author_display_name": member.display_name if member else new.author_display_name,
-        "author_avatar_url": new.author_avatar_url,
-        "game_report": game_report,
+        "author_guid": None,
+        "author_user_id": author.user_id,
+        "author_username": author.username,
+        "author_display_name": author.display_name,
+        "author_avatar_url": author.avatar_url,
+        "assignee_guid": assignee.guid if assignee else None,
+        "claimed_by": assignee.user_id if assignee else None,
+        "claimed_at": now if assignee else None,
+        "game_report": new.place_id is not None,
         "place_id": new.place_id,
         "server_id": new.server_id,
+        "sentiment": new.sentiment,
+        "detailed_source": new.detailed_source,
+        "source_name": new.source_name,
+        "cc": orjson.dumps(new.cc).decode() if new.cc else None,
+        "last_thread_at": now,
         "created_at": now,
         "updated_at": now,
     }
-    message = {
-        "key": ids.message_key(now),
-        "type": "author_message",
-        "author_user_id": new.author_user_id,
-        "content": new.message,
-        "created_at": now,
-    }
-    event = {
-        "actor_user_id": new.author_user_id,
-        "type": "ticket_created",
-        "detail": orjson.dumps({"gameReport": game_report, "priority": new.priority}).decode(),
-        "created_at": now,
-    }
-    limit = category.max_open_tickets
-    # Without a limit to check, PostgreSQL needs no explicit transaction: the insert is
-    # one statement (see repository.insert_new_ticket).
-    single_statement = limit is None and db.dialect == "postgresql"
+    if author.email is None:
+        _set_author(values, config, None)
+    # Without a limit or a contact to look up, PostgreSQL needs no explicit transaction:
+    # the insert is one statement (see repository.insert_new_ticket).
+    category = config.categories.get(new.category or "")
+    single_statement = (
+        db.dialect == "postgresql"
+        and author.email is None
+        and not (category and category.max_open_tickets is not None)
+        and not new.tags
+        and not fields
+    )
     async with db.connection() if single_statement else db.transaction() as conn:
-        if limit is not None and not await repository.take_open_slot(
-            conn, config.workspace.id, category.key, new.author_user_id, limit
-        ):
-            raise OpenTicketLimit(limit)
+        if author.email is not None:
+            _set_author(values, config, await _upsert_contact(conn, config, author, now))
+        category = _check_category(config, new.category, values["author_user_id"])
+        if category is not None:
+            values["department_key"] = config.department_for(category.key)
+            limit = category.max_open_tickets
+            if limit is not None and not await repository.take_open_slot(
+                conn, config.workspace.id, category.key, values["author_guid"], limit
+            ):
+                raise OpenTicketLimit(limit)
+        message = _message_values(
+            "author_message", values["author_user_id"], values["author_guid"], new.body, now
+        )
+        event = _event_values(
+            values["author_guid"], values["author_user_id"], "ticket_created", now
+        )
+        event["detail"] = orjson.dumps(
+            {"gameReport": values["game_report"], "priority": new.priority}
+        ).decode()
         values["id"] = await _insert_with_fresh_ids(conn, db.dialect, values, message, event)
+        await labels.store_labels(conn, config.workspace.id, values["id"], new.tags, fields)
     return values
+
+
+def _set_author(values: dict[str, Any], config: WorkspaceConfig, person: Row | None) -> None:
+    if person is None:  # a Roblox user: a known member's stored names win
+        user_id = values["author_user_id"]
+        values["author_guid"] = config.guid_for_user(user_id)
+        member = config.members.get(user_id)
+        if member is not None:
+            values["author_username"] = member.username
+            values["author_display_name"] = member.display_name
+        return
+    values["author_guid"] = person["guid"]
+    values["author_user_id"] = person["user_id"]
+    values["author_display_name"] = person["display_name"]
+    values["author_avatar_url"] = person["avatar_url"]
+
+
+async def _upsert_contact(
+    conn: Connection, config: WorkspaceConfig, author: Author, now: int
+) -> Row:
+    return await people.upsert_client(
+        conn,
+        workspace_id=config.workspace.id,
+        guid=ids.new_guid(),
+        email=author.email,
+        name=author.display_name,
+        image=author.avatar_url,
+        phone_number=author.phone_number,
+        now=now,
+    )
+
+
+def _message_values(
+    type: str, user_id: int | None, guid: str | None, body: Body, now: int
+) -> dict[str, Any]:
+    return {
+        "key": ids.message_key(now),
+        "type": type,
+        "author_user_id": user_id,
+        "author_guid": guid,
+        "content": body.text,
+        "html": body.html,
+        "attachments": orjson.dumps(body.attachments).decode() if body.attachments else None,
+        "created_at": now,
+    }
+
+
+def _event_values(guid: str | None, user_id: int | None, type: str, now: int) -> dict[str, Any]:
+    return {
+        "actor_user_id": user_id,
+        "actor_guid": guid,
+        "actor_name": None,
+        "type": type,
+        "detail": "{}",
+        "created_at": now,
+    }
 
 
 async def _insert_with_fresh_ids(
@@ -159,11 +297,7 @@ async def search(
     if query.department:
         filters.append(("department_key = ?", query.department))
     if query.search:
-        pattern = (
-            "%"
-            + query.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
+        pattern = "%" + like_escape(query.search.lower()) + "%"
         filters.append(
             (
                 "(lower(subject) LIKE ? ESCAPE '\\' OR lower(author_username) LIKE ? ESCAPE '\\'"
@@ -173,15 +307,19 @@ async def search(
         )
     if query.staff_user_id is not None:
         departments = config.staff_departments(query.staff_user_id)
-        if not departments:
+        if not departments and not config.works_everywhere(query.staff_user_id):
             return [], 0
-        keys = ", ".join(f"'{_sql_literal(d)}'" for d in departments)
+        keys = ", ".join(f"'{_sql_literal(d)}'" for d in departments) or "NULL"
         filters.append((f"(department_key IS NULL OR department_key IN ({keys}))", None))
     offset = (query.page - 1) * PAGE_SIZE
     async with db.connection() as conn:
         return await repository.search_tickets(
             conn, config.workspace.id, filters=filters, limit=PAGE_SIZE, offset=offset
         )
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _sql_literal(department_key: str) -> str:
@@ -191,9 +329,11 @@ def _sql_literal(department_key: str) -> str:
 
 
 @asynccontextmanager
-async def _locked(
-    db: Database, config: WorkspaceConfig, ref: str
+async def locked(
+    db: Database, config: WorkspaceConfig, ref: str | int
 ) -> AsyncIterator[tuple[Connection, Row]]:
+    """The ticket (by TicketId, _id or integer id), locked for the rest of the
+    transaction."""
     async with db.transaction() as conn:
         ticket = await repository.find_ticket(
             conn, config.workspace.id, ref, for_update=True, dialect=db.dialect
@@ -203,12 +343,15 @@ async def _locked(
         yield conn, ticket
 
 
-def _require_staff(config: WorkspaceConfig, ticket: Row, staff_user_id: int) -> None:
+def require_staff(config: WorkspaceConfig, ticket: Row, staff_user_id: int) -> None:
     if not config.is_staff(staff_user_id, ticket["department_key"]):
         raise NotStaff()
 
 
 def display_name(config: WorkspaceConfig, user_id: int) -> str:
+    teammate = config.teammates_by_user_id.get(user_id)
+    if teammate is not None:
+        return teammate.name
     member = config.members.get(user_id)
     if member is None:
         return f"User {user_id}"
@@ -216,120 +359,108 @@ def display_name(config: WorkspaceConfig, user_id: int) -> str:
 
 
 async def claim(db: Database, config: WorkspaceConfig, ref: str, *, staff_user_id: int) -> None:
-    async with _locked(db, config, ref) as (conn, ticket):
-        _require_staff(config, ticket, staff_user_id)
-        if ticket["claimed_by"] is not None:
+    actor = staff_actor(config, staff_user_id)
+    async with locked(db, config, ref) as (conn, ticket):
+        require_staff(config, ticket, staff_user_id)
+        if ticket["assignee_guid"] is not None:
             raise AlreadyClaimed()
         if ticket["status"] not in OPEN_STATUSES:
             raise ClaimClosed()
         now = now_ms()
-        if not await repository.claim(conn, ticket["id"], staff_user_id, now):
+        if not await repository.claim(conn, ticket["id"], actor.guid, staff_user_id, now):
             raise AlreadyClaimed()
-        await _system_message(
-            conn,
-            ticket,
-            f"Ticket claimed by {display_name(config, staff_user_id)}",
-            staff_user_id,
-            now,
-        )
-        await _record(conn, ticket, "ticket_claimed", staff_user_id, now, {})
+        await system_message(conn, ticket, f"Ticket claimed by {actor.name}", actor, now)
+        await record(conn, ticket, "ticket_assigned_to_user", actor, now, {"assignee": actor.guid})
 
 
 async def unclaim(db: Database, config: WorkspaceConfig, ref: str, *, staff_user_id: int) -> None:
-    async with _locked(db, config, ref) as (conn, ticket):
-        _require_staff(config, ticket, staff_user_id)
-        previous = ticket["claimed_by"]
+    actor = staff_actor(config, staff_user_id)
+    async with locked(db, config, ref) as (conn, ticket):
+        require_staff(config, ticket, staff_user_id)
+        previous = ticket["assignee_guid"]
         if previous is None:
             raise NotClaimed()
         now = now_ms()
         await repository.update_ticket(
-            conn, ticket["id"], claimed_by=None, claimed_at=None, updated_at=now
+            conn, ticket["id"], assignee_guid=None, claimed_by=None, claimed_at=None, updated_at=now
         )
-        await _system_message(
-            conn,
-            ticket,
-            f"Ticket unclaimed by {display_name(config, staff_user_id)}",
-            staff_user_id,
-            now,
-        )
-        await _record(conn, ticket, "ticket_unclaimed", staff_user_id, now, {"previous": previous})
+        await system_message(conn, ticket, f"Ticket unclaimed by {actor.name}", actor, now)
+        await record(conn, ticket, "ticket_unassigned", actor, now, {"previous": previous})
 
 
-async def reply_as_staff(
-    db: Database, config: WorkspaceConfig, ref: str, *, staff_user_id: int, content: str
+async def assign(
+    db: Database,
+    config: WorkspaceConfig,
+    ticket_id: int,
+    *,
+    actor: Actor,
+    assignee_guid: str | None,
+    previous_guid: str | None,
 ) -> None:
-    async with _locked(db, config, ref) as (conn, ticket):
-        if ticket["game_report"]:
-            raise GameReportReadOnly()
-        _require_staff(config, ticket, staff_user_id)
-        if ticket["claimed_by"] != staff_user_id:
-            raise ClaimRequired()
+    """Sets or clears the assignee if it is still `previous_guid`: an optimistic check,
+    so of many simultaneous calls made from the same view exactly one wins."""
+    assignee = working_teammate(config, assignee_guid) if assignee_guid else None
+    async with locked(db, config, ticket_id) as (conn, ticket):
+        current = ticket["assignee_guid"]
+        if current != previous_guid:
+            raise AssigneeChanged(current)
+        if current == assignee_guid:
+            return
         now = now_ms()
-        await _add_message(conn, ticket, "staff_message", staff_user_id, content, now)
-        changes: dict[str, Any] = {"updated_at": now}
-        if ticket["first_response_at"] is None:
-            changes["first_response_at"] = now
-        await repository.update_ticket(conn, ticket["id"], **changes)
-        await _record(conn, ticket, "reply_created", staff_user_id, now, {"by": "staff"})
-
-
-async def reply_as_author(
-    db: Database, config: WorkspaceConfig, ref: str, *, author_user_id: int, content: str
-) -> None:
-    async with _locked(db, config, ref) as (conn, ticket):
-        if ticket["author_user_id"] != author_user_id:
-            raise NotTicketAuthor()
-        if ticket["game_report"]:
-            raise GameReportReadOnly()
-        if ticket["status"] not in OPEN_STATUSES:
-            raise TicketClosed()
-        now = now_ms()
-        await _add_message(conn, ticket, "author_message", author_user_id, content, now)
-        await repository.update_ticket(conn, ticket["id"], updated_at=now)
-        await _record(conn, ticket, "reply_created", author_user_id, now, {"by": "author"})
+        if not await repository.reassign(conn, ticket["id"], previous_guid, assignee, now):
+            raise AssigneeChanged(None)
+        text = f"Ticket assigned to {assignee.name}" if assignee else "Ticket unassigned"
+        await system_message(conn, ticket, f"{text} by {actor.name}", actor, now)
+        if assignee is None:
+            await record(conn, ticket, "ticket_unassigned", actor, now, {"previous": current})
+        else:
+            detail = {"assignee": assignee.guid, "previous": current}
+            await record(conn, ticket, "ticket_assigned_to_user", actor, now, detail)
 
 
 async def change_status(
-    db: Database, config: WorkspaceConfig, ref: str, *, staff_user_id: int, status: str
+    db: Database, config: WorkspaceConfig, ref: str | int, *, actor: Actor, status: str
 ) -> None:
-    async with _locked(db, config, ref) as (conn, ticket):
-        _require_staff(config, ticket, staff_user_id)
-        previous = ticket["status"]
-        if status == previous:
-            return
-        now = now_ms()
-        changes: dict[str, Any] = {"status": status, "updated_at": now}
-        was_open, is_open = previous in OPEN_STATUSES, status in OPEN_STATUSES
-        if was_open != is_open:
-            changes["closed_at"] = None if is_open else now
-            await _count_open(conn, config, ticket, opened=is_open)
-        await repository.update_ticket(conn, ticket["id"], **changes)
-        await _system_message(
-            conn,
-            ticket,
-            f"Status changed from {previous} to {status} by {display_name(config, staff_user_id)}",
-            staff_user_id,
-            now,
-        )
-        await _record(
-            conn,
-            ticket,
-            "ticket_status_changed",
-            staff_user_id,
-            now,
-            {"previous": previous, "status": status},
-        )
+    """`actor.user_id` set and not a bot: Series staff, checked against the department."""
+    async with locked(db, config, ref) as (conn, ticket):
+        if not actor.is_bot and actor.user_id is not None:
+            require_staff(config, ticket, actor.user_id)
+        await set_status(conn, config, ticket, actor, status, now_ms())
 
 
-async def _count_open(
-    conn: Connection, config: WorkspaceConfig, ticket: Row, *, opened: bool
+async def set_status(
+    conn: Connection, config: WorkspaceConfig, ticket: Row, actor: Actor, status: str, now: int
 ) -> None:
-    """Keeps the open-ticket counter of a limited category in step with a status change.
-    A reopen is a staff decision, so it may take the author past the limit."""
-    category = config.categories.get(ticket["category_key"])
+    previous = ticket["status"]
+    if status == previous:
+        return
+    changes: dict[str, Any] = {"status": status, "updated_at": now}
+    was_open, is_open = previous in OPEN_STATUSES, status in OPEN_STATUSES
+    if was_open != is_open:
+        changes["closed_at"] = None if is_open else now
+        await count_open(conn, config, ticket, ticket["category_key"], opened=is_open)
+    await repository.update_ticket(conn, ticket["id"], **changes)
+    await system_message(
+        conn, ticket, f"Status changed from {previous} to {status} by {actor.name}", actor, now
+    )
+    detail = {"previous": previous, "status": status}
+    await record(conn, ticket, "ticket_status_changed", actor, now, detail)
+
+
+async def count_open(
+    conn: Connection,
+    config: WorkspaceConfig,
+    ticket: Row,
+    category_key: str | None,
+    *,
+    opened: bool,
+) -> None:
+    """Keeps the open-ticket counter of a limited category in step with a status or
+    category change. Staff decisions may take the author past the limit."""
+    category = config.categories.get(category_key or "")
     if category is None or category.max_open_tickets is None:
         return
-    key = (ticket["workspace_id"], ticket["category_key"], ticket["author_user_id"])
+    key = (ticket["workspace_id"], category.key, ticket["author_guid"])
     if opened:
         await repository.take_open_slot(conn, *key, None)
     else:
@@ -344,8 +475,9 @@ async def transfer(
     target = config.departments.get(department_key)
     if target is None:
         raise DepartmentNotFound()
-    async with _locked(db, config, ref) as (conn, ticket):
-        _require_staff(config, ticket, staff_user_id)
+    actor = staff_actor(config, staff_user_id)
+    async with locked(db, config, ref) as (conn, ticket):
+        require_staff(config, ticket, staff_user_id)
         if ticket["department_key"] == target.key:
             raise SameDepartment()
         if ticket["category_key"] not in target.categories:
@@ -356,72 +488,44 @@ async def transfer(
             conn,
             ticket["id"],
             department_key=target.key,
+            assignee_guid=None,
             claimed_by=None,
             claimed_at=None,
             updated_at=now,
         )
-        staff = display_name(config, staff_user_id)
         from_name = source.name if source else ticket["department_key"] or "no department"
-        await _system_message(
-            conn,
-            ticket,
-            f"Ticket transferred from {from_name} to {target.name} by {staff}",
-            staff_user_id,
-            now,
-        )
-        if ticket["claimed_by"] is not None:
-            await _system_message(
-                conn,
-                ticket,
-                f"Ticket unclaimed automatically after transfer to {target.name}",
-                staff_user_id,
-                now,
-            )
-        await _record(
-            conn,
-            ticket,
-            "ticket_transferred",
-            staff_user_id,
-            now,
-            {"from": ticket["department_key"], "to": target.key},
-        )
+        text = f"Ticket transferred from {from_name} to {target.name} by {actor.name}"
+        await system_message(conn, ticket, text, actor, now)
+        if ticket["assignee_guid"] is not None:
+            text = f"Ticket unclaimed automatically after transfer to {target.name}"
+            await system_message(conn, ticket, text, actor, now)
+        detail = {"from": ticket["department_key"], "to": target.key}
+        await record(conn, ticket, "ticket_transferred", actor, now, detail)
         return target.name
 
 
-async def _system_message(
-    conn: Connection, ticket: Row, text: str, actor_user_id: int, now: int
-) -> None:
-    await _add_message(conn, ticket, "system_message", actor_user_id, text, now)
+async def system_message(conn: Connection, ticket: Row, text: str, actor: Actor, now: int) -> None:
+    await add_message(conn, ticket, "system_message", actor, Body(text), now)
 
 
-async def _add_message(
-    conn: Connection, ticket: Row, type: str, author_user_id: int, content: str, now: int
-) -> None:
-    await repository.insert_message(
-        conn,
-        ticket_id=ticket["id"],
-        key=ids.message_key(now),
-        type=type,
-        author_user_id=author_user_id,
-        content=content,
-        created_at=now,
-    )
+async def add_message(
+    conn: Connection, ticket: Row, type: str, actor: Actor, body: Body, now: int, **extra: Any
+) -> int:
+    values = _message_values(type, actor.user_id, actor.guid, body, now)
+    return await repository.insert_message(conn, ticket_id=ticket["id"], **values, **extra)
 
 
-async def _record(
-    conn: Connection,
-    ticket: Row | dict[str, Any],
-    type: str,
-    actor_user_id: int,
-    now: int,
-    detail: dict[str, Any],
+async def record(
+    conn: Connection, ticket: Row, type: str, actor: Actor, now: int, detail: dict[str, Any]
 ) -> None:
     """The event row for one change: audit trail and outbox at once."""
     await repository.insert_event(
         conn,
         workspace_id=ticket["workspace_id"],
         ticket_id=ticket["id"],
-        actor_user_id=actor_user_id,
+        actor_user_id=actor.user_id,
+        actor_guid=actor.guid,
+        actor_name=actor.name,
         type=type,
         detail=orjson.dumps(detail).decode(),
         created_at=now,

@@ -3,11 +3,17 @@
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ticketd.kit.ids import user_guid
+
 PLANS = ("free", "premium", "enterprise")
+ROLES = ("admin", "agent", "read_only_user")
+WORKING_ROLES = frozenset({"admin", "agent"})  # may be assigned, reply and write notes
+FIELD_TYPES = ("text", "number", "date", "dropdown")
 TICKET_PLANS = frozenset({"premium", "enterprise"})
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 
@@ -92,6 +98,7 @@ class Category:
     min_rank: int
     max_open_tickets: int | None
     departments: tuple[str, ...]  # keys of the departments that handle it, in order
+    parent_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +129,30 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
+class Teammate:
+    """A helpdesk team member; with a `user_id` the same person is Series staff."""
+
+    guid: str
+    name: str
+    email: str
+    role: str
+    user_id: int | None
+    avatar_url: str | None
+
+    @property
+    def can_work(self) -> bool:
+        return self.role in WORKING_ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    id: int
+    name: str
+    type: str
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Workspace:
     id: str
     name: str
@@ -133,12 +164,39 @@ class Workspace:
     discord_webhook_ping: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class WorkspaceConfig:
     workspace: Workspace
     categories: dict[str, Category] = field(default_factory=dict)
     departments: dict[str, Department] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
+    teammates: dict[str, Teammate] = field(default_factory=dict)  # by GUID
+    custom_fields: dict[int, CustomField] = field(default_factory=dict)
+
+    @cached_property
+    def categories_by_id(self) -> dict[int, Category]:
+        return {c.id: c for c in self.categories.values()}
+
+    @cached_property
+    def teammates_by_email(self) -> dict[str, Teammate]:
+        return {t.email.lower(): t for t in self.teammates.values()}
+
+    @cached_property
+    def teammates_by_user_id(self) -> dict[int, Teammate]:
+        return {t.user_id: t for t in self.teammates.values() if t.user_id is not None}
+
+    def guid_for_user(self, user_id: int) -> str:
+        teammate = self.teammates_by_user_id.get(user_id)
+        return teammate.guid if teammate else user_guid(self.workspace.id, user_id)
+
+    def category_path(self, category: Category) -> list[Category]:
+        """The category's ancestors, root first (a cycle is cut where it repeats)."""
+        path: list[Category] = []
+        parent = self.categories_by_id.get(category.parent_id or 0)
+        while parent is not None and parent not in path and parent != category:
+            path.insert(0, parent)
+            parent = self.categories_by_id.get(parent.parent_id or 0)
+        return path
 
     def department_for(self, category_key: str) -> str | None:
         category = self.categories.get(category_key)
@@ -148,13 +206,23 @@ class WorkspaceConfig:
         member = self.members.get(user_id)
         return member.rank if member else None
 
+    def works_everywhere(self, user_id: int) -> bool:
+        """Helpdesk teammates (admins and agents) work the whole inbox, so with a Roblox
+        user id they are staff of every department."""
+        teammate = self.teammates_by_user_id.get(user_id)
+        return teammate is not None and teammate.can_work
+
     def staff_departments(self, user_id: int) -> list[str]:
+        if self.works_everywhere(user_id):
+            return list(self.departments)
         rank = self.rank_of(user_id)
         return [d.key for d in self.departments.values() if d.has_staff(user_id, rank)]
 
     def is_staff(self, user_id: int, department_key: str | None) -> bool:
         """Staff of the ticket's department; a ticket with no department is open to the
         staff of any department."""
+        if self.works_everywhere(user_id):
+            return True
         if department_key is None:
             return bool(self.staff_departments(user_id))
         department = self.departments.get(department_key)

@@ -2,12 +2,17 @@
 
 from typing import Any
 
+import orjson
+
 from ticketd.db.database import Connection, Row
+from ticketd.kit.ids import user_guid
 from ticketd.workspaces.config import (
     Category,
     ConfigFile,
+    CustomField,
     Department,
     Member,
+    Teammate,
     Workspace,
     WorkspaceConfig,
 )
@@ -112,6 +117,7 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
             min_rank=r["min_rank"],
             max_open_tickets=r["max_open_tickets"] or None,
             departments=tuple(link["department"] for link in links if link["category"] == r["key"]),
+            parent_id=r["parent_id"],
         )
         for r in await conn.fetch(
             "SELECT * FROM categories WHERE workspace_id = $1 ORDER BY position", workspace_id
@@ -144,7 +150,32 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
             workspace_id,
         )
     }
-    return WorkspaceConfig(workspace, categories, departments, members)
+    teammates = {
+        r["guid"]: Teammate(
+            guid=r["guid"],
+            name=r["display_name"] or r["email"],
+            email=r["email"],
+            role=r["role"],
+            user_id=r["user_id"],
+            avatar_url=r["avatar_url"],
+        )
+        for r in await conn.fetch(
+            "SELECT * FROM people WHERE workspace_id = $1 AND role IS NOT NULL ORDER BY id",
+            workspace_id,
+        )
+    }
+    fields = {
+        r["id"]: CustomField(
+            id=r["id"],
+            name=r["name"],
+            type=r["type"],
+            options=tuple(orjson.loads(r["options"] or "[]")),
+        )
+        for r in await conn.fetch(
+            "SELECT * FROM custom_fields WHERE workspace_id = $1 ORDER BY id", workspace_id
+        )
+    }
+    return WorkspaceConfig(workspace, categories, departments, members, teammates, fields)
 
 
 async def replace_config(conn: Connection, workspace_id: str, config: ConfigFile, now: int) -> None:
@@ -202,11 +233,11 @@ async def _recount_open_tickets(conn: Connection, workspace_id: str, config: Con
     for key, category in config.Categories.items():
         if category.MaxOpenTickets:
             await conn.execute(
-                "INSERT INTO open_ticket_counts (workspace_id, category_key, author_user_id,"
-                " open_count) SELECT workspace_id, category_key, author_user_id, COUNT(*)"
+                "INSERT INTO open_ticket_counts (workspace_id, category_key, author_guid,"
+                " open_count) SELECT workspace_id, category_key, author_guid, COUNT(*)"
                 " FROM tickets WHERE workspace_id = $1 AND category_key = $2"
                 " AND status IN ('open', 'in-progress')"
-                " GROUP BY workspace_id, category_key, author_user_id",
+                " GROUP BY workspace_id, category_key, author_guid",
                 workspace_id,
                 key,
             )
@@ -261,12 +292,21 @@ async def _replace_members(
     await conn.execute("UPDATE people SET is_member = FALSE WHERE workspace_id = $1", workspace_id)
     await conn.executemany(
         "INSERT INTO people (workspace_id, user_id, username, display_name, avatar_url, rank,"
-        " is_member, created_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)"
+        " is_member, created_at, guid) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8)"
         " ON CONFLICT (workspace_id, user_id) DO UPDATE SET username = excluded.username,"
         " display_name = excluded.display_name, avatar_url = excluded.avatar_url,"
         " rank = excluded.rank, is_member = TRUE",
         [
-            (workspace_id, m.UserId, m.Username, m.DisplayName, m.AvatarUrl, m.Rank, now)
+            (
+                workspace_id,
+                m.UserId,
+                m.Username,
+                m.DisplayName,
+                m.AvatarUrl,
+                m.Rank,
+                now,
+                user_guid(workspace_id, m.UserId),
+            )
             for m in config.Members or []
         ],
     )

@@ -49,7 +49,7 @@ class WorkspaceCache:
         self.configs.clear()
 
 
-def _checked_name(name: str) -> str:
+def checked_name(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise ValueError("name must be 1 to 200 characters")
@@ -59,7 +59,7 @@ def _checked_name(name: str) -> str:
 async def create_workspace(
     db: Database, *, name: str, plan: str = "premium", tickets_enabled: bool = True
 ) -> str:
-    name = _checked_name(name)
+    name = checked_name(name)
     if plan not in PLANS:
         raise ValueError(f"plan must be one of: {', '.join(PLANS)}")
     workspace_id = str(uuid.uuid4())
@@ -79,7 +79,7 @@ async def create_api_key(
     db: Database, *, workspace_id: str, name: str = "default"
 ) -> tuple[str, str]:
     """Returns (api_key, prefix). Only the hash is stored; the key is shown once."""
-    name = _checked_name(name)
+    name = checked_name(name)
     api_key, prefix = ids.api_key()
     async with db.transaction() as conn:
         if not await repository.workspace_exists(conn, workspace_id):

@@ -1,0 +1,75 @@
+"""People storage: clients found by e-mail, teammates, and lookups by GUID."""
+
+from ticketd.db.database import Connection, Row
+
+PERSON_COLUMNS = "guid, user_id, username, display_name, avatar_url, email, phone_number, role"
+
+
+async def upsert_client(
+    conn: Connection,
+    *,
+    workspace_id: str,
+    guid: str,
+    email: str,
+    name: str | None,
+    image: str | None,
+    phone_number: str | None,
+    now: int,
+) -> Row:
+    """The person with this e-mail (any case), created when new. What is already stored
+    wins; a value is only filled in where the stored one is empty."""
+    return await conn.fetchrow(
+        "INSERT INTO people (workspace_id, guid, email, email_key, display_name, avatar_url,"
+        " phone_number, is_member, created_at) VALUES ($1, $2, $3, lower($3), $4, $5, $6,"
+        " FALSE, $7) ON CONFLICT (workspace_id, email_key) DO UPDATE SET"
+        " display_name = COALESCE(people.display_name, excluded.display_name),"
+        " avatar_url = COALESCE(people.avatar_url, excluded.avatar_url),"
+        " phone_number = COALESCE(people.phone_number, excluded.phone_number)"
+        f" RETURNING {PERSON_COLUMNS}",
+        workspace_id,
+        guid,
+        email,
+        name,
+        image,
+        phone_number,
+        now,
+    )
+
+
+async def find_matching(
+    conn: Connection, workspace_id: str, *, email: str, user_id: int | None
+) -> list[Row]:
+    return await conn.fetch(
+        f"SELECT id, {PERSON_COLUMNS} FROM people WHERE workspace_id = $1"
+        " AND (email_key = lower($2) OR (CAST($3 AS BIGINT) IS NOT NULL AND user_id = $3))",
+        workspace_id,
+        email,
+        user_id,
+    )
+
+
+async def insert_person(conn: Connection, *, workspace_id: str, **values: object) -> None:
+    columns = ", ".join(["workspace_id", *values])
+    params = ", ".join(f"${i}" for i in range(1, len(values) + 2))
+    await conn.execute(
+        f"INSERT INTO people ({columns}) VALUES ({params})", workspace_id, *values.values()
+    )
+
+
+async def update_person(conn: Connection, person_id: int, **values: object) -> None:
+    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
+    await conn.execute(
+        f"UPDATE people SET {assignments} WHERE id = $1", person_id, *values.values()
+    )
+
+
+async def find_by_guids(conn: Connection, workspace_id: str, guids: list[str]) -> dict[str, Row]:
+    if not guids:
+        return {}
+    params = ", ".join(f"${i}" for i in range(2, len(guids) + 2))
+    rows = await conn.fetch(
+        f"SELECT {PERSON_COLUMNS} FROM people WHERE workspace_id = $1 AND guid IN ({params})",
+        workspace_id,
+        *guids,
+    )
+    return {r["guid"]: r for r in rows}

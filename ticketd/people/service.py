@@ -1,0 +1,60 @@
+"""Teammates and clients: who a helpdesk ticket is from, assigned to, written by."""
+
+from typing import Any
+
+from ticketd.db.database import Database
+from ticketd.kit import ids
+from ticketd.kit.clock import now_ms
+from ticketd.kit.email import normalize_email
+from ticketd.people import repository
+from ticketd.workspaces import repository as workspace_repository
+from ticketd.workspaces.config import ROLES
+from ticketd.workspaces.service import WorkspaceCache, checked_name
+
+
+async def add_teammate(
+    db: Database,
+    cache: WorkspaceCache | None,
+    *,
+    workspace_id: str,
+    name: str,
+    email: str,
+    role: str,
+    user_id: int | None = None,
+) -> dict[str, Any]:
+    """Adds a teammate, or gives the role to the person who already has this e-mail or
+    Roblox user id (so their tickets stay theirs). Refuses when the e-mail and the user
+    id belong to two different people."""
+    name = checked_name(name)
+    email = normalize_email(email)
+    if role not in ROLES:
+        raise ValueError(f"role must be one of: {', '.join(ROLES)}")
+    if user_id is not None and not 1 <= user_id <= 2**63 - 1:
+        raise ValueError("user id must be a positive integer")
+    async with db.transaction() as conn:
+        if not await workspace_repository.workspace_exists(conn, workspace_id):
+            raise LookupError(f"no workspace {workspace_id}")
+        found = await repository.find_matching(conn, workspace_id, email=email, user_id=user_id)
+        if len(found) > 1:
+            raise ValueError(
+                f"{email} and user id {user_id} already belong to two different people"
+            )
+        values = {"display_name": name, "email": email, "email_key": email.lower(), "role": role}
+        if user_id is not None:
+            values["user_id"] = user_id
+        if found:
+            guid = found[0]["guid"]
+            await repository.update_person(conn, found[0]["id"], **values)
+        else:
+            guid = ids.user_guid(workspace_id, user_id) if user_id else ids.new_guid()
+            await repository.insert_person(
+                conn,
+                workspace_id=workspace_id,
+                guid=guid,
+                is_member=False,
+                created_at=now_ms(),
+                **values,
+            )
+    if cache is not None:
+        cache.clear()
+    return {"id": guid, "name": name, "email": email, "role": role, "userId": user_id}

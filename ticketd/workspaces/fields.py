@@ -1,0 +1,165 @@
+"""Custom field definitions (text, number, date, dropdown) and the checking of a value
+against its field's type."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+
+from ticketd.db.database import Database
+from ticketd.kit.clock import now_ms
+from ticketd.kit.errors import Conflict, FieldNotFound, ValidationFailed
+from ticketd.workspaces.config import FIELD_TYPES, CustomField
+from ticketd.workspaces.service import WorkspaceCache, checked_name
+
+MAX_VALUE_LENGTH = 2000
+MAX_OPTIONS = 200
+
+
+def check_value(field: CustomField, value: str) -> str:
+    """The value as stored, or ValidationFailed naming the field and what it expects."""
+    value = value.strip()
+    problem = _problem(field, value)
+    if problem:
+        raise ValidationFailed(
+            f"Validation error: custom field {field.id} ({field.name}) {problem}"
+        )
+    return value
+
+
+def _problem(field: CustomField, value: str) -> str | None:
+    if not value:
+        return "needs a value"
+    if len(value) > MAX_VALUE_LENGTH or "\x00" in value:
+        return f"must be at most {MAX_VALUE_LENGTH} characters"
+    if field.type == "number":
+        try:
+            finite = Decimal(value).is_finite()
+        except InvalidOperation:
+            finite = False
+        return None if finite else "must be a number"
+    if field.type == "date":
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return "must be a date as YYYY-MM-DD"
+        return None
+    if field.type == "dropdown" and value not in field.options:
+        return f"must be one of: {', '.join(field.options)}"
+    return None
+
+
+def _checked_options(field_type: str, options: list[str] | None) -> list[str]:
+    if field_type not in FIELD_TYPES:
+        raise ValueError(f"type must be one of: {', '.join(FIELD_TYPES)}")
+    options = [o.strip() for o in options or []]
+    if field_type != "dropdown":
+        if options:
+            raise ValueError("only dropdown fields have options")
+        return []
+    if not options:
+        raise ValueError("a dropdown field needs at least one option")
+    if len(options) > MAX_OPTIONS or any(not 1 <= len(o) <= 200 for o in options):
+        raise ValueError(f"a dropdown has 1 to {MAX_OPTIONS} options of 1 to 200 characters")
+    if len(set(options)) != len(options):
+        raise ValueError("dropdown options must be different from each other")
+    return options
+
+
+def view(field: CustomField | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(field, CustomField):
+        field = {"id": field.id, "name": field.name, "type": field.type, "options": field.options}
+    return {
+        "id": field["id"],
+        "name": field["name"],
+        "type": field["type"],
+        "possibleValues": [{"value": o} for o in field["options"]],
+    }
+
+
+async def add_field(
+    db: Database,
+    cache: WorkspaceCache | None,
+    *,
+    workspace_id: str,
+    name: str,
+    field_type: str,
+    options: list[str] | None = None,
+) -> dict[str, Any]:
+    name = checked_name(name)
+    options = _checked_options(field_type, options)
+    async with db.transaction() as conn:
+        if await conn.fetchval("SELECT 1 FROM workspaces WHERE id = $1", workspace_id) is None:
+            raise LookupError(f"no workspace {workspace_id}")
+        if await _name_taken(conn, workspace_id, name, None):
+            raise Conflict(f"A custom field named {name!r} already exists")
+        field_id = await conn.fetchval(
+            "INSERT INTO custom_fields (workspace_id, name, type, options, created_at)"
+            " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            workspace_id,
+            name,
+            field_type,
+            orjson.dumps(options).decode() if options else None,
+            now_ms(),
+        )
+    if cache is not None:
+        cache.clear()
+    return {"id": field_id, "name": name, "type": field_type, "options": options}
+
+
+async def _name_taken(conn: Any, workspace_id: str, name: str, field_id: int | None) -> bool:
+    other = await conn.fetchval(
+        "SELECT id FROM custom_fields WHERE workspace_id = $1 AND lower(name) = lower($2)",
+        workspace_id,
+        name,
+    )
+    return other is not None and other != field_id
+
+
+async def update_field(
+    db: Database,
+    cache: WorkspaceCache,
+    field: CustomField,
+    *,
+    workspace_id: str,
+    name: str | None,
+    options: list[str] | None,
+) -> dict[str, Any]:
+    """Renames a field or replaces a dropdown's options. The type cannot change: stored
+    values were checked against it. Values no longer among the options are kept."""
+    name = checked_name(name) if name is not None else field.name
+    new_options = list(field.options) if options is None else _checked_options(field.type, options)
+    async with db.transaction() as conn:
+        if await _name_taken(conn, workspace_id, name, field.id):
+            raise Conflict(f"A custom field named {name!r} already exists")
+        changed = await conn.execute(
+            "UPDATE custom_fields SET name = $3, options = $4 WHERE workspace_id = $1 AND id = $2",
+            workspace_id,
+            field.id,
+            name,
+            orjson.dumps(new_options).decode() if new_options else None,
+        )
+    cache.clear()
+    if not changed:
+        raise FieldNotFound()
+    return {"id": field.id, "name": name, "type": field.type, "options": new_options}
+
+
+async def delete_field(
+    db: Database, cache: WorkspaceCache, *, workspace_id: str, field_id: int
+) -> None:
+    """Deletes the field and every ticket's value for it."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "DELETE FROM ticket_field_values WHERE field_id = $1 AND field_id IN"
+            " (SELECT id FROM custom_fields WHERE workspace_id = $2)",
+            field_id,
+            workspace_id,
+        )
+        changed = await conn.execute(
+            "DELETE FROM custom_fields WHERE workspace_id = $1 AND id = $2", workspace_id, field_id
+        )
+    cache.clear()
+    if not changed:
+        raise FieldNotFound()
