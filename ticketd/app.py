@@ -9,9 +9,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from ticketd.db.database import Database, open_database
+from ticketd.helpdesk import envelope as helpdesk_envelope
+from ticketd.helpdesk import routes as helpdesk
+from ticketd.helpdesk.auth import TokenAuthority
 from ticketd.kit.errors import MethodNotAllowed, NotFound, TicketdError
 from ticketd.kit.ratelimit import KeyRateLimiter
 from ticketd.series import routes as series
@@ -27,14 +30,17 @@ class Services:
     db: Database
     cache: WorkspaceCache
     limiter: KeyRateLimiter
+    tokens: TokenAuthority
 
 
 def build_services(settings: Settings) -> Services:
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     return Services(
         settings=settings,
         db=open_database(settings.database_url, pool_size=settings.database_pool_size),
         cache=WorkspaceCache(settings.cache_ttl_seconds),
         limiter=KeyRateLimiter(settings.rate_limit_per_second),
+        tokens=TokenAuthority(secret, settings.cache_ttl_seconds),
     )
 
 
@@ -43,23 +49,40 @@ async def health(request: Request) -> Response:
     return series.ok({"status": "ok"})
 
 
+def _render_error(request: Request, error: TicketdError) -> Response:
+    """Each dialect's envelope: the helpdesk's under its prefix, Series' elsewhere."""
+    prefix = request.app.state.services.settings.helpdesk_prefix
+    path = request.url.path
+    if path == prefix or path.startswith(prefix + "/"):
+        return helpdesk_envelope.error_response(error)
+    return series.error_response(error)
+
+
 async def on_ticketd_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, TicketdError)
-    return series.error_response(error)
+    return _render_error(request, error)
 
 
 async def on_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     if error.status_code == 405:
-        return series.error_response(MethodNotAllowed())
+        return _render_error(request, MethodNotAllowed())
     if error.status_code == 404:
-        return series.error_response(NotFound())
-    return series.failure(error.status_code, error.detail)
+        return _render_error(request, NotFound())
+    problem = TicketdError(str(error.detail))
+    problem.status = error.status_code
+    return _render_error(request, problem)
+
+
+class InternalError(TicketdError):
+    code = "internal"
+    status = 500
+    message = "Internal server error"
 
 
 async def on_unexpected_error(request: Request, error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return series.failure(500, "Internal server error")
+    return _render_error(request, InternalError())
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
@@ -74,7 +97,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await services.db.close()
 
     app = Starlette(
-        routes=[Route("/health", health, methods=["GET"]), *series.routes],
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Mount(services.settings.helpdesk_prefix, routes=helpdesk.routes),
+            *series.routes,
+        ],
         exception_handlers={
             TicketdError: on_ticketd_error,
             HTTPException: on_http_error,

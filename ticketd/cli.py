@@ -13,9 +13,13 @@ from pydantic import ValidationError
 
 from ticketd.db.database import Database, open_database
 from ticketd.db.migrate import upgrade
+from ticketd.helpdesk import auth
+from ticketd.kit.errors import TicketdError
+from ticketd.people import service as people
 from ticketd.settings import get_settings
+from ticketd.workspaces import fields
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import PLANS, ConfigFile
+from ticketd.workspaces.config import FIELD_TYPES, PLANS, ROLES, ConfigFile
 
 T = TypeVar("T")
 
@@ -148,6 +152,112 @@ def cmd_key_revoke(args: argparse.Namespace) -> None:
     print(f"Revoked API key {args.prefix}")
 
 
+def cmd_token_create(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> dict[str, Any]:
+        return await auth.create_client(db, workspace_id=args.id, name=args.name)
+
+    emit(with_database(work), args.json)
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> bool:
+        return await auth.revoke_client(db, client_id=args.client_id)
+
+    if not with_database(work):
+        raise CommandError(f"no active helpdesk client {args.client_id}")
+    emit({"revoked": args.client_id}, args.json)
+
+
+def cmd_teammate_add(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> dict[str, Any]:
+        return await people.add_teammate(
+            db,
+            None,
+            workspace_id=args.id,
+            name=args.name,
+            email=args.email,
+            role=args.role,
+            user_id=args.user_id,
+        )
+
+    emit(with_database(work), args.json)
+
+
+def cmd_category_add(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> dict[str, Any]:
+        return await workspaces.add_category(
+            db,
+            None,
+            workspace_id=args.id,
+            name=args.name,
+            key=args.key,
+            parent_id=args.parent,
+            department=args.department,
+        )
+
+    emit(with_database(work), args.json)
+
+
+def cmd_field_add(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> dict[str, Any]:
+        return await fields.add_field(
+            db,
+            None,
+            workspace_id=args.id,
+            name=args.name,
+            field_type=args.type,
+            options=args.option,
+        )
+
+    emit(with_database(work), args.json)
+
+
+def _group(commands: Any, name: str, help: str) -> Any:
+    return commands.add_parser(name, help=help).add_subparsers(dest="action", required=True)
+
+
+def _add_helpdesk_commands(commands: Any) -> None:
+    token = _group(commands, "token", "manage helpdesk API clients (refresh tokens)")
+    create = token.add_parser("create", help="create a client; prints its refresh token once")
+    create.add_argument("id", help="workspace id")
+    create.add_argument("--name", required=True)
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(run=cmd_token_create)
+    revoke = token.add_parser("revoke", help="revoke a client and all its access tokens")
+    revoke.add_argument("client_id")
+    revoke.add_argument("--json", action="store_true")
+    revoke.set_defaults(run=cmd_token_revoke)
+
+    teammate = _group(commands, "teammate", "manage helpdesk teammates")
+    add = teammate.add_parser("add", help="add a teammate (or give a person a role)")
+    add.add_argument("id", help="workspace id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--email", required=True)
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--user-id", type=int, help="Roblox user id: the same person in Series")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(run=cmd_teammate_add)
+
+    category = _group(commands, "category", "manage ticket categories")
+    add = category.add_parser("add", help="add one category")
+    add.add_argument("id", help="workspace id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--key", help="the Series category id (default: from the name)")
+    add.add_argument("--parent", type=int, help="integer id of the parent category")
+    add.add_argument("--department", help="department id (key) that handles it")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(run=cmd_category_add)
+
+    field = _group(commands, "field", "manage custom fields")
+    add = field.add_parser("add", help="add a custom field")
+    add.add_argument("id", help="workspace id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--type", choices=FIELD_TYPES, required=True)
+    add.add_argument("--option", action="append", help="a dropdown value (repeat)")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(run=cmd_field_add)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="ticketd", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -195,6 +305,7 @@ def parser() -> argparse.ArgumentParser:
     revoke = key.add_parser("revoke", help="revoke an API key by its prefix")
     revoke.add_argument("prefix")
     revoke.set_defaults(run=cmd_key_revoke)
+    _add_helpdesk_commands(commands)
     return root
 
 
@@ -213,6 +324,8 @@ def main(argv: list[str] | None = None) -> None:
         args.run(args)
     except (CommandError, LookupError, ValueError) as error:
         fail(str(error.args[0] if error.args else error))
+    except TicketdError as error:
+        fail(error.message)
 
 
 def fail(message: str) -> NoReturn:

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     cache_ttl_seconds: float = Field(default=2.0, ge=0)
     database_pool_size: int = Field(default=10, ge=1)
     log_level: str = "info"
+    # Where the Socialboards-style helpdesk API is served.
+    helpdesk_prefix: str = Field(default="/helpdesk", pattern=r"^(/[A-Za-z0-9._~-]+)+$")
+    # Signs helpdesk access tokens. Unset: a random key is made on first use and kept in
+    # the database, so every process on that database shares it.
+    secret_key: SecretStr | None = Field(default=None, min_length=32)
 
 
 @lru_cache(maxsize=1)

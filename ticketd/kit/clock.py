@@ -1,5 +1,6 @@
 """Time as integer milliseconds since the epoch, rendered the way the seeds show it."""
 
+import datetime
 import time
 
 
@@ -23,3 +24,17 @@ def iso(ms: int | None) -> str | None:
         _last_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", t)
         _last_second = seconds
     return f"{_last_prefix}.{millis:03d}Z"
+
+
+def iso_offset(ms: int | None) -> str | None:
+    """ISO 8601 with an explicit offset, as the helpdesk API shows times:
+    `2023-12-06T17:42:07.788+00:00`."""
+    text = iso(ms)
+    return None if text is None else text[:-1] + "+00:00"
+
+
+def from_datetime(value: datetime.datetime) -> int:
+    """Milliseconds since the epoch; a time without an offset is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return int(value.timestamp() * 1000)

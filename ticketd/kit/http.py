@@ -16,7 +16,11 @@ class BodyTooLarge(TicketdError):
     message = f"Request body is larger than {MAX_BODY_BYTES} bytes"
 
 
-async def read_json(request: Request) -> Any:
+async def read_body(request: Request) -> bytes:
+    """The raw body, refused past MAX_BODY_BYTES; read once, then kept on the request."""
+    cached = getattr(request.state, "raw_body", None)
+    if cached is not None:
+        return cached
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise BodyTooLarge()
@@ -26,7 +30,13 @@ async def read_json(request: Request) -> Any:
         if size > MAX_BODY_BYTES:
             raise BodyTooLarge()
         chunks.append(chunk)
+    request.state.raw_body = b"".join(chunks)
+    return request.state.raw_body
+
+
+async def read_json(request: Request) -> Any:
+    raw = await read_body(request)
     try:
-        return orjson.loads(b"".join(chunks))
+        return orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise ValidationFailed("Validation error: Request body must be valid JSON") from None

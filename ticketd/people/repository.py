@@ -20,7 +20,7 @@ async def upsert_client(
     wins; a value is only filled in where the stored one is empty."""
     return await conn.fetchrow(
         "INSERT INTO people (workspace_id, guid, email, email_key, display_name, avatar_url,"
-        " phone_number, is_member, created_at) VALUES ($1, $2, $3, lower($3), $4, $5, $6,"
+        " phone_number, is_member, created_at) VALUES ($1, $2, $3, $8, $4, $5, $6,"
         " FALSE, $7) ON CONFLICT (workspace_id, email_key) DO UPDATE SET"
         " display_name = COALESCE(people.display_name, excluded.display_name),"
         " avatar_url = COALESCE(people.avatar_url, excluded.avatar_url),"
@@ -33,6 +33,7 @@ async def upsert_client(
         image,
         phone_number,
         now,
+        email.lower(),
     )
 
 
@@ -41,9 +42,9 @@ async def find_matching(
 ) -> list[Row]:
     return await conn.fetch(
         f"SELECT id, {PERSON_COLUMNS} FROM people WHERE workspace_id = $1"
-        " AND (email_key = lower($2) OR (CAST($3 AS BIGINT) IS NOT NULL AND user_id = $3))",
+        " AND (email_key = $2 OR (CAST($3 AS BIGINT) IS NOT NULL AND user_id = $3))",
         workspace_id,
-        email,
+        email.lower(),
         user_id,
     )
 

@@ -41,13 +41,19 @@ def created(t: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def claimed_by_user(config: WorkspaceConfig, user_id: int | None) -> dict[str, Any] | None:
+def claimed_by_user(config: WorkspaceConfig, t: Row) -> dict[str, Any] | None:
+    """The claimer; a helpdesk teammate without a Roblox id shows with UserId null."""
+    user_id = t["claimed_by"]
     if user_id is None:
-        return None
+        teammate = config.teammates.get(t["assignee_guid"] or "")
+        if teammate is None:
+            return None
+        return {"UserId": None, "DisplayName": teammate.name, "Username": None}
     member = config.members.get(user_id)
+    teammate = config.teammates_by_user_id.get(user_id)
     return {
         "UserId": user_id,
-        "DisplayName": member.display_name if member else None,
+        "DisplayName": member.display_name if member else teammate.name if teammate else None,
         "Username": member.username if member else None,
     }
 
@@ -88,7 +94,7 @@ def full(t: Row, messages: list[Row], config: WorkspaceConfig) -> dict[str, Any]
         for m in messages
     }
     data["ClaimedBy"] = t["claimed_by"]
-    data["ClaimedByUser"] = claimed_by_user(config, t["claimed_by"])
+    data["ClaimedByUser"] = claimed_by_user(config, t)
     return _tail(data, t)
 
 
@@ -96,7 +102,7 @@ def summary(t: Row, config: WorkspaceConfig) -> dict[str, Any]:
     """A row of `GET /tickets/list`: no `Content`, plus `ClaimedByName`."""
     data = _common(t)
     data["ClaimedBy"] = t["claimed_by"]
-    user = claimed_by_user(config, t["claimed_by"])
+    user = claimed_by_user(config, t)
     data["ClaimedByName"] = (user["DisplayName"] or user["Username"]) if user else None
     return _tail(data, t)
 

@@ -79,7 +79,7 @@ async def reply(
     is_draft: bool = False,
     complete: bool = False,
     update_status: bool = True,
-) -> dict[str, Any]:
+) -> int:
     """Helpdesk: a teammate (admin or agent) or the ticket's creator replies, without
     claiming first. A teammate's reply moves an open ticket to in-progress (pending) and
     a creator's reply moves it back to open, unless `update_status` is off; `complete`
@@ -110,19 +110,7 @@ async def reply(
             await _update_status_after_reply(
                 conn, config, ticket, actor, type, now, complete, update_status
             )
-    return {
-        "id": message_id,
-        "ticket_id": ticket["id"],
-        "type": type,
-        "author_guid": actor.guid,
-        "content": body.text,
-        "html": body.html,
-        "attachments": orjson.dumps(body.attachments).decode() if body.attachments else None,
-        "parent_id": parent_id,
-        "level": level,
-        "is_draft": is_draft,
-        "created_at": now,
-    }
+    return message_id
 
 
 async def _reply_author(

@@ -223,24 +223,25 @@ async def insert_event(
     )
 
 
-async def search_tickets(
-    conn: Connection,
-    workspace_id: str,
-    *,
-    filters: list[tuple[str, Any]],
-    limit: int,
-    offset: int,
-) -> tuple[list[Row], int]:
-    """`filters` are (SQL condition with a `?` for its one parameter, value) pairs, or
-    (condition, None) for a condition with no parameter."""
+Filter = tuple[str, tuple[Any, ...]]
+
+
+def _where(workspace_id: str, filters: list[Filter]) -> tuple[str, list[Any]]:
+    """`filters` are (SQL condition with one `?` per value, values) pairs."""
     where, args = ["workspace_id = $1"], [workspace_id]
-    for condition, value in filters:
-        if value is None:
-            where.append(condition)
-            continue
-        args.append(value)
-        where.append(condition.replace("?", f"${len(args)}"))
-    clause = " AND ".join(where)
+    for condition, values in filters:
+        for value in values:
+            args.append(value)
+            condition = condition.replace("?", f"${len(args)}", 1)
+        where.append(condition)
+    return " AND ".join(where), args
+
+
+async def search_tickets(
+    conn: Connection, workspace_id: str, *, filters: list[Filter], limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """A page, newest first, and the total count."""
+    clause, args = _where(workspace_id, filters)
     total = await conn.fetchval(f"SELECT COUNT(*) FROM tickets WHERE {clause}", *args)
     rows = await conn.fetch(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE {clause} ORDER BY id DESC"
@@ -248,6 +249,44 @@ async def search_tickets(
         *args,
     )
     return rows, total
+
+
+ORDERS = {
+    "last_thread_activity_desc": "last_thread_at DESC, id DESC",
+    "last_thread_activity_asc": "last_thread_at, id",
+    "creation_time_desc": "id DESC",
+    "creation_time_asc": "id",
+}
+
+
+async def list_tickets(
+    conn: Connection,
+    workspace_id: str,
+    *,
+    filters: list[Filter],
+    order: str,
+    limit: int,
+    offset: int,
+) -> list[Row]:
+    clause, args = _where(workspace_id, filters)
+    return await conn.fetch(
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE {clause} ORDER BY {ORDERS[order]}"
+        f" LIMIT {int(limit)} OFFSET {int(offset)}",
+        *args,
+    )
+
+
+async def list_events(
+    conn: Connection, ticket_id: int, types: tuple[str, ...], *, skip: int, take: int
+) -> list[Row]:
+    """The ticket's audit trail, newest first. `types` are known constants, never input."""
+    only = f" AND type IN ({', '.join(repr(t) for t in types)})" if types else ""
+    return await conn.fetch(
+        "SELECT id, actor_user_id, actor_guid, actor_name, type, detail, created_at"
+        f" FROM events WHERE ticket_id = $1{only} ORDER BY id DESC"
+        f" LIMIT {int(take)} OFFSET {int(skip)}",
+        ticket_id,
+    )
 
 
 MESSAGE_COLUMNS = (

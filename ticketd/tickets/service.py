@@ -289,20 +289,20 @@ async def get(db: Database, config: WorkspaceConfig, ref: str) -> tuple[Row, lis
 async def search(
     db: Database, config: WorkspaceConfig, query: TicketFilter
 ) -> tuple[list[Row], int]:
-    filters: list[tuple[str, Any]] = []
+    filters: list[repository.Filter] = []
     if query.status:
-        filters.append(("status = ?", query.status))
+        filters.append(("status = ?", (query.status,)))
     if query.author_user_id is not None:
-        filters.append(("author_user_id = ?", query.author_user_id))
+        filters.append(("author_user_id = ?", (query.author_user_id,)))
     if query.department:
-        filters.append(("department_key = ?", query.department))
+        filters.append(("department_key = ?", (query.department,)))
     if query.search:
         pattern = "%" + like_escape(query.search.lower()) + "%"
         filters.append(
             (
                 "(lower(subject) LIKE ? ESCAPE '\\' OR lower(author_username) LIKE ? ESCAPE '\\'"
                 " OR lower(author_display_name) LIKE ? ESCAPE '\\')",
-                pattern,
+                (pattern,) * 3,
             )
         )
     if query.staff_user_id is not None:
@@ -310,7 +310,7 @@ async def search(
         if not departments and not config.works_everywhere(query.staff_user_id):
             return [], 0
         keys = ", ".join(f"'{_sql_literal(d)}'" for d in departments) or "NULL"
-        filters.append((f"(department_key IS NULL OR department_key IN ({keys}))", None))
+        filters.append((f"(department_key IS NULL OR department_key IN ({keys}))", ()))
     offset = (query.page - 1) * PAGE_SIZE
     async with db.connection() as conn:
         return await repository.search_tickets(

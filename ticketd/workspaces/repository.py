@@ -310,3 +310,42 @@ async def _replace_members(
             for m in config.Members or []
         ],
     )
+
+
+async def insert_category(
+    conn: Connection, *, workspace_id: str, key: str, name: str, parent_id: int | None
+) -> int | None:
+    """The new category's id, or None when the key is taken."""
+    return await conn.fetchval(
+        "INSERT INTO categories (workspace_id, key, name, parent_id, membership_required,"
+        " min_rank, position) SELECT $1, $2, $3, CAST($4 AS BIGINT), FALSE, 0,"
+        " COALESCE(MAX(position), -1) + 1 FROM categories WHERE workspace_id = $1"
+        " ON CONFLICT (workspace_id, key) DO NOTHING RETURNING id",
+        workspace_id,
+        key,
+        name,
+        parent_id,
+    )
+
+
+async def category_exists(conn: Connection, workspace_id: str, category_id: int) -> bool:
+    found = await conn.fetchval(
+        "SELECT 1 FROM categories WHERE workspace_id = $1 AND id = $2", workspace_id, category_id
+    )
+    return found is not None
+
+
+async def route_category(
+    conn: Connection, workspace_id: str, category_id: int, department_key: str
+) -> bool:
+    """Adds the category to the department's list; False if there is no such department."""
+    changed = await conn.execute(
+        "INSERT INTO department_categories (department_id, category_id, position)"
+        " SELECT d.id, CAST($3 AS BIGINT), (SELECT COALESCE(MAX(position), -1) + 1"
+        " FROM department_categories WHERE department_id = d.id)"
+        " FROM departments d WHERE d.workspace_id = $1 AND d.key = $2",
+        workspace_id,
+        department_key,
+        category_id,
+    )
+    return changed == 1

@@ -1,6 +1,7 @@
 """Workspaces, API keys and configuration: the operator's side of the core."""
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -11,7 +12,13 @@ from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import ModuleDisabled, PlanRequired, Unauthorized
 from ticketd.workspaces import repository
-from ticketd.workspaces.config import PLANS, TICKET_PLANS, ConfigFile, WorkspaceConfig
+from ticketd.workspaces.config import (
+    KEY_PATTERN,
+    PLANS,
+    TICKET_PLANS,
+    ConfigFile,
+    WorkspaceConfig,
+)
 
 
 # API keys are 190 random bits, so a fast hash is enough: nobody can brute-force one.
@@ -200,3 +207,51 @@ def require_tickets(config: WorkspaceConfig, *, enabled: bool = True) -> None:
         raise PlanRequired()
     if enabled and not config.workspace.tickets_enabled:
         raise ModuleDisabled()
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:100]
+    return text or "category"
+
+
+async def add_category(
+    db: Database,
+    cache: WorkspaceCache | None,
+    *,
+    workspace_id: str,
+    name: str,
+    key: str | None = None,
+    parent_id: int | None = None,
+    department: str | None = None,
+) -> dict[str, object]:
+    """One more category, without touching the others. `key` (the Series id) defaults to
+    a slug of the name; `department` routes the category's tickets there."""
+    name = checked_name(name)
+    key = key or slug(name)
+    if not re.match(KEY_PATTERN, key):
+        raise ValueError("key must be 1-100 letters, digits, '.', '_' or '-'")
+    async with db.transaction() as conn:
+        if not await repository.workspace_exists(conn, workspace_id):
+            raise LookupError(f"no workspace {workspace_id}")
+        if parent_id is not None and not await repository.category_exists(
+            conn, workspace_id, parent_id
+        ):
+            raise LookupError(f"no category {parent_id} in workspace {workspace_id}")
+        category_id = await repository.insert_category(
+            conn, workspace_id=workspace_id, key=key, name=name, parent_id=parent_id
+        )
+        if category_id is None:
+            raise ValueError(f"a category with key {key!r} already exists")
+        if department is not None and not await repository.route_category(
+            conn, workspace_id, category_id, department
+        ):
+            raise LookupError(f"no department {department!r} in workspace {workspace_id}")
+    if cache is not None:
+        cache.clear()
+    return {
+        "id": category_id,
+        "key": key,
+        "name": name,
+        "parentId": parent_id,
+        "department": department,
+    }

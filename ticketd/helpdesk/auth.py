@@ -1,0 +1,164 @@
+"""Helpdesk integration auth, OAuth-style: a named client holds a long-lived refresh
+token (shown once, stored hashed) and exchanges it for signed access tokens (JWT,
+HS256) that expire after 3599 s. Revoking the client refuses both at once, because
+every request also checks that its client is still active."""
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cachetools import TTLCache
+
+from ticketd.db.database import Database
+from ticketd.kit import ids
+from ticketd.kit.clock import now_ms
+from ticketd.kit.errors import InvalidGrant, InvalidToken, ValidationFailed
+from ticketd.workspaces.service import checked_name
+
+ACCESS_TOKEN_SECONDS = 3599
+ALGORITHM = "HS256"
+SIGNING_KEY_NAME = "token_signing_key"
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    id: int
+    workspace_id: str
+    name: str
+    client_id: str
+
+
+def _hash(token: str) -> str:
+    # 256 random bits: a fast hash cannot be brute-forced.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenAuthority:
+    """Signs and checks access tokens; caches active clients for a few seconds, so a
+    revocation made by another process is seen within that time."""
+
+    def __init__(self, secret_key: str | None, cache_ttl_seconds: float) -> None:
+        self._key = secret_key
+        self.clients: TTLCache[str, Client | None] = TTLCache(10_000, cache_ttl_seconds or 1e-9)
+
+    async def signing_key(self, db: Database) -> str:
+        if self._key is None:
+            self._key = await _stored_signing_key(db)
+        return self._key
+
+    async def exchange(
+        self, db: Database, *, grant_type: str, refresh_token: str, client_id: str
+    ) -> dict[str, Any]:
+        if grant_type != "refresh_token":
+            raise ValidationFailed("grant_type must be refresh_token")
+        if not refresh_token or not client_id:
+            raise ValidationFailed("refresh_token and client_id are required")
+        client = await self._client(db, client_id)
+        if client is None or not await _refresh_matches(db, client, refresh_token):
+            raise InvalidGrant()
+        now = int(time.time())
+        claims = {
+            "sub": client.client_id,
+            "ws": client.workspace_id,
+            "iat": now,
+            "exp": now + ACCESS_TOKEN_SECONDS,
+            "jti": secrets.token_hex(8),
+        }
+        token = jwt.encode(claims, await self.signing_key(db), algorithm=ALGORITHM)
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": ACCESS_TOKEN_SECONDS,
+            "refresh_token": refresh_token,
+        }
+
+    async def authenticate(self, db: Database, authorization: str | None) -> Client:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken("Send Authorization: Bearer <access token> (POST /token gives one)")
+        try:
+            claims = jwt.decode(
+                token.strip(),
+                await self.signing_key(db),
+                algorithms=[ALGORITHM],
+                options={"require": ["exp", "iat", "sub", "ws"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise InvalidToken("Access token has expired; get a new one from POST /token") from None
+        except jwt.InvalidTokenError:
+            raise InvalidToken() from None
+        client = await self._client(db, str(claims["sub"]))
+        if client is None or client.workspace_id != claims["ws"]:
+            raise InvalidToken("Access token's client has been revoked")
+        return client
+
+    async def _client(self, db: Database, client_id: str) -> Client | None:
+        if client_id in self.clients:
+            return self.clients[client_id]
+        async with db.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT id, workspace_id, name, client_id FROM helpdesk_clients"
+                " WHERE client_id = $1 AND revoked_at IS NULL",
+                client_id,
+            )
+        client = Client(**dict(row)) if row else None
+        self.clients[client_id] = client
+        return client
+
+
+async def _refresh_matches(db: Database, client: Client, refresh_token: str) -> bool:
+    async with db.transaction() as conn:
+        changed = await conn.execute(
+            "UPDATE helpdesk_clients SET last_used_at = $3 WHERE id = $1"
+            " AND refresh_hash = $2 AND revoked_at IS NULL",
+            client.id,
+            _hash(refresh_token),
+            now_ms(),
+        )
+    return changed == 1
+
+
+async def _stored_signing_key(db: Database) -> str:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO instance_secrets (name, value) VALUES ($1, $2)"
+            " ON CONFLICT (name) DO NOTHING",
+            SIGNING_KEY_NAME,
+            secrets.token_urlsafe(48),
+        )
+        return await conn.fetchval(
+            "SELECT value FROM instance_secrets WHERE name = $1", SIGNING_KEY_NAME
+        )
+
+
+async def create_client(db: Database, *, workspace_id: str, name: str) -> dict[str, str]:
+    """A new integration client; its refresh token is shown this once."""
+    name = checked_name(name)
+    refresh_token, client_id = ids.refresh_token(), ids.new_guid()
+    async with db.transaction() as conn:
+        if await conn.fetchval("SELECT 1 FROM workspaces WHERE id = $1", workspace_id) is None:
+            raise LookupError(f"no workspace {workspace_id}")
+        await conn.execute(
+            "INSERT INTO helpdesk_clients (workspace_id, name, client_id, refresh_hash,"
+            " created_at) VALUES ($1, $2, $3, $4, $5)",
+            workspace_id,
+            name,
+            client_id,
+            _hash(refresh_token),
+            now_ms(),
+        )
+    return {"refreshToken": refresh_token, "clientId": client_id, "name": name}
+
+
+async def revoke_client(db: Database, *, client_id: str) -> bool:
+    async with db.transaction() as conn:
+        changed = await conn.execute(
+            "UPDATE helpdesk_clients SET revoked_at = $2 WHERE client_id = $1"
+            " AND revoked_at IS NULL",
+            client_id,
+            now_ms(),
+        )
+    return changed == 1

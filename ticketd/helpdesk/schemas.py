@@ -1,0 +1,211 @@
+"""Helpdesk request bodies. JSON types are not coerced (a number is not a string),
+except where the published examples send otherwise (`"null"` for an assignee)."""
+
+import datetime as dt
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from ticketd.kit.email import normalize_email
+from ticketd.kit.errors import ValidationFailed
+from ticketd.series.schemas import OptionalText, Text
+
+M = TypeVar("M", bound=BaseModel)
+SENTIMENTS = ("question", "praise", "suggestion", "complaint")
+STATUSES = ("open", "pending", "completed")
+MAX_MESSAGE = 100_000
+
+
+def _http_url(value: str) -> str:
+    if not value.lower().startswith(("http://", "https://")) or len(value) < 10:
+        raise ValueError("must be an http(s) URL")
+    if any(c.isspace() for c in value):
+        raise ValueError("must be an http(s) URL without spaces")
+    return value
+
+
+def _null_string(value: Any) -> Any:
+    # The published Update Ticket Assignee example sends the string "null".
+    return None if value == "null" else value
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize_email)]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_http_url)
+]
+Guid = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+]
+NullableGuid = Annotated[Guid | None, BeforeValidator(_null_string)]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Skip = Annotated[int, Field(ge=0, le=1_000_000)]
+Take = Annotated[int, Field(ge=1, le=50)]
+Html = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
+When = Annotated[dt.datetime, Field(strict=False)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class Attachment(_Body):
+    url: Url
+    name: Text(255)
+
+
+class Creator(_Body):
+    email: Email
+    name: OptionalText(200) = None
+    image: Annotated[Url | None, BeforeValidator(lambda v: v or None)] = None
+    phoneNumber: OptionalText(50) = None  # noqa: N815 - the published field names
+
+
+class FieldValue(_Body):
+    id: Id
+    value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)] | None
+
+
+class _Message(_Body):
+    message: Html
+    isHtml: bool = True  # noqa: N815
+    attachments: Annotated[list[Attachment], Field(max_length=20)] = []
+
+
+class CreateTicketBody(_Message):
+    title: Text(200)
+    creator: Creator
+    assigneeId: NullableGuid = None  # noqa: N815
+    categoryId: Id | None = None  # noqa: N815
+    cc: Annotated[list[Email], Field(max_length=50)] = []
+    customFields: Annotated[list[FieldValue], Field(max_length=100)] = []  # noqa: N815
+    sentiment: Literal[SENTIMENTS] | None = None  # type: ignore[valid-type]
+    sourceName: OptionalText(200) = None  # noqa: N815
+    tags: Annotated[list[str], Field(max_length=50)] = []
+
+
+class FieldFilter(_Body):
+    key: Id
+    value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)]
+
+
+class ListBody(_Body):
+    """`categoryId` sent as null selects uncategorised tickets; absent, all."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", populate_by_name=True)
+
+    categoryId: Id | None = None  # noqa: N815
+    customFields: Annotated[list[FieldFilter], Field(max_length=20)] = []  # noqa: N815
+    from_: When | None = Field(default=None, alias="from")
+    to: When | None = None
+    status: Literal[STATUSES] | None = None  # type: ignore[valid-type]
+    source: Annotated[str, StringConstraints(max_length=40)] | None = None
+    orderBy: Literal[  # noqa: N815
+        "last_thread_activity_desc",
+        "last_thread_activity_asc",
+        "creation_time_desc",
+        "creation_time_asc",
+    ] = "last_thread_activity_desc"
+    ticketIds: Annotated[list[Id], Field(max_length=50)] = []  # noqa: N815
+    skip: Skip = 0
+    take: Take = 25
+
+
+class AssigneeBody(_Body):
+    assigneeId: NullableGuid  # noqa: N815
+    previousAssigneeId: NullableGuid  # noqa: N815
+
+
+class StatusBody(_Body):
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+
+
+class CategoryBody(_Body):
+    categoryId: Id | None  # noqa: N815
+
+
+class TagsBody(_Body):
+    tags: Annotated[list[str], Field(max_length=50)]
+
+
+class FieldValueBody(_Body):
+    value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)] | None
+
+
+class Author(_Body):
+    email: Email
+
+
+class ReplyBody(_Message):
+    author: Author
+    parentReplyId: Id | None = None  # noqa: N815
+    isDraft: bool = False  # noqa: N815
+    isTicketNeededToBeCompleted: bool = False  # noqa: N815
+    suppressTicketStatusAutoupdate: bool = False  # noqa: N815
+
+
+Mentions = Annotated[list[Annotated[str, StringConstraints(max_length=254)]], Field(max_length=50)]
+
+
+class NoteBody(_Message):
+    author: Author
+    mentionedUsers: Mentions = []  # noqa: N815
+
+
+class NoteUpdateBody(_Message):
+    mentionedUsers: Mentions | None = None  # noqa: N815
+
+
+class LogBody(_Body):
+    action_types: Annotated[list[str], Field(max_length=50)] = []
+
+
+class Option(_Body):
+    value: Text(200)
+
+
+def _options(value: Any) -> Any:
+    # Possible values may be sent as strings or as {"value": ...} objects.
+    if isinstance(value, list):
+        return [v["value"] if isinstance(v, dict) and "value" in v else v for v in value]
+    return value
+
+
+Options = Annotated[list[str], BeforeValidator(_options), Field(max_length=200)]
+
+
+class NewFieldBody(_Body):
+    name: Text(200)
+    type: Literal["text", "number", "date", "dropdown"]
+    possibleValues: Options = []  # noqa: N815
+
+
+class FieldUpdateBody(_Body):
+    name: Text(200) | None = None
+    possibleValues: Options | None = None  # noqa: N815
+
+
+def describe(error: ValidationError) -> str:
+    """The first problem, with its path: `creator.email: value is not a valid email…`."""
+    first = error.errors(include_url=False)[0]
+    path = ".".join(str(p) for p in first["loc"]) or "body"
+    reason = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    if first["type"] == "missing":
+        reason = "is required"
+    return f"Validation error: {path.replace('from_', 'from')}: {reason}"
+
+
+def parse(model: type[M], data: object) -> M:
+    if not isinstance(data, dict):
+        raise ValidationFailed("Validation error: request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(describe(error)) from None
