@@ -13,6 +13,8 @@ from tests.conftest import STAFF, ticket_body
 from tests.servers import running_servers
 from ticketd.db.database import open_database
 from ticketd.demo import DEMO_CONFIG
+from ticketd.helpdesk import auth
+from ticketd.people import service as people
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import ConfigFile
 
@@ -127,3 +129,81 @@ async def test_two_thousand_rapid_creates_get_distinct_ids(
     async with httpx.AsyncClient(headers={"apikey": key}) as client:
         listed = (await client.get(f"{servers[0]}/tickets/list")).json()["data"]
     assert listed["Pagination"]["TotalCount"] == 2000
+
+
+async def helpdesk_setup(database_url: str, teammates: int) -> tuple[dict, list[str]]:
+    """A workspace with an integration client and `teammates` agents; returns the
+    client's credentials and the teammates' GUIDs."""
+    db = open_database(database_url)
+    await db.connect()
+    try:
+        workspace_id = await workspaces.create_workspace(db, name="race")
+        await workspaces.apply_config(
+            db, None, workspace_id=workspace_id, config=ConfigFile.model_validate(DEMO_CONFIG)
+        )
+        client = await auth.create_client(db, workspace_id=workspace_id, name="race")
+        guids = [
+            (
+                await people.add_teammate(
+                    db,
+                    None,
+                    workspace_id=workspace_id,
+                    name=f"Agent {i}",
+                    email=f"agent{i}@example.com",
+                    role="agent",
+                )
+            )["id"]
+            for i in range(teammates)
+        ]
+        return client, guids
+    finally:
+        await db.close()
+
+
+async def test_simultaneous_assignments_from_one_view_have_exactly_one_winner(
+    database_url: str, servers: list[str]
+) -> None:
+    credentials, agents = await helpdesk_setup(database_url, 20)
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=200)) as http:
+        # A token from one process is honoured by the other: they share the signing key.
+        token = await http.post(
+            f"{servers[0]}/helpdesk/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": credentials["refreshToken"],
+                "client_id": credentials["clientId"],
+            },
+        )
+        http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        body = {"title": "Race", "message": "m", "creator": {"email": "c@example.com"}}
+        created = await http.post(f"{servers[1]}/helpdesk/tickets", json=body)
+        path = f"/helpdesk/tickets/{created.json()['data']}"
+
+        async def assign_all(candidates: list[str], previous: str | None) -> list[str]:
+            """Each candidate takes the ticket at once; returns who succeeded."""
+            targets = itertools.cycle(servers)
+            responses = await asyncio.gather(
+                *(
+                    http.patch(
+                        next(targets) + path + "/Assignee",
+                        json={"assigneeId": agent, "previousAssigneeId": previous},
+                    )
+                    for agent in candidates
+                )
+            )
+            codes = Counter(r.json()["errorCode"] for r in responses)
+            assert codes == {-1: 1, 500: len(candidates) - 1}
+            return [a for a, r in zip(candidates, responses, strict=True) if r.status_code == 200]
+
+        [first] = await assign_all(agents, None)
+        # The other nineteen saw the first winner and race again: again exactly one wins.
+        [second] = await assign_all([a for a in agents if a != first], first)
+        ticket = (await http.get(servers[0] + path)).json()["data"]
+        log = (await http.post(servers[1] + path + "/log", json={})).json()["data"]
+    assert ticket["lockedBy"]["id"] == second
+    assigned = [
+        e["includedItems"]["users"][0]["id"]
+        for e in log
+        if e["actionType"] == "ticket_assigned_to_user"
+    ]
+    assert assigned == [second, first]

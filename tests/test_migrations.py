@@ -1,0 +1,127 @@
+"""Migrations keep what is stored, and leave the schema the code describes."""
+
+import asyncio
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.conftest import _pg_admin, _pg_database_url
+from ticketd.db.migrate import alembic_config, alembic_url
+from ticketd.db.schema import metadata
+from ticketd.kit.ids import user_guid
+
+WS = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.fixture
+def blank_url(request: pytest.FixtureRequest, database_url: str, tmp_path: object) -> Iterator[str]:
+    """An empty database of the same engine as `database_url`."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/blank.db"
+        return
+    name = f"ticketd_migration_{secrets.token_hex(4)}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    yield _pg_database_url(name)
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run(url: str, *statements: str) -> list[list[tuple]]:
+    """Runs statements on `url` in one transaction; returns each one's rows."""
+
+    def work(conn: sa.Connection) -> list[list[tuple]]:
+        results = []
+        for statement in statements:
+            result = conn.execute(sa.text(statement))
+            results.append([tuple(r) for r in result] if result.returns_rows else [])
+        return results
+
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            results = work(conn)
+        engine.dispose()
+        return results
+
+    async def run_async() -> list[list[tuple]]:
+        engine = create_async_engine(alembic_url(url))
+        async with engine.begin() as conn:
+            found = await conn.run_sync(work)
+        await engine.dispose()
+        return found
+
+    return asyncio.run(run_async())
+
+
+def schema_drift(url: str) -> list:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        engine.dispose()
+        return diff
+
+    async def compare() -> list:
+        engine = create_async_engine(alembic_url(url))
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda c: compare_metadata(MigrationContext.configure(c), metadata)
+            )
+        await engine.dispose()
+        return diff
+
+    return asyncio.run(compare())
+
+
+def test_upgrading_from_the_first_release_keeps_tickets_and_fills_new_columns(
+    blank_url: str,
+) -> None:
+    config = alembic_config(blank_url)
+    command.upgrade(config, "0001")
+    run(
+        blank_url,
+        f"INSERT INTO workspaces (id, name, plan, tickets_enabled, public_url,"
+        f" discord_webhook_enabled, created_at) VALUES ('{WS}', 'w', 'premium', TRUE, FALSE,"
+        " FALSE, 0)",
+        f"INSERT INTO categories (workspace_id, key, name, membership_required, min_rank,"
+        f" max_open_tickets, position) VALUES ('{WS}', 'support', 'Support', FALSE, 0, 5, 0)",
+        f"INSERT INTO people (workspace_id, user_id, username, is_member, created_at)"
+        f" VALUES ('{WS}', 42, 'bob', TRUE, 0)",
+        f"INSERT INTO tickets (workspace_id, code, object_id, subject, category_key, status,"
+        " priority, author_user_id, claimed_by, game_report, created_at, updated_at) VALUES"
+        f" ('{WS}', 'TICKET-1', '{'a' * 24}', 'Help', 'support', 'in-progress', 'medium',"
+        " 42, 7, FALSE, 1, 2)",
+        "INSERT INTO messages (ticket_id, key, type, author_user_id, content, created_at)"
+        " VALUES (1, 'k1', 'author_message', 42, 'hi', 1), (1, 'k2', 'staff_message', 7,"
+        " 'hello', 2)",
+        f"INSERT INTO events (workspace_id, ticket_id, actor_user_id, type, detail, created_at)"
+        f" VALUES ('{WS}', 1, 7, 'ticket_claimed', '{{}}', 2)",
+    )
+
+    command.upgrade(config, "head")
+
+    tickets, messages, events, counts, people = run(
+        blank_url,
+        "SELECT author_guid, assignee_guid, reply_count, last_thread_at, detailed_source,"
+        " subject FROM tickets",
+        "SELECT key, content FROM messages ORDER BY id",
+        "SELECT type, actor_user_id FROM events",
+        "SELECT category_key, author_guid, open_count FROM open_ticket_counts",
+        "SELECT guid, username FROM people",
+    )
+    bob, staff = user_guid(WS, 42), user_guid(WS, 7)
+    assert tickets == [(bob, staff, 1, 2, "api_series", "Help")]
+    assert messages == [("k1", "hi"), ("k2", "hello")]
+    assert events == [("ticket_claimed", 7)]
+    assert counts == [("support", bob, 1)]
+    assert people == [(bob, "bob")]
+
+
+def test_the_migrated_schema_matches_the_code(blank_url: str) -> None:
+    command.upgrade(alembic_config(blank_url), "head")
+    assert schema_drift(blank_url) == []
