@@ -608,6 +608,8 @@ class DemoServe:
     workspace_id: str
     key: str
     curl: str
+    client_id: str
+    refresh_token: str
 
 
 @pytest.fixture(scope="module")
@@ -618,8 +620,11 @@ def demo_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServe]:
         workspace_id = serve.read_until(r"^Created demo workspace (\S+)$").group(1)
         key = serve.read_until(r"^Demo API key \(shown once\): (\S+)$").group(1)
         curl = serve.read_until(r"^\s*curl ").string.strip()
+        helpdesk = serve.read_until(
+            r"^Demo helpdesk client \(shown once\): client_id=(\S+) refresh_token=(\S+)$"
+        )
         serve.wait_until_up()
-        yield DemoServe(serve.url, serve.port, workspace_id, key, curl)
+        yield DemoServe(serve.url, serve.port, workspace_id, key, curl, *helpdesk.groups())
 
 
 def test_serve_on_an_empty_database_prints_a_working_demo_key(demo_serve: DemoServe) -> None:
@@ -655,6 +660,30 @@ def test_serve_on_an_empty_database_prints_a_curl_line_that_works(
 
     assert response.status_code == 200, response.text
     assert response.json()["data"]["Department"] == "support-dept"
+
+
+def test_serve_on_an_empty_database_prints_a_working_helpdesk_client(
+    demo_serve: DemoServe,
+) -> None:
+    token = httpx.post(
+        f"{demo_serve.url}/helpdesk/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": demo_serve.refresh_token,
+            "client_id": demo_serve.client_id,
+        },
+        timeout=10,
+    )
+    assert token.status_code == 200, token.text
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    teammates = httpx.get(f"{demo_serve.url}/helpdesk/Teammates", headers=headers).json()
+    [staff] = teammates["data"]
+    # The demo's Series staff member is the helpdesk admin: one person, both APIs.
+    assert (staff["email"], staff["role"], staff["userId"]) == (
+        "staff@example.com",
+        "admin",
+        987654321,
+    )
 
 
 def test_serve_no_demo_on_an_empty_database_prints_no_key(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from ticketd.db.database import Database, open_database
 from ticketd.db.migrate import upgrade
+from ticketd.demo import Demo, create_demo_workspace
 from ticketd.helpdesk import auth
 from ticketd.kit.errors import TicketdError
 from ticketd.people import service as people
@@ -52,30 +53,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from ticketd.app import create_app
-    from ticketd.demo import create_demo_workspace
 
     settings = get_settings()
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
 
-    async def first_start(db: Database) -> tuple[str, str] | None:
+    async def first_start(db: Database) -> Demo | None:
         if args.no_demo or await workspaces.any_workspace(db):
             return None
         return await create_demo_workspace(db)
 
     demo = with_database(first_start)
     if demo:
-        workspace_id, api_key = demo
-        print(f"Created demo workspace {workspace_id}")
-        print(f"Demo API key (shown once): {api_key}")
-        print("Try:")
-        print(
-            f"  curl -X POST http://{host}:{port}/tickets/create -H 'apikey: {api_key}'"
-            ' -H \'Content-Type: application/json\' -d \'{"subject": "Help with ranking",'
-            ' "category": "support", "message": "I need help getting ranked",'
-            ' "authorUserId": 123456789, "authorAvatarUrl": "https://tr.rbxcdn.com/avatar-url"}\'',
-            flush=True,
-        )
+        print_demo(demo, f"http://{host}:{port}")
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -85,6 +75,28 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_level=settings.log_level,
         access_log=False,
         lifespan="on",
+    )
+
+
+def print_demo(demo: Demo, base: str) -> None:
+    print(f"Created demo workspace {demo.workspace_id}")
+    print(f"Demo API key (shown once): {demo.api_key}")
+    print("Try:")
+    print(
+        f"  curl -X POST {base}/tickets/create -H 'apikey: {demo.api_key}'"
+        ' -H \'Content-Type: application/json\' -d \'{"subject": "Help with ranking",'
+        ' "category": "support", "message": "I need help getting ranked",'
+        ' "authorUserId": 123456789, "authorAvatarUrl": "https://tr.rbxcdn.com/avatar-url"}\''
+    )
+    print(
+        f"Demo helpdesk client (shown once): client_id={demo.client_id}"
+        f" refresh_token={demo.refresh_token}"
+    )
+    print("Get a helpdesk access token:")
+    print(
+        f"  curl -X POST {base}/helpdesk/token -d grant_type=refresh_token"
+        f" -d refresh_token={demo.refresh_token} -d client_id={demo.client_id}",
+        flush=True,
     )
 
 

@@ -1,6 +1,10 @@
 """The demo workspace `ticketd serve` creates on an empty database."""
 
+from dataclasses import dataclass
+
 from ticketd.db.database import Database
+from ticketd.helpdesk import auth
+from ticketd.people import service as people
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import ConfigFile
 
@@ -51,11 +55,33 @@ DEMO_CONFIG = {
 }
 
 
-async def create_demo_workspace(db: Database) -> tuple[str, str]:
-    """Returns (workspace id, API key)."""
+DEMO_STAFF_EMAIL = "staff@example.com"
+
+
+@dataclass(frozen=True, slots=True)
+class Demo:
+    workspace_id: str
+    api_key: str
+    client_id: str  # helpdesk client
+    refresh_token: str
+
+
+async def create_demo_workspace(db: Database) -> Demo:
+    """The demo workspace, its Series API key, and a helpdesk client; the demo staff
+    member is also a helpdesk admin (the same person in both APIs)."""
     workspace_id = await workspaces.create_workspace(db, name="Demo workspace", plan="premium")
     await workspaces.apply_config(
         db, None, workspace_id=workspace_id, config=ConfigFile.model_validate(DEMO_CONFIG)
     )
     api_key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id, name="demo")
-    return workspace_id, api_key
+    await people.add_teammate(
+        db,
+        None,
+        workspace_id=workspace_id,
+        name="Staff Member",
+        email=DEMO_STAFF_EMAIL,
+        role="admin",
+        user_id=DEMO_STAFF_ID,
+    )
+    client = await auth.create_client(db, workspace_id=workspace_id, name="demo")
+    return Demo(workspace_id, api_key, client["clientId"], client["refreshToken"])
