@@ -252,8 +252,9 @@ tags = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     workspace_fk(),
-    Column("name", String(100), nullable=False),
-    UniqueConstraint("workspace_id", "name"),
+    Column("name", String(100), nullable=False),  # as first written
+    Column("name_key", String(100), nullable=False),  # lower-cased: one tag whatever the case
+    UniqueConstraint("workspace_id", "name_key"),
 )
 
 ticket_tags = Table(

@@ -202,9 +202,21 @@ def describe(error: ValidationError) -> str:
     return f"Validation error: {path.replace('from_', 'from')}: {reason}"
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def parse(model: type[M], data: object) -> M:
     if not isinstance(data, dict):
         raise ValidationFailed("Validation error: request body must be a JSON object")
+    if _has_nul(data):  # PostgreSQL text cannot hold NUL; refuse it everywhere alike
+        raise ValidationFailed("Validation error: text must not contain NUL characters")
     try:
         return model.model_validate(data)
     except ValidationError as error:

@@ -58,16 +58,17 @@ async def _attach_tags(
     conn: Connection, workspace_id: str, ticket_id: int, tags: tuple[str, ...]
 ) -> None:
     await conn.executemany(
-        "INSERT INTO tags (workspace_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        [(workspace_id, name) for name in tags],
+        "INSERT INTO tags (workspace_id, name, name_key) VALUES ($1, $2, $3)"
+        " ON CONFLICT (workspace_id, name_key) DO NOTHING",
+        [(workspace_id, name, name.lower()) for name in tags],
     )
     params = ", ".join(f"${i}" for i in range(3, len(tags) + 3))
     await conn.execute(
         "INSERT INTO ticket_tags (ticket_id, tag_id) SELECT $1, id FROM tags"
-        f" WHERE workspace_id = $2 AND name IN ({params})",
+        f" WHERE workspace_id = $2 AND name_key IN ({params})",
         ticket_id,
         workspace_id,
-        *tags,
+        *(name.lower() for name in tags),
     )
 
 
@@ -105,7 +106,7 @@ async def set_field_value(
 async def list_tags(db: Database, workspace_id: str) -> list[str]:
     async with db.connection() as conn:
         rows = await conn.fetch(
-            "SELECT name FROM tags WHERE workspace_id = $1 ORDER BY lower(name)", workspace_id
+            "SELECT name FROM tags WHERE workspace_id = $1 ORDER BY name_key", workspace_id
         )
     return [r["name"] for r in rows]
 
@@ -121,7 +122,7 @@ async def labels_of(
     params = ", ".join(f"${i}" for i in range(1, len(ticket_ids) + 1))
     for row in await conn.fetch(
         "SELECT tt.ticket_id, t.name FROM ticket_tags tt JOIN tags t ON t.id = tt.tag_id"
-        f" WHERE tt.ticket_id IN ({params}) ORDER BY lower(t.name)",
+        f" WHERE tt.ticket_id IN ({params}) ORDER BY t.name_key",
         *ticket_ids,
     ):
         tags[row["ticket_id"]].append(row["name"])

@@ -318,7 +318,7 @@ async def insert_category(
     """The new category's id, or None when the key is taken."""
     return await conn.fetchval(
         "INSERT INTO categories (workspace_id, key, name, parent_id, membership_required,"
-        " min_rank, position) SELECT $1, $2, $3, CAST($4 AS BIGINT), FALSE, 0,"
+        " min_rank, position) SELECT CAST($1 AS VARCHAR), $2, $3, CAST($4 AS BIGINT), FALSE, 0,"
         " COALESCE(MAX(position), -1) + 1 FROM categories WHERE workspace_id = $1"
         " ON CONFLICT (workspace_id, key) DO NOTHING RETURNING id",
         workspace_id,

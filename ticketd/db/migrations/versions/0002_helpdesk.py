@@ -177,7 +177,8 @@ def _new_tables() -> None:
         sa.Column("id", Id, primary_key=True, autoincrement=True),
         _workspace_fk(),
         sa.Column("name", sa.String(100), nullable=False),
-        sa.UniqueConstraint("workspace_id", "name"),
+        sa.Column("name_key", sa.String(100), nullable=False),
+        sa.UniqueConstraint("workspace_id", "name_key"),
     )
     op.create_table(
         "ticket_tags",
