@@ -157,6 +157,13 @@ def _category_key(config: WorkspaceConfig, category_id: int | None) -> str | Non
     return category.key
 
 
+def _unique_ignoring_case(addresses: list[str]) -> tuple[str, ...]:
+    first: dict[str, str] = {}
+    for address in addresses:
+        first.setdefault(address.lower(), address)
+    return tuple(first.values())
+
+
 async def create_ticket(request: Request) -> Response:
     """Create a ticket; `data` is its integer id."""
     c = await caller(request)
@@ -186,7 +193,7 @@ async def create_ticket(request: Request) -> Response:
         sentiment=body.sentiment,
         detailed_source="api_helpdesk",
         source_name=body.sourceName,
-        cc=tuple(dict.fromkeys(body.cc)),
+        cc=_unique_ignoring_case(body.cc),
         tags=labels.checked_tags(body.tags),
         fields=tuple(values),
         assignee_guid=assignee,

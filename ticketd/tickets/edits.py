@@ -46,10 +46,10 @@ async def replace_tags(
     names = labels.checked_tags(tags)
     async with service.locked(db, config, ticket_id) as (conn, ticket):
         now = now_ms()
-        await labels.replace_tags(conn, ticket, names)
+        stored = await labels.replace_tags(conn, ticket, names)
         await repository.update_ticket(conn, ticket["id"], updated_at=now)
-        await service.record(conn, ticket, "ticket_tags_changed", actor, now, {"tags": names})
-    return list(names)
+        await service.record(conn, ticket, "ticket_tags_changed", actor, now, {"tags": stored})
+    return stored
 
 
 async def set_custom_field(

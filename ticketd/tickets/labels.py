@@ -72,10 +72,14 @@ async def _attach_tags(
     )
 
 
-async def replace_tags(conn: Connection, ticket: Row, tags: tuple[str, ...]) -> None:
+async def replace_tags(conn: Connection, ticket: Row, tags: tuple[str, ...]) -> list[str]:
+    """Returns the ticket's tags as stored: a name already known keeps its spelling."""
     await conn.execute("DELETE FROM ticket_tags WHERE ticket_id = $1", ticket["id"])
-    if tags:
-        await _attach_tags(conn, ticket["workspace_id"], ticket["id"], tags)
+    if not tags:
+        return []
+    await _attach_tags(conn, ticket["workspace_id"], ticket["id"], tags)
+    stored, _ = await labels_of(conn, [ticket["id"]])
+    return stored[ticket["id"]]
 
 
 async def set_field_value(
