@@ -66,12 +66,15 @@ async def on_ticketd_error(request: Request, error: Exception) -> Response:
 async def on_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     if error.status_code == 405:
-        return _render_error(request, MethodNotAllowed())
-    if error.status_code == 404:
-        return _render_error(request, NotFound())
-    problem = TicketdError(str(error.detail))
-    problem.status = error.status_code
-    return _render_error(request, problem)
+        problem: TicketdError = MethodNotAllowed()
+    elif error.status_code == 404:
+        problem = NotFound()
+    else:
+        problem = TicketdError(str(error.detail))
+        problem.status = error.status_code
+    response = _render_error(request, problem)
+    response.headers.update(error.headers or {})  # e.g. Allow on a 405
+    return response
 
 
 class InternalError(TicketdError):

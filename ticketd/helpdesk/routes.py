@@ -124,7 +124,8 @@ async def token(request: Request) -> Response:
     try:
         raw = await read_body(request)
         if "json" in request.headers.get("content-type", ""):
-            form = {k: str(v) for k, v in (await read_json(request) or {}).items()}
+            data = await read_json(request) or {}
+            form = {k: str(v) for k, v in data.items() if v is not None}
         else:
             form = dict(parse_qsl(raw.decode("utf-8", "replace")))
         data = await s.tokens.exchange(
@@ -521,35 +522,42 @@ async def list_tags(request: Request) -> Response:
     return ok(await labels.list_tags(c.db, c.config.workspace.id))
 
 
+def route(path: str, **handlers: Any) -> Route:
+    """One route per path, so a 405 names every method the path has (`Allow`)."""
+    if len(handlers) == 1:
+        [(method, endpoint)] = handlers.items()
+        return Route(path, endpoint, methods=[method])
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
 T = "/tickets/{ticketId:int}"
 routes = [
-    Route("/token", token, methods=["POST"]),
-    Route("/tickets", create_ticket, methods=["POST"]),
-    Route("/tickets/list", list_tickets, methods=["POST"]),
-    Route(T, get_ticket, methods=["GET"]),
-    Route(f"{T}/Assignee", update_assignee, methods=["PATCH"]),
-    Route(f"{T}/assignee", update_assignee, methods=["PATCH"]),
-    Route(f"{T}/status", update_status, methods=["PATCH"]),
-    Route(f"{T}/category", update_category, methods=["PATCH"]),
-    Route(f"{T}/tags", replace_tags, methods=["PUT"]),
-    Route(f"{T}/customFields/{{fieldId:int}}", update_field_value, methods=["PUT"]),
-    Route(f"{T}/replies", create_reply, methods=["POST"]),
-    Route(f"{T}/replies", list_replies, methods=["GET"]),
-    Route(f"{T}/notes", add_note, methods=["POST"]),
-    Route(f"{T}/notes", list_notes, methods=["GET"]),
-    Route(f"{T}/notes/{{noteId:int}}", update_note, methods=["PUT"]),
-    Route(f"{T}/notes/{{noteId:int}}", delete_note, methods=["DELETE"]),
-    Route(f"{T}/log", ticket_log, methods=["POST"]),
-    Route("/Teammates", list_teammates, methods=["GET"]),
-    Route("/teammates", list_teammates, methods=["GET"]),
-    Route("/UserGroups", list_user_groups, methods=["GET"]),
-    Route("/categories", list_categories, methods=["GET"]),
-    Route("/categories/{categoryId:int}", get_category, methods=["GET"]),
-    Route("/categories/{categoryId:int}/subcategories", list_subcategories, methods=["GET"]),
-    Route("/customFields", list_fields, methods=["GET"]),
-    Route("/customFields", add_field, methods=["POST"]),
-    Route("/customFields/{fieldId:int}", get_field, methods=["GET"]),
-    Route("/customFields/{fieldId:int}", update_field, methods=["PUT"]),
-    Route("/customFields/{fieldId:int}", delete_field, methods=["DELETE"]),
-    Route("/tags", list_tags, methods=["GET"]),
+    route("/token", POST=token),
+    route("/tickets", POST=create_ticket),
+    route("/tickets/list", POST=list_tickets),
+    route(T, GET=get_ticket),
+    route(f"{T}/Assignee", PATCH=update_assignee),
+    route(f"{T}/assignee", PATCH=update_assignee),
+    route(f"{T}/status", PATCH=update_status),
+    route(f"{T}/category", PATCH=update_category),
+    route(f"{T}/tags", PUT=replace_tags),
+    route(f"{T}/customFields/{{fieldId:int}}", PUT=update_field_value),
+    route(f"{T}/replies", GET=list_replies, POST=create_reply),
+    route(f"{T}/notes", GET=list_notes, POST=add_note),
+    route(f"{T}/notes/{{noteId:int}}", PUT=update_note, DELETE=delete_note),
+    route(f"{T}/log", POST=ticket_log),
+    route("/Teammates", GET=list_teammates),
+    route("/teammates", GET=list_teammates),
+    route("/UserGroups", GET=list_user_groups),
+    route("/categories", GET=list_categories),
+    route("/categories/{categoryId:int}", GET=get_category),
+    route("/categories/{categoryId:int}/subcategories", GET=list_subcategories),
+    route("/customFields", GET=list_fields, POST=add_field),
+    route("/customFields/{fieldId:int}", GET=get_field, PUT=update_field, DELETE=delete_field),
+    route("/tags", GET=list_tags),
 ]
