@@ -178,7 +178,7 @@ def _mention_guids(config: WorkspaceConfig, mentions: list[str]) -> str | None:
     """Teammates named by GUID or e-mail, as the stored JSON array of GUIDs."""
     guids: list[str] = []
     for name in mentions:
-        teammate = config.teammates.get(name) or config.teammates_by_email.get(name.lower())
+        teammate = config.teammates.get(name.lower()) or config.teammates_by_email.get(name.lower())
         if teammate is None:
             raise ValidationFailed(f"Validation error: mentioned user {name!r} is not a teammate")
         if teammate.guid not in guids:

@@ -196,16 +196,17 @@ async def claim(
 async def reassign(
     conn: Connection, ticket_id: int, previous_guid: str | None, assignee: Any, now: int
 ) -> bool:
-    """Sets the assignee only if it is still `previous_guid`."""
+    """Sets (or with None clears) the assignee only if it is still `previous_guid`."""
     changed = await conn.execute(
         "UPDATE tickets SET assignee_guid = $3, claimed_by = $4, claimed_at = $5,"
-        " updated_at = $5 WHERE id = $1 AND (assignee_guid = $2"
+        " updated_at = $6 WHERE id = $1 AND (assignee_guid = $2"
         " OR (assignee_guid IS NULL AND CAST($2 AS TEXT) IS NULL))",
         ticket_id,
         previous_guid,
         assignee.guid if assignee else None,
         assignee.user_id if assignee else None,
         now if assignee else None,
+        now,
     )
     return changed == 1
 
