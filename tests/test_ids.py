@@ -1,4 +1,5 @@
 import re
+import uuid
 
 import pytest
 
@@ -56,3 +57,11 @@ async def test_ten_collisions_in_a_row_give_503_and_store_nothing(
     assert response.json()["error"]["message"] == "Could not allocate a ticket id, try again"
     listed = (await ws.client.get("/tickets/list")).json()["data"]
     assert listed["Pagination"]["TotalCount"] == 1
+
+
+def test_user_guid_is_the_standard_uuid5_of_the_user_in_the_workspace() -> None:
+    workspace = str(uuid.uuid4())
+    for user_id in (1, 42, 987654321, 2**63 - 1):
+        expected = uuid.uuid5(uuid.UUID(workspace), f"roblox:{user_id}")
+        assert ids.user_guid(workspace, user_id) == str(expected)
+    assert ids.user_guid(workspace, 1) != ids.user_guid(str(uuid.uuid4()), 1)

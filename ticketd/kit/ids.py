@@ -1,11 +1,13 @@
 """Public identifiers in the shapes the Series seeds show."""
 
+import hashlib
 import os
 import secrets
 import string
 import threading
 import time
 import uuid
+from functools import lru_cache
 
 _CODE_ALPHABET = string.ascii_uppercase + string.digits
 _KEY_ALPHABET = string.ascii_lowercase + string.digits
@@ -69,10 +71,20 @@ def api_key() -> tuple[str, str]:
     return f"{prefix}_{secret}", prefix
 
 
+@lru_cache(maxsize=4096)
+def _namespace(workspace_id: str) -> bytes:
+    return uuid.UUID(workspace_id).bytes
+
+
 def user_guid(workspace_id: str, user_id: int) -> str:
-    """The helpdesk GUID of a Roblox user: derived, so both dialects name the same
-    person without a lookup, and stable across processes and restarts."""
-    return str(uuid.uuid5(uuid.UUID(workspace_id), f"roblox:{user_id}"))
+    """The helpdesk GUID of a Roblox user, UUIDv5(workspace, `roblox:<id>`): derived, so
+    both dialects name the same person without a lookup, and stable across processes.
+    Computed by hand as `uuid.uuid5` does, a third of its cost on the create path."""
+    digest = bytearray(hashlib.sha1(_namespace(workspace_id) + b"roblox:%d" % user_id).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def new_guid() -> str:

@@ -60,7 +60,7 @@ async def get_ticket(db: Database, config: WorkspaceConfig, ticket_id: int) -> T
         return await _complete(conn, config.workspace.id, [ticket])
 
 
-def _filters(config: WorkspaceConfig, query: ListFilter) -> list[repository.Filter]:
+def _filters(query: ListFilter) -> list[repository.Filter]:
     filters: list[repository.Filter] = []
     if query.category is None:
         filters.append(("category_key IS NULL", ()))
@@ -94,7 +94,7 @@ async def list_tickets(db: Database, config: WorkspaceConfig, query: ListFilter)
         rows = await repository.list_tickets(
             conn,
             config.workspace.id,
-            filters=_filters(config, query),
+            filters=_filters(query),
             order=query.order,
             limit=query.take,
             offset=query.skip,
@@ -146,7 +146,6 @@ async def _writers(
 
 
 def _mentioned(rows: list[Row]) -> set[str]:
-
     found: set[str] = set()
     for row in rows:
         found.update(orjson.loads(row["mentions"] or "[]"))
@@ -174,7 +173,7 @@ async def log(
 
 
 def _named_in(detail: str) -> set[str]:
-
+    """The GUIDs an assignment event names (a status change's `previous` is a status)."""
     data = orjson.loads(detail)
     return {
         data[k]
