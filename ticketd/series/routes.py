@@ -22,7 +22,7 @@ from ticketd.series.schemas import (
     TransferBody,
     parse,
 )
-from ticketd.tickets import conversation
+from ticketd.tickets import conversation, queries
 from ticketd.tickets import service as tickets
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import WorkspaceConfig
@@ -96,7 +96,7 @@ async def get_ticket(request: Request) -> Response:
     """A ticket with its messages, claim and game-report data, by TicketId or _id."""
     config = await workspace_of(request)
     db = request.app.state.services.db
-    ticket, messages = await tickets.get(db, config, request.path_params["ticketId"])
+    ticket, messages = await queries.get(db, config, request.path_params["ticketId"])
     return ok({"Ticket": render.full(ticket, messages, config)})
 
 
@@ -122,7 +122,7 @@ async def list_tickets(request: Request) -> Response:
     status = _text_param(request, "status", 20)
     if status is not None and status not in tickets.STATUSES:
         raise ValidationFailed(STATUS_MESSAGE)
-    query = tickets.TicketFilter(
+    query = queries.TicketFilter(
         page=_int_param(request, "page") or 1,
         status=status,
         author_user_id=_int_param(request, "author"),
@@ -130,11 +130,11 @@ async def list_tickets(request: Request) -> Response:
         search=_text_param(request, "search", 200),
         staff_user_id=_int_param(request, "staffUserId"),
     )
-    rows, total = await tickets.search(request.app.state.services.db, config, query)
+    rows, total = await queries.search(request.app.state.services.db, config, query)
     return ok(
         {
             "Tickets": [render.summary(t, config) for t in rows],
-            "Pagination": render.pagination(query.page, total, tickets.PAGE_SIZE),
+            "Pagination": render.pagination(query.page, total, queries.PAGE_SIZE),
         }
     )
 

@@ -1,5 +1,6 @@
-"""Reads for the helpdesk dialect: tickets with everything its Ticket object shows,
-loaded in a fixed number of queries whatever the page size, plus threads and logs."""
+"""Reads: the Series get and paged search, and for the helpdesk tickets with
+everything its Ticket object shows (a fixed number of queries whatever the page
+size), threads and logs."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,18 @@ from ticketd.people import repository as people
 from ticketd.tickets import labels, repository
 from ticketd.workspaces.config import WorkspaceConfig
 
+PAGE_SIZE = 10  # Series list
 ANY = object()  # the category filter when none is given (None means uncategorised)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    page: int = 1
+    status: str | None = None
+    author_user_id: int | None = None
+    department: str | None = None
+    search: str | None = None
+    staff_user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +51,58 @@ class TicketPage:
     tags: dict[int, list[str]] = field(default_factory=dict)
     fields: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     people: dict[str, Row] = field(default_factory=dict)
+
+
+async def get(db: Database, config: WorkspaceConfig, ref: str) -> tuple[Row, list[Row]]:
+    async with db.connection() as conn:
+        ticket, messages = await repository.find_ticket_with_messages(
+            conn, config.workspace.id, ref
+        )
+    if ticket is None:
+        raise TicketNotFound()
+    return ticket, messages
+
+
+async def search(
+    db: Database, config: WorkspaceConfig, query: TicketFilter
+) -> tuple[list[Row], int]:
+    filters: list[repository.Filter] = []
+    if query.status:
+        filters.append(("status = ?", (query.status,)))
+    if query.author_user_id is not None:
+        filters.append(("author_user_id = ?", (query.author_user_id,)))
+    if query.department:
+        filters.append(("department_key = ?", (query.department,)))
+    if query.search:
+        pattern = "%" + like_escape(query.search.lower()) + "%"
+        filters.append(
+            (
+                "(lower(subject) LIKE ? ESCAPE '\\' OR lower(author_username) LIKE ? ESCAPE '\\'"
+                " OR lower(author_display_name) LIKE ? ESCAPE '\\')",
+                (pattern,) * 3,
+            )
+        )
+    if query.staff_user_id is not None:
+        departments = config.staff_departments(query.staff_user_id)
+        if not departments and not config.works_everywhere(query.staff_user_id):
+            return [], 0
+        keys = ", ".join(f"'{_sql_literal(d)}'" for d in departments) or "NULL"
+        filters.append((f"(department_key IS NULL OR department_key IN ({keys}))", ()))
+    offset = (query.page - 1) * PAGE_SIZE
+    async with db.connection() as conn:
+        return await repository.search_tickets(
+            conn, config.workspace.id, filters=filters, limit=PAGE_SIZE, offset=offset
+        )
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _sql_literal(department_key: str) -> str:
+    # Department keys match KEY_PATTERN (no quotes), checked when configured; doubled
+    # quotes keep this safe even so.
+    return department_key.replace("'", "''")
 
 
 async def _complete(conn: Connection, workspace_id: str, rows: list[Row]) -> TicketPage:

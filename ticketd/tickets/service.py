@@ -36,7 +36,6 @@ from ticketd.workspaces.config import Category, Teammate, WorkspaceConfig
 STATUSES = ("open", "in-progress", "resolved", "closed")
 OPEN_STATUSES = frozenset({"open", "in-progress"})
 PRIORITIES = ("low", "medium", "high", "urgent")
-PAGE_SIZE = 10
 # A TicketId suffix has 36**4 values per second; at thousands of creates a second a
 # collision is routine, and ten in a row is practically impossible.
 MAX_ID_ATTEMPTS = 10
@@ -90,16 +89,6 @@ class NewTicket:
     tags: tuple[str, ...] = ()
     fields: tuple[tuple[int, str], ...] = ()
     assignee_guid: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TicketFilter:
-    page: int = 1
-    status: str | None = None
-    author_user_id: int | None = None
-    department: str | None = None
-    search: str | None = None
-    staff_user_id: int | None = None
 
 
 def staff_actor(config: WorkspaceConfig, user_id: int) -> Actor:
@@ -274,58 +263,6 @@ async def _insert_with_fresh_ids(
         if ticket_id is not None:
             return ticket_id
     raise Unavailable("Could not allocate a ticket id, try again")
-
-
-async def get(db: Database, config: WorkspaceConfig, ref: str) -> tuple[Row, list[Row]]:
-    async with db.connection() as conn:
-        ticket, messages = await repository.find_ticket_with_messages(
-            conn, config.workspace.id, ref
-        )
-    if ticket is None:
-        raise TicketNotFound()
-    return ticket, messages
-
-
-async def search(
-    db: Database, config: WorkspaceConfig, query: TicketFilter
-) -> tuple[list[Row], int]:
-    filters: list[repository.Filter] = []
-    if query.status:
-        filters.append(("status = ?", (query.status,)))
-    if query.author_user_id is not None:
-        filters.append(("author_user_id = ?", (query.author_user_id,)))
-    if query.department:
-        filters.append(("department_key = ?", (query.department,)))
-    if query.search:
-        pattern = "%" + like_escape(query.search.lower()) + "%"
-        filters.append(
-            (
-                "(lower(subject) LIKE ? ESCAPE '\\' OR lower(author_username) LIKE ? ESCAPE '\\'"
-                " OR lower(author_display_name) LIKE ? ESCAPE '\\')",
-                (pattern,) * 3,
-            )
-        )
-    if query.staff_user_id is not None:
-        departments = config.staff_departments(query.staff_user_id)
-        if not departments and not config.works_everywhere(query.staff_user_id):
-            return [], 0
-        keys = ", ".join(f"'{_sql_literal(d)}'" for d in departments) or "NULL"
-        filters.append((f"(department_key IS NULL OR department_key IN ({keys}))", ()))
-    offset = (query.page - 1) * PAGE_SIZE
-    async with db.connection() as conn:
-        return await repository.search_tickets(
-            conn, config.workspace.id, filters=filters, limit=PAGE_SIZE, offset=offset
-        )
-
-
-def like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _sql_literal(department_key: str) -> str:
-    # Department keys match KEY_PATTERN (no quotes), checked when configured; doubled
-    # quotes keep this safe even so.
-    return department_key.replace("'", "''")
 
 
 @asynccontextmanager

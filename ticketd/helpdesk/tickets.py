@@ -1,0 +1,296 @@
+"""Helpdesk ticket endpoints: tickets, their edits, replies, notes and log."""
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ticketd.helpdesk import log, render
+from ticketd.helpdesk.envelope import ok
+from ticketd.helpdesk.requests import (
+    caller,
+    message_body,
+    optional_json,
+    paging,
+    path_id,
+)
+from ticketd.helpdesk.schemas import (
+    AssigneeBody,
+    CategoryBody,
+    CreateTicketBody,
+    FieldValueBody,
+    ListBody,
+    LogBody,
+    NoteBody,
+    NoteUpdateBody,
+    ReplyBody,
+    StatusBody,
+    TagsBody,
+    parse,
+)
+from ticketd.kit.clock import from_datetime
+from ticketd.kit.errors import (
+    CategoryNotFound,
+    FieldNotFound,
+    ValidationFailed,
+)
+from ticketd.kit.http import read_json
+from ticketd.tickets import conversation, edits, labels, queries
+from ticketd.tickets import service as tickets
+from ticketd.workspaces.config import WorkspaceConfig
+
+
+def _category_key(config: WorkspaceConfig, category_id: int | None) -> str | None:
+    if category_id is None:
+        return None
+    category = config.categories_by_id.get(category_id)
+    if category is None:
+        raise CategoryNotFound()
+    return category.key
+
+
+def _unique_ignoring_case(addresses: list[str]) -> tuple[str, ...]:
+    first: dict[str, str] = {}
+    for address in addresses:
+        first.setdefault(address.lower(), address)
+    return tuple(first.values())
+
+
+async def create_ticket(request: Request) -> Response:
+    """Create a ticket; `data` is its integer id."""
+    c = await caller(request)
+    body = parse(CreateTicketBody, await read_json(request))
+    ignored: list[str] = []
+    assignee = body.assigneeId.lower() if body.assigneeId else None
+    if assignee and assignee not in c.config.teammates:
+        ignored.append(f"assigneeId={assignee}")
+        assignee = None
+    values = []
+    for f in body.customFields:
+        if f.id not in c.config.custom_fields:
+            ignored.append(f"customFields.id={f.id}")
+        elif f.value is not None:
+            values.append((f.id, f.value))
+    creator = body.creator
+    new = tickets.NewTicket(
+        subject=body.title,
+        category=_category_key(c.config, body.categoryId),
+        body=message_body(body),
+        author=tickets.Author(
+            email=creator.email,
+            display_name=creator.name,
+            avatar_url=creator.image,
+            phone_number=creator.phoneNumber,
+        ),
+        sentiment=body.sentiment,
+        detailed_source="api_helpdesk",
+        source_name=body.sourceName,
+        cc=_unique_ignoring_case(body.cc),
+        tags=labels.checked_tags(body.tags),
+        fields=tuple(values),
+        assignee_guid=assignee,
+    )
+    ticket = await tickets.create(c.db, c.config, new)
+    # References this inbox does not have (the published example names a teammate and
+    # a custom field of its own) are dropped, not fatal; the caller is told here.
+    headers = {"X-Ticketd-Ignored": "; ".join(ignored)} if ignored else None
+    return ok(ticket["id"], headers)
+
+
+async def get_ticket(request: Request) -> Response:
+    """A ticket by its integer id."""
+    c = await caller(request)
+    page = await queries.get_ticket(c.db, c.config, path_id(request, "ticketId"))
+    return ok(render.ticket(page.tickets[0], page, c.config))
+
+
+async def list_tickets(request: Request) -> Response:
+    """Tickets matching every given filter, `take` (≤ 50) at a time."""
+    c = await caller(request)
+    body = parse(ListBody, await optional_json(request))
+    category: Any = queries.ANY
+    if "categoryId" in body.model_fields_set:
+        category = _category_key(c.config, body.categoryId)
+    sources = ()
+    if body.source is not None:
+        if body.source not in render.SOURCES:
+            known = ", ".join(render.SOURCES)
+            raise ValidationFailed(f"Validation error: source: must be one of: {known}")
+        sources = render.SOURCES[body.source]
+    query = queries.ListFilter(
+        category=category,
+        field_values=tuple((f.key, f.value.strip()) for f in body.customFields),
+        created_from=from_datetime(body.from_) if body.from_ else None,
+        created_to=from_datetime(body.to) if body.to else None,
+        statuses=render.STATUS_FILTER[body.status] if body.status else (),
+        detailed_sources=sources,
+        ticket_ids=tuple(body.ticketIds),
+        order=body.orderBy,
+        skip=body.skip,
+        take=body.take,
+    )
+    page = await queries.list_tickets(c.db, c.config, query)
+    return ok([render.ticket(t, page, c.config) for t in page.tickets])
+
+
+async def update_assignee(request: Request) -> Response:
+    """Assign or unassign, if `previousAssigneeId` is still the assignee."""
+    c = await caller(request)
+    body = parse(AssigneeBody, await read_json(request))
+    await tickets.assign(
+        c.db,
+        c.config,
+        path_id(request, "ticketId"),
+        actor=c.actor,
+        assignee_guid=body.assigneeId.lower() if body.assigneeId else None,
+        previous_guid=body.previousAssigneeId.lower() if body.previousAssigneeId else None,
+    )
+    return ok({})
+
+
+async def update_status(request: Request) -> Response:
+    """Set open, pending or completed; `open` on a completed ticket reopens it."""
+    c = await caller(request)
+    body = parse(StatusBody, await read_json(request))
+    ticket_id = path_id(request, "ticketId")
+    status = render.STATUS_SET[body.status]
+    await tickets.change_status(c.db, c.config, ticket_id, actor=c.actor, status=status)
+    return ok({})
+
+
+async def update_category(request: Request) -> Response:
+    """File the ticket under another category, or none (null)."""
+    c = await caller(request)
+    body = parse(CategoryBody, await read_json(request))
+    await edits.change_category(
+        c.db, c.config, path_id(request, "ticketId"), actor=c.actor, category_id=body.categoryId
+    )
+    return ok({})
+
+
+async def replace_tags(request: Request) -> Response:
+    """Replace the ticket's tags with the given names (an array, or {"tags": [...]})."""
+    c = await caller(request)
+    raw = await read_json(request)
+    body = parse(TagsBody, {"tags": raw} if isinstance(raw, list) else raw)
+    names = await edits.replace_tags(
+        c.db, c.config, path_id(request, "ticketId"), actor=c.actor, tags=body.tags
+    )
+    return ok(names)
+
+
+async def update_field_value(request: Request) -> Response:
+    """Set one custom field's value on the ticket (null clears it)."""
+    c = await caller(request)
+    body = parse(FieldValueBody, await read_json(request))
+    field_id = path_id(request, "fieldId", FieldNotFound)
+    value = await edits.set_custom_field(
+        c.db,
+        c.config,
+        path_id(request, "ticketId"),
+        actor=c.actor,
+        field_id=field_id,
+        value=body.value,
+    )
+    return ok({"id": field_id, "value": value})
+
+
+# --- conversation ------------------------------------------------------------------
+
+
+async def create_reply(request: Request) -> Response:
+    """Reply as a teammate (by e-mail) or as the ticket's creator."""
+    c = await caller(request)
+    body = parse(ReplyBody, await read_json(request))
+    ticket_id = path_id(request, "ticketId")
+    reply_id = await conversation.reply(
+        c.db,
+        c.config,
+        ticket_id,
+        author_email=body.author.email,
+        body=message_body(body),
+        parent_id=body.parentReplyId,
+        is_draft=body.isDraft,
+        complete=body.isTicketNeededToBeCompleted,
+        update_status=not body.suppressTicketStatusAutoupdate,
+    )
+    ticket, row, people = await queries.message(c.db, c.config, ticket_id, reply_id)
+    return ok(render.reply(row, ticket, c.config, people))
+
+
+async def list_replies(request: Request) -> Response:
+    """Replies and drafts after the opening message, oldest first."""
+    c = await caller(request)
+    skip, take = paging(request)
+    ticket, rows, people = await queries.thread(
+        c.db, c.config, path_id(request, "ticketId"), conversation.REPLY_TYPES, skip=skip, take=take
+    )
+    return ok([render.reply(r, ticket, c.config, people) for r in rows])
+
+
+async def add_note(request: Request) -> Response:
+    """Add an internal note (never shown to the creator or through the Series API)."""
+    c = await caller(request)
+    body = parse(NoteBody, await read_json(request))
+    ticket_id = path_id(request, "ticketId")
+    note_id = await conversation.add_note(
+        c.db,
+        c.config,
+        ticket_id,
+        author_email=body.author.email,
+        body=message_body(body),
+        mentions=body.mentionedUsers,
+    )
+    _, row, people = await queries.message(c.db, c.config, ticket_id, note_id)
+    return ok(render.note(row, c.config, people))
+
+
+async def list_notes(request: Request) -> Response:
+    c = await caller(request)
+    skip, take = paging(request)
+    _, rows, people = await queries.thread(
+        c.db, c.config, path_id(request, "ticketId"), ("internal_note",), skip=skip, take=take
+    )
+    return ok([render.note(r, c.config, people) for r in rows])
+
+
+async def update_note(request: Request) -> Response:
+    c = await caller(request)
+    body = parse(NoteUpdateBody, await read_json(request))
+    ticket_id, note_id = path_id(request, "ticketId"), path_id(request, "noteId")
+    await conversation.update_note(
+        c.db,
+        c.config,
+        ticket_id,
+        note_id,
+        actor=c.actor,
+        body=message_body(body),
+        mentions=body.mentionedUsers,
+    )
+    _, row, people = await queries.message(c.db, c.config, ticket_id, note_id)
+    return ok(render.note(row, c.config, people))
+
+
+async def delete_note(request: Request) -> Response:
+    c = await caller(request)
+    await conversation.delete_note(
+        c.db, c.config, path_id(request, "ticketId"), path_id(request, "noteId"), actor=c.actor
+    )
+    return ok({})
+
+
+async def ticket_log(request: Request) -> Response:
+    """The ticket's log, newest first, optionally only some action types."""
+    c = await caller(request)
+    skip, take = paging(request)
+    body = parse(LogBody, await optional_json(request))
+    try:
+        types = log.core_types(body.action_types)
+    except ValueError as error:
+        raise ValidationFailed(f"Validation error: action_types: {error}") from None
+    ticket_id = path_id(request, "ticketId")
+    if types is None:  # only types that are never recorded
+        await queries.get_ticket(c.db, c.config, ticket_id)
+        return ok([])
+    rows, people = await queries.log(c.db, c.config, ticket_id, types, skip=skip, take=take)
+    return ok([log.entry(e, c.config, people) for e in rows])

@@ -1,0 +1,145 @@
+"""Helpdesk endpoints for the inbox's own data: teammates, user groups, categories,
+custom field definitions and tags."""
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ticketd.helpdesk import render
+from ticketd.helpdesk.envelope import ok
+from ticketd.helpdesk.requests import (
+    MAX_ID,
+    Caller,
+    caller,
+    path_id,
+    query_int,
+)
+from ticketd.helpdesk.schemas import (
+    FieldUpdateBody,
+    NewFieldBody,
+    parse,
+)
+from ticketd.kit.errors import (
+    CategoryNotFound,
+    FieldNotFound,
+    NotFound,
+    ValidationFailed,
+)
+from ticketd.kit.http import read_json
+from ticketd.tickets import labels
+from ticketd.workspaces import fields
+
+
+async def list_teammates(request: Request) -> Response:
+    """Teammates, optionally of one user group (a department, by its integer id)."""
+    c = await caller(request)
+    group = query_int(request, "group", 0, 1, MAX_ID)
+    teammates = list(c.config.teammates.values())
+    if group:
+        department = next((d for d in c.config.departments.values() if d.id == group), None)
+        if department is None:
+            raise NotFound("User group not found")
+        teammates = [
+            t
+            for t in teammates
+            if t.user_id is not None
+            and department.has_staff(t.user_id, c.config.rank_of(t.user_id))
+        ]
+    return ok([render.teammate(t) for t in teammates])
+
+
+async def list_user_groups(request: Request) -> Response:
+    """User groups: the workspace's departments."""
+    c = await caller(request)
+    return ok([{"id": d.id, "name": d.name, "key": d.key} for d in c.config.departments.values()])
+
+
+def _category_or_404(c: Caller, request: Request) -> Any:
+    category = c.config.categories_by_id.get(path_id(request, "categoryId", CategoryNotFound))
+    if category is None:
+        raise CategoryNotFound()
+    return category
+
+
+async def list_categories(request: Request) -> Response:
+    c = await caller(request)
+    return ok([render.category(c.config, x) for x in c.config.categories.values()])
+
+
+async def get_category(request: Request) -> Response:
+    c = await caller(request)
+    return ok(render.category(c.config, _category_or_404(c, request)))
+
+
+async def list_subcategories(request: Request) -> Response:
+    c = await caller(request)
+    parent = _category_or_404(c, request)
+    children = [x for x in c.config.categories.values() if x.parent_id == parent.id]
+    return ok([render.category(c.config, x) for x in children])
+
+
+def _field_or_404(c: Caller, request: Request) -> Any:
+    field = c.config.custom_fields.get(path_id(request, "fieldId", FieldNotFound))
+    if field is None:
+        raise FieldNotFound()
+    return field
+
+
+async def list_fields(request: Request) -> Response:
+    c = await caller(request)
+    return ok([fields.view(f) for f in c.config.custom_fields.values()])
+
+
+async def get_field(request: Request) -> Response:
+    c = await caller(request)
+    return ok(fields.view(_field_or_404(c, request)))
+
+
+async def add_field(request: Request) -> Response:
+    c = await caller(request)
+    body = parse(NewFieldBody, await read_json(request))
+    try:
+        created = await fields.add_field(
+            c.db,
+            c.services.cache,
+            workspace_id=c.config.workspace.id,
+            name=body.name,
+            field_type=body.type,
+            options=body.possibleValues,
+        )
+    except ValueError as error:
+        raise ValidationFailed(f"Validation error: {error}") from None
+    return ok(fields.view(created))
+
+
+async def update_field(request: Request) -> Response:
+    c = await caller(request)
+    field = _field_or_404(c, request)
+    body = parse(FieldUpdateBody, await read_json(request))
+    try:
+        updated = await fields.update_field(
+            c.db,
+            c.services.cache,
+            field,
+            workspace_id=c.config.workspace.id,
+            name=body.name,
+            options=body.possibleValues,
+        )
+    except ValueError as error:
+        raise ValidationFailed(f"Validation error: {error}") from None
+    return ok(fields.view(updated))
+
+
+async def delete_field(request: Request) -> Response:
+    c = await caller(request)
+    field = _field_or_404(c, request)
+    await fields.delete_field(
+        c.db, c.services.cache, workspace_id=c.config.workspace.id, field_id=field.id
+    )
+    return ok({})
+
+
+async def list_tags(request: Request) -> Response:
+    c = await caller(request)
+    return ok(await labels.list_tags(c.db, c.config.workspace.id))
