@@ -1089,3 +1089,14 @@ async def test_a_ticket_of_another_workspace_cannot_be_changed(hd: Helpdesk) -> 
     assert_hd_error(response, 404, 401)
     response = await hd.client.get(f"/helpdesk/tickets/{other_id}", headers=headers)
     assert ok(response)["status"] == "open"
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+async def test_status_and_category_take_patch_or_put(hd: Helpdesk, method: str) -> None:
+    ticket_id = await hd.create()
+    path = f"/helpdesk/tickets/{ticket_id}"
+    ok(await hd.client.request(method, f"{path}/status", json={"status": "pending"}))
+    body = {"categoryId": hd.categories["reports"]}
+    ok(await hd.client.request(method, f"{path}/category", json=body))
+    ticket = await hd.get(ticket_id)
+    assert (ticket["status"], ticket["category"]["key"]) == ("pending", "reports")

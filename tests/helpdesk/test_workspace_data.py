@@ -563,10 +563,16 @@ async def test_put_cannot_change_a_fields_type(hd: Helpdesk) -> None:
         f"/helpdesk/customFields/{notes}", json={"name": "Remarks", "type": "number"}
     )
 
-    assert response.status_code in (200, 400), response.text
-    if response.status_code == 200:
-        assert response.json()["data"]["type"] == "text"
-    assert ok(await hd.client.get(f"/helpdesk/customFields/{notes}"))["type"] == "text"
+    assert_hd_error(response, 400, 100, "a text field cannot become 'number'")
+    assert ok(await hd.client.get(f"/helpdesk/customFields/{notes}"))["name"] == "Notes"
+
+
+async def test_put_with_the_fields_own_type_is_accepted(hd: Helpdesk) -> None:
+    notes = hd.fields["Notes"]["id"]
+    body = {"name": "Remarks", "type": "text"}
+    assert ok(await hd.client.put(f"/helpdesk/customFields/{notes}", json=body))["name"] == (
+        "Remarks"
+    )
 
 
 async def test_delete_removes_the_field(hd: Helpdesk) -> None:

@@ -190,6 +190,7 @@ class NewFieldBody(_Body):
 class FieldUpdateBody(_Body):
     name: Text(200) | None = None
     possibleValues: Options | None = None  # noqa: N815
+    type: str | None = None  # accepted only when unchanged: stored values match the type
 
 
 def describe(error: ValidationError) -> str:

@@ -117,6 +117,11 @@ async def update_field(request: Request) -> Response:
     c = await caller(request)
     field = _field_or_404(c, request)
     body = parse(FieldUpdateBody, await read_json(request))
+    if body.type is not None and body.type != field.type:
+        raise ValidationFailed(
+            f"Validation error: type: a {field.type} field cannot become {body.type!r};"
+            " add a new field instead"
+        )
     try:
         updated = await fields.update_field(
             c.db,
