@@ -95,7 +95,7 @@ def test_upgrading_from_the_first_release_keeps_tickets_and_fills_new_columns(
         f"INSERT INTO tickets (workspace_id, code, object_id, subject, category_key, status,"
         " priority, author_user_id, claimed_by, game_report, created_at, updated_at) VALUES"
         f" ('{WS}', 'TICKET-1', '{'a' * 24}', 'Help', 'support', 'in-progress', 'medium',"
-        " 42, 7, FALSE, 1, 2)",
+        " 42, 7, FALSE, 1, 9)",
         "INSERT INTO messages (ticket_id, key, type, author_user_id, content, created_at)"
         " VALUES (1, 'k1', 'author_message', 42, 'hi', 1), (1, 'k2', 'staff_message', 7,"
         " 'hello', 2)",
@@ -109,14 +109,15 @@ def test_upgrading_from_the_first_release_keeps_tickets_and_fills_new_columns(
         blank_url,
         "SELECT author_guid, assignee_guid, reply_count, last_thread_at, detailed_source,"
         " subject FROM tickets",
-        "SELECT key, content FROM messages ORDER BY id",
+        "SELECT key, content, author_guid FROM messages ORDER BY id",
         "SELECT type, actor_user_id FROM events",
         "SELECT category_key, author_guid, open_count FROM open_ticket_counts",
         "SELECT guid, username FROM people",
     )
     bob, staff = user_guid(WS, 42), user_guid(WS, 7)
+    # The thread's time is its newest message's (2), not the ticket's last update (9).
     assert tickets == [(bob, staff, 1, 2, "api_series", "Help")]
-    assert messages == [("k1", "hi"), ("k2", "hello")]
+    assert messages == [("k1", "hi", bob), ("k2", "hello", staff)]
     assert events == [("ticket_claimed", 7)]
     assert counts == [("support", bob, 1)]
     assert people == [(bob, "bob")]

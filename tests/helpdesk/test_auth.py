@@ -294,10 +294,13 @@ async def test_token_endpoint_refuses_get_in_the_helpdesk_envelope(hd: Helpdesk)
 # --- bearer checks -----------------------------------------------------------------
 
 
-async def test_request_without_authorization_is_refused(hd: Helpdesk) -> None:
+async def test_request_without_authorization_is_refused_as_no_credentials(
+    hd: Helpdesk,
+) -> None:
     hd.client.headers.pop("Authorization")
     response = await hd.client.get(PROTECTED)
-    assert_invalid_token(response, "Bearer")
+    assert_hd_error(response, 401, ERRORS["unauthorized"][0], "Authorization: Bearer")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer"), response.headers
 
 
 async def test_request_with_another_scheme_is_refused(hd: Helpdesk) -> None:

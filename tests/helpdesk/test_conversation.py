@@ -442,7 +442,7 @@ async def test_the_creator_cannot_complete_a_ticket_by_replying(hd: Helpdesk) ->
     response = await post_reply(
         hd, ticket_id, email=CREATOR, message="Done", isTicketNeededToBeCompleted=True
     )
-    assert_hd_error(response, 400, 100)
+    assert_hd_error(response, 403, 303, "Only a teammate can complete a ticket")
     assert await status_of(hd, ticket_id) == "open"
     assert await replies(hd, ticket_id) == []
 
@@ -987,3 +987,28 @@ async def test_note_lifecycle_is_logged(hd: Helpdesk) -> None:
         ("note_updated", f"{{User:{bot}}} updated a note"),
         ("note_created", f"{{User:{ann}}} created a note"),
     ]
+
+
+async def test_paging_in_the_body_of_a_log_request_is_refused_not_ignored(hd: Helpdesk) -> None:
+    ticket_id = await hd.create()
+    response = await hd.client.post(f"/helpdesk/tickets/{ticket_id}/log", json={"take": 1})
+    assert_hd_error(response, 400, 100, "skip and take go in the query string")
+
+
+async def test_a_note_update_keeps_what_it_does_not_send(hd: Helpdesk) -> None:
+    ticket_id = await hd.create()
+    ann = hd.teammates["ann"]
+    body = {
+        "author": {"email": ann["email"]},
+        "message": "plain <b>text</b>",
+        "isHtml": False,
+        "attachments": [{"url": "https://files.example.com/a.png", "name": "a.png"}],
+        "mentionedUsers": [ann["id"]],
+    }
+    note = ok(await hd.client.post(f"/helpdesk/tickets/{ticket_id}/notes", json=body))
+    path = f"/helpdesk/tickets/{ticket_id}/notes/{note['id']}"
+    updated = ok(await hd.client.put(path, json={"mentionedUsers": []}))
+    assert updated["mentionedUsers"] == []
+    assert (updated["message"], updated["htmlMessage"]) == (note["message"], note["htmlMessage"])
+    assert updated["attachments"] == note["attachments"]
+    assert updated["updateTime"] is not None

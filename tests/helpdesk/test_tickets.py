@@ -1100,3 +1100,8 @@ async def test_status_and_category_take_patch_or_put(hd: Helpdesk, method: str) 
     ok(await hd.client.request(method, f"{path}/category", json=body))
     ticket = await hd.get(ticket_id)
     assert (ticket["status"], ticket["category"]["key"]) == ("pending", "reports")
+
+
+async def test_paging_in_the_query_string_of_a_list_is_refused_not_ignored(hd: Helpdesk) -> None:
+    response = await hd.client.post("/helpdesk/tickets/list?take=10", json={})
+    assert_hd_error(response, 400, 100, "skip and take go in the request body")

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import asyncpg
 
 Row = Any  # sqlite3.Row or asyncpg.Record: both index by column name
+# A constraint (unique, foreign key, not null) refused a write, on either engine.
+IntegrityError = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
 
 class Connection(Protocol):

@@ -138,7 +138,7 @@ tickets = Table(
     Column("author_guid", String(36), nullable=False),
     Column("author_user_id", BigInteger),
     Column("author_username", String(100)),
-    Column("author_display_name", String(100)),
+    Column("author_display_name", String(200)),
     Column("author_avatar_url", Text),
     # The assignee (claimer) is `assignee_guid`; `claimed_by` is its Roblox user id,
     # NULL when the assignee is a teammate without one.
@@ -232,10 +232,11 @@ custom_fields = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     workspace_fk(),
     Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False),  # lower-cased: names differ in more than case
     Column("type", String(20), nullable=False),  # text | number | date | dropdown
     Column("options", Text),  # JSON array of the dropdown's possible values
     Column("created_at", Millis, nullable=False),
-    UniqueConstraint("workspace_id", "name"),
+    UniqueConstraint("workspace_id", "name_key"),
 )
 
 ticket_field_values = Table(

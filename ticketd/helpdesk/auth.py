@@ -4,6 +4,7 @@ HS256) that expire after 3599 s. Revoking the client refuses both at once, becau
 every request also checks that its client is still active."""
 
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -15,12 +16,13 @@ from cachetools import TTLCache
 from ticketd.db.database import Database
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
-from ticketd.kit.errors import InvalidGrant, InvalidToken, ValidationFailed
+from ticketd.kit.errors import InvalidGrant, InvalidToken, Unauthorized, ValidationFailed
 from ticketd.workspaces.service import checked_name
 
 ACCESS_TOKEN_SECONDS = 3599
 ALGORITHM = "HS256"
 SIGNING_KEY_NAME = "token_signing_key"
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +54,17 @@ class TokenAuthority:
     async def exchange(
         self, db: Database, *, grant_type: str, refresh_token: str, client_id: str
     ) -> dict[str, Any]:
+        if not (grant_type or refresh_token or client_id):
+            raise ValidationFailed(
+                "Send grant_type, refresh_token and client_id form-encoded"
+                " (application/x-www-form-urlencoded) or as a JSON object"
+            )
         if grant_type != "refresh_token":
             raise ValidationFailed("grant_type must be refresh_token")
         if not refresh_token or not client_id:
             raise ValidationFailed("refresh_token and client_id are required")
+        if not GUID.match(client_id):
+            raise InvalidGrant()
         client = await self._client(db, client_id)
         if client is None or not await _refresh_matches(db, client, refresh_token):
             raise InvalidGrant()
@@ -76,7 +85,9 @@ class TokenAuthority:
         }
 
     async def authenticate(self, db: Database, authorization: str | None) -> Client:
-        scheme, _, token = (authorization or "").partition(" ")
+        if not authorization:
+            raise Unauthorized("Send Authorization: Bearer <access token> (POST /token gives one)")
+        scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidToken("Send Authorization: Bearer <access token> (POST /token gives one)")
         try:
@@ -91,8 +102,10 @@ class TokenAuthority:
         except jwt.InvalidTokenError:
             raise InvalidToken() from None
         client = await self._client(db, str(claims["sub"]))
-        if client is None or client.workspace_id != claims["ws"]:
+        if client is None:
             raise InvalidToken("Access token's client has been revoked")
+        if client.workspace_id != claims["ws"]:
+            raise InvalidToken()
         return client
 
     async def _client(self, db: Database, client_id: str) -> Client | None:

@@ -87,7 +87,8 @@ def entry(e: Row, config: WorkspaceConfig, people: dict[str, Row]) -> dict[str, 
     elif kind == "custom_field_changed":
         field = config.custom_fields.get(detail.get("field") or 0)
         name = field.name if field else f"field {detail.get('field')}"
-        text = f"{who} set {name} to {detail.get('value')!r}"
+        value = detail.get("value")
+        text = f"{who} set {name} to {value!r}" if value is not None else f"{who} cleared {name}"
     return {
         "actionType": ACTION_OF.get(kind, kind),
         "actionString": text,

@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from ticketd.helpdesk.auth import Client
 from ticketd.kit.errors import (
+    RateLimited,
     TicketdError,
     TicketNotFound,
     ValidationFailed,
@@ -41,7 +42,11 @@ async def caller(request: Request) -> Caller:
     workspace and check its plan and module."""
     s = request.app.state.services
     client = await s.tokens.authenticate(s.db, request.headers.get("authorization"))
-    s.limiter.hit(client.client_id)
+    try:
+        s.limiter.hit(client.client_id)
+    except RateLimited as limited:
+        message = "Rate limit exceeded: too many requests for this client"
+        raise RateLimited(limited.retry_after, message) from None
     config = await workspaces.get_config(s.db, s.cache, client.workspace_id)
     workspaces.require_tickets(config)
     return Caller(s, config, client)
@@ -58,8 +63,9 @@ def query_int(request: Request, name: str, default: int, low: int, high: int) ->
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed(f"Validation error: {name}: must be an integer from {low} to {high}")
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        expected = "a positive integer" if high == MAX_ID else f"an integer from {low} to {high}"
+        raise ValidationFailed(f"Validation error: {name}: must be {expected}")
     return int(raw)
 
 
@@ -73,9 +79,13 @@ async def optional_json(request: Request) -> Any:
     return await read_json(request) if raw.strip() else {}
 
 
+def attachments(items: list[Any]) -> tuple[dict[str, str], ...]:
+    return tuple({"url": a.url, "name": a.name} for a in items)
+
+
 def message_body(m: Any) -> tickets.Body:
     """Sanitised HTML and its plain text, or escaped text; http(s) attachments."""
-    files = tuple({"url": a.url, "name": a.name} for a in m.attachments)
+    files = attachments(m.attachments or [])
     if not m.isHtml:
         text = m.message.strip()
         if not text:

@@ -159,7 +159,12 @@ class NoteBody(_Message):
     mentionedUsers: Mentions = []  # noqa: N815
 
 
-class NoteUpdateBody(_Message):
+class NoteUpdateBody(_Body):
+    """Each field given replaces what the note has; each field absent keeps it."""
+
+    message: Html | None = None
+    isHtml: bool = True  # noqa: N815 - how `message` is read, when it is given
+    attachments: Annotated[list[Attachment], Field(max_length=20)] | None = None
     mentionedUsers: Mentions | None = None  # noqa: N815
 
 
@@ -203,13 +208,20 @@ def describe(error: ValidationError) -> str:
     return f"Validation error: {path.replace('from_', 'from')}: {reason}"
 
 
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+def _has_nul(data: object) -> bool:
+    """Whether any string in the JSON value holds a NUL; iterative, since JSON may nest
+    deeper than Python's recursion limit."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
     return False
 
 

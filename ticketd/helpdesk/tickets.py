@@ -8,6 +8,7 @@ from starlette.responses import Response
 from ticketd.helpdesk import log, render
 from ticketd.helpdesk.envelope import ok
 from ticketd.helpdesk.requests import (
+    attachments,
     caller,
     message_body,
     optional_json,
@@ -97,6 +98,12 @@ async def create_ticket(request: Request) -> Response:
     return ok(ticket["id"], headers)
 
 
+def misplaced(sent: Any, where: str) -> None:
+    """Paging sent where this endpoint does not read it would be silently ignored."""
+    if "skip" in sent or "take" in sent:
+        raise ValidationFailed(f"Validation error: skip and take go {where} here")
+
+
 async def get_ticket(request: Request) -> Response:
     """A ticket by its integer id."""
     c = await caller(request)
@@ -107,6 +114,7 @@ async def get_ticket(request: Request) -> Response:
 async def list_tickets(request: Request) -> Response:
     """Tickets matching every given filter, `take` (≤ 50) at a time."""
     c = await caller(request)
+    misplaced(request.query_params, "in the request body")
     body = parse(ListBody, await optional_json(request))
     category: Any = queries.ANY
     if "categoryId" in body.model_fields_set:
@@ -264,7 +272,8 @@ async def update_note(request: Request) -> Response:
         ticket_id,
         note_id,
         actor=c.actor,
-        body=message_body(body),
+        body=message_body(body) if body.message is not None else None,
+        files=attachments(body.attachments) if body.attachments is not None else None,
         mentions=body.mentionedUsers,
     )
     _, row, people = await queries.message(c.db, c.config, ticket_id, note_id)
@@ -283,7 +292,10 @@ async def ticket_log(request: Request) -> Response:
     """The ticket's log, newest first, optionally only some action types."""
     c = await caller(request)
     skip, take = paging(request)
-    body = parse(LogBody, await optional_json(request))
+    raw = await optional_json(request)
+    if isinstance(raw, dict):
+        misplaced(raw, "in the query string")
+    body = parse(LogBody, raw)
     try:
         types = log.core_types(body.action_types)
     except ValueError as error:

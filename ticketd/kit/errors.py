@@ -133,8 +133,8 @@ class RateLimited(TicketdError):
     status = 429
     message = "Rate limit exceeded: too many requests for this API key"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__()
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
 
 

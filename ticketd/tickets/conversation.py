@@ -87,7 +87,7 @@ async def reply(
     async with locked(db, config, ticket_id) as (conn, ticket):
         actor, type = await _reply_author(conn, config, ticket, author_email)
         if complete and type != "staff_message":
-            raise ValidationFailed("Validation error: only a teammate can complete a ticket")
+            raise UnknownReplyAuthor("Only a teammate can complete a ticket")
         level = 0
         if parent_id is not None:
             parent = await repository.find_message(conn, ticket["id"], parent_id)
@@ -160,10 +160,11 @@ async def _publish(
 ) -> int:
     message_id = await add_message(conn, ticket, type, actor, body, now, **extra)
     draft = extra.get("is_draft", False)
-    changes: dict[str, Any] = {"updated_at": now, "last_thread_at": now}
+    changes: dict[str, Any] = {"updated_at": now}
     if draft:
         changes["has_draft"] = True
     else:
+        changes["last_thread_at"] = now
         changes["reply_count"] = ticket["reply_count"] + 1
         if type == "staff_message" and ticket["first_response_at"] is None:
             changes["first_response_at"] = now
@@ -218,19 +219,20 @@ async def update_note(
     note_id: int,
     *,
     actor: Actor,
-    body: Body,
+    body: Body | None,
+    files: tuple[dict[str, str], ...] | None,
     mentions: list[str] | None,
 ) -> None:
+    """Replaces what is given (text, attachments, mentions); None keeps it."""
     mentioned = None if mentions is None else _mention_guids(config, mentions)
     async with locked(db, config, ticket_id) as (conn, ticket):
         await _find_note(conn, ticket, note_id)
         now = now_ms()
-        changes: dict[str, Any] = {
-            "content": body.text,
-            "html": body.html,
-            "attachments": orjson.dumps(body.attachments).decode() if body.attachments else None,
-            "updated_at": now,
-        }
+        changes: dict[str, Any] = {"updated_at": now}
+        if body is not None:
+            changes["content"], changes["html"] = body.text, body.html
+        if files is not None:
+            changes["attachments"] = orjson.dumps(files).decode() if files else None
         if mentions is not None:
             changes["mentions"] = mentioned
         await repository.update_message(conn, note_id, **changes)

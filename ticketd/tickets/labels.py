@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from ticketd.db.database import Connection, Database, Row
+from ticketd.db.database import Connection, Database, IntegrityError, Row
 from ticketd.kit.errors import FieldNotFound, ValidationFailed
 from ticketd.workspaces.config import WorkspaceConfig
 from ticketd.workspaces.fields import check_value
@@ -16,11 +16,12 @@ def checked_tags(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for raw in names:
         name = raw.strip()
-        if not 1 <= len(name) <= 100 or "\x00" in name:
-            raise ValidationFailed("Validation error: a tag is 1 to 100 characters")
+        # lower() may lengthen a name ("İ" → "i̇"); the stored key must fit too
+        if not 1 <= len(name) <= 100 or len(name.lower()) > 100 or "\x00" in name:
+            raise ValidationFailed("Validation error: tags: a tag is 1 to 100 characters")
         seen.setdefault(name.lower(), name)
     if len(seen) > MAX_TAGS:
-        raise ValidationFailed(f"Validation error: a ticket has at most {MAX_TAGS} tags")
+        raise ValidationFailed(f"Validation error: tags: a ticket has at most {MAX_TAGS} tags")
     return tuple(seen.values())
 
 
@@ -48,19 +49,24 @@ async def store_labels(
     if tags:
         await _attach_tags(conn, workspace_id, ticket_id, tags)
     if fields:
-        await conn.executemany(
-            "INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES ($1, $2, $3)",
-            [(ticket_id, field_id, value) for field_id, value in fields],
-        )
+        try:
+            await conn.executemany(
+                "INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES ($1, $2, $3)",
+                [(ticket_id, field_id, value) for field_id, value in fields],
+            )
+        except IntegrityError:  # deleted by another process since the config was cached
+            raise FieldNotFound() from None
 
 
 async def _attach_tags(
     conn: Connection, workspace_id: str, ticket_id: int, tags: tuple[str, ...]
 ) -> None:
+    # In key order: concurrent writers then take the tags' index locks in the same
+    # order and cannot deadlock.
     await conn.executemany(
         "INSERT INTO tags (workspace_id, name, name_key) VALUES ($1, $2, $3)"
         " ON CONFLICT (workspace_id, name_key) DO NOTHING",
-        [(workspace_id, name, name.lower()) for name in tags],
+        sorted((workspace_id, name, name.lower()) for name in tags),
     )
     params = ", ".join(f"${i}" for i in range(3, len(tags) + 3))
     await conn.execute(
@@ -97,13 +103,16 @@ async def set_field_value(
         )
         return None
     value = check_value(field, value)
-    await conn.execute(
-        "INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES ($1, $2, $3)"
-        " ON CONFLICT (ticket_id, field_id) DO UPDATE SET value = excluded.value",
-        ticket["id"],
-        field_id,
-        value,
-    )
+    try:
+        await conn.execute(
+            "INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES ($1, $2, $3)"
+            " ON CONFLICT (ticket_id, field_id) DO UPDATE SET value = excluded.value",
+            ticket["id"],
+            field_id,
+            value,
+        )
+    except IntegrityError:  # deleted by another process since the config was cached
+        raise FieldNotFound() from None
     return value
 
 

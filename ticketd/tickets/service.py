@@ -462,7 +462,7 @@ async def record(
         ticket_id=ticket["id"],
         actor_user_id=actor.user_id,
         actor_guid=actor.guid,
-        actor_name=actor.name,
+        actor_name=actor.name[:200],
         type=type,
         detail=orjson.dumps(detail).decode(),
         created_at=now,

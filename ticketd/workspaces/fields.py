@@ -2,18 +2,22 @@
 against its field's type."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+import re
 from typing import Any
 
 import orjson
 
-from ticketd.db.database import Database
+from ticketd.db.database import Database, IntegrityError
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import Conflict, FieldNotFound, ValidationFailed
 from ticketd.workspaces.config import FIELD_TYPES, CustomField
 from ticketd.workspaces.service import WorkspaceCache, checked_name
 
-MAX_VALUE_LENGTH = 2000
+# Values are indexed (field, value) for list filters; 500 characters stay under
+# PostgreSQL's B-tree entry limit (2,704 bytes) even at 4 bytes a character.
+MAX_VALUE_LENGTH = 500
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_OPTIONS = 200
 
 
@@ -34,17 +38,13 @@ def _problem(field: CustomField, value: str) -> str | None:
     if len(value) > MAX_VALUE_LENGTH or "\x00" in value:
         return f"must be at most {MAX_VALUE_LENGTH} characters"
     if field.type == "number":
-        try:
-            finite = Decimal(value).is_finite()
-        except InvalidOperation:
-            finite = False
-        return None if finite else "must be a number"
+        return None if NUMBER.match(value) else "must be a number"
     if field.type == "date":
         try:
-            dt.date.fromisoformat(value)
+            valid = bool(DATE.match(value)) and bool(dt.date.fromisoformat(value))
         except ValueError:
-            return "must be a date as YYYY-MM-DD"
-        return None
+            valid = False
+        return None if valid else "must be a date as YYYY-MM-DD"
     if field.type == "dropdown" and value not in field.options:
         return f"must be one of: {', '.join(field.options)}"
     return None
@@ -92,29 +92,27 @@ async def add_field(
     async with db.transaction() as conn:
         if await conn.fetchval("SELECT 1 FROM workspaces WHERE id = $1", workspace_id) is None:
             raise LookupError(f"no workspace {workspace_id}")
-        if await _name_taken(conn, workspace_id, name, None):
-            raise Conflict(f"A custom field named {name!r} already exists")
+        # The unique (workspace, lower-cased name) key decides, even between racing calls.
         field_id = await conn.fetchval(
-            "INSERT INTO custom_fields (workspace_id, name, type, options, created_at)"
-            " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO custom_fields (workspace_id, name, name_key, type, options, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, name_key) DO NOTHING"
+            " RETURNING id",
             workspace_id,
             name,
+            name.lower(),
             field_type,
             orjson.dumps(options).decode() if options else None,
             now_ms(),
         )
+    if field_id is None:
+        raise _name_taken(name)
     if cache is not None:
         cache.clear()
     return {"id": field_id, "name": name, "type": field_type, "options": options}
 
 
-async def _name_taken(conn: Any, workspace_id: str, name: str, field_id: int | None) -> bool:
-    other = await conn.fetchval(
-        "SELECT id FROM custom_fields WHERE workspace_id = $1 AND lower(name) = lower($2)",
-        workspace_id,
-        name,
-    )
-    return other is not None and other != field_id
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"A custom field named {name!r} already exists")
 
 
 async def update_field(
@@ -130,16 +128,19 @@ async def update_field(
     values were checked against it. Values no longer among the options are kept."""
     name = checked_name(name) if name is not None else field.name
     new_options = list(field.options) if options is None else _checked_options(field.type, options)
-    async with db.transaction() as conn:
-        if await _name_taken(conn, workspace_id, name, field.id):
-            raise Conflict(f"A custom field named {name!r} already exists")
-        changed = await conn.execute(
-            "UPDATE custom_fields SET name = $3, options = $4 WHERE workspace_id = $1 AND id = $2",
-            workspace_id,
-            field.id,
-            name,
-            orjson.dumps(new_options).decode() if new_options else None,
-        )
+    try:
+        async with db.transaction() as conn:
+            changed = await conn.execute(
+                "UPDATE custom_fields SET name = $3, name_key = $4, options = $5"
+                " WHERE workspace_id = $1 AND id = $2",
+                workspace_id,
+                field.id,
+                name,
+                name.lower(),
+                orjson.dumps(new_options).decode() if new_options else None,
+            )
+    except IntegrityError:
+        raise _name_taken(name) from None
     cache.clear()
     if not changed:
         raise FieldNotFound()

@@ -40,6 +40,7 @@ def upgrade() -> None:
         batch.create_foreign_key(
             "fk_messages_parent", "messages", ["parent_id"], ["id"], ondelete="SET NULL"
         )
+    _message_authors()
     with op.batch_alter_table("events") as batch:
         batch.add_column(sa.Column("actor_guid", sa.String(36)))
         batch.add_column(sa.Column("actor_name", sa.String(200)))
@@ -106,8 +107,10 @@ def _tickets() -> None:
         )
     bind.execute(
         sa.text(
-            "UPDATE tickets SET last_thread_at = updated_at, detailed_source = CASE WHEN"
-            " game_report THEN 'game_report' ELSE 'api_series' END, reply_count ="
+            "UPDATE tickets SET detailed_source = CASE WHEN game_report THEN 'game_report'"
+            " ELSE 'api_series' END, last_thread_at = COALESCE((SELECT MAX(m.created_at)"
+            " FROM messages m WHERE m.ticket_id = tickets.id AND m.type IN"
+            " ('author_message', 'staff_message')), created_at), reply_count ="
             " (SELECT COUNT(*) - 1 FROM messages m WHERE m.ticket_id = tickets.id"
             " AND m.type IN ('author_message', 'staff_message'))"
         )
@@ -118,8 +121,27 @@ def _tickets() -> None:
         batch.alter_column("last_thread_at", existing_type=sa.BigInteger(), nullable=False)
         batch.alter_column("author_user_id", existing_type=sa.BigInteger(), nullable=True)
         batch.alter_column("category_key", existing_type=sa.String(100), nullable=True)
+        batch.alter_column("author_display_name", type_=sa.String(200))
         batch.create_index("ix_tickets_workspace_thread", ["workspace_id", "last_thread_at"])
         batch.create_index("ix_tickets_workspace_category", ["workspace_id", "category_key", "id"])
+
+
+def _message_authors() -> None:
+    bind = op.get_bind()
+    authors = bind.execute(
+        sa.text(
+            "SELECT DISTINCT t.workspace_id, m.author_user_id FROM messages m"
+            " JOIN tickets t ON t.id = m.ticket_id WHERE m.author_user_id IS NOT NULL"
+        )
+    ).all()
+    for workspace_id, user_id in authors:
+        bind.execute(
+            sa.text(
+                "UPDATE messages SET author_guid = :guid WHERE author_user_id = :user"
+                " AND ticket_id IN (SELECT id FROM tickets WHERE workspace_id = :ws)"
+            ),
+            {"guid": user_guid(workspace_id, user_id), "ws": workspace_id, "user": user_id},
+        )
 
 
 def _open_ticket_counts() -> None:
@@ -156,10 +178,11 @@ def _new_tables() -> None:
         sa.Column("id", Id, primary_key=True, autoincrement=True),
         _workspace_fk(),
         sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("name_key", sa.String(200), nullable=False),
         sa.Column("type", sa.String(20), nullable=False),
         sa.Column("options", sa.Text()),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
-        sa.UniqueConstraint("workspace_id", "name"),
+        sa.UniqueConstraint("workspace_id", "name_key"),
     )
     op.create_table(
         "ticket_field_values",
