@@ -481,3 +481,15 @@ def test_an_unknown_workspace_id_fails(sqlite_url: str, command: str) -> None:
 
     assert_clean_failure(result, f"no workspace {missing}")
     assert result.stdout == ""
+
+
+def test_teammate_add_refuses_to_give_a_person_a_second_user_id(database_url: str) -> None:
+    ws = make_workspace(database_url)
+    add = ("teammate", "add", ws.id, "--name", "A", "--email", "a@example.com", "--role", "agent")
+    assert only_json_object(run_cli(database_url, *add, "--user-id", "11", "--json"))
+
+    result = run_cli(database_url, *add, "--user-id", "12", "--json")
+
+    assert_clean_failure(result, "a@example.com already belongs to user id 11")
+    [listed] = helpdesk_get(database_url, ws.id, "/Teammates")
+    assert listed["userId"] == 11

@@ -57,21 +57,31 @@ def _unique_ignoring_case(addresses: list[str]) -> tuple[str, ...]:
     return tuple(first.values())
 
 
+def _known_references(
+    config: WorkspaceConfig, body: CreateTicketBody
+) -> tuple[str | None, tuple[tuple[int, str], ...], list[str]]:
+    """The assignee and custom field values this inbox has, and what it dropped: the
+    published example names a teammate and a custom field of its own inbox, so
+    references to unknown ones are reported rather than fatal."""
+    dropped: list[str] = []
+    assignee = body.assigneeId.lower() if body.assigneeId else None
+    if assignee and assignee not in config.teammates:
+        dropped.append(f"assigneeId={assignee}")
+        assignee = None
+    values = []
+    for f in body.customFields:
+        if f.id not in config.custom_fields:
+            dropped.append(f"customFields.id={f.id}")
+        elif f.value is not None:
+            values.append((f.id, f.value))
+    return assignee, tuple(values), dropped
+
+
 async def create_ticket(request: Request) -> Response:
     """Create a ticket; `data` is its integer id."""
     c = await caller(request)
     body = parse(CreateTicketBody, await read_json(request))
-    ignored: list[str] = []
-    assignee = body.assigneeId.lower() if body.assigneeId else None
-    if assignee and assignee not in c.config.teammates:
-        ignored.append(f"assigneeId={assignee}")
-        assignee = None
-    values = []
-    for f in body.customFields:
-        if f.id not in c.config.custom_fields:
-            ignored.append(f"customFields.id={f.id}")
-        elif f.value is not None:
-            values.append((f.id, f.value))
+    assignee, values, dropped = _known_references(c.config, body)
     creator = body.creator
     new = tickets.NewTicket(
         subject=body.title,
@@ -88,13 +98,11 @@ async def create_ticket(request: Request) -> Response:
         source_name=body.sourceName,
         cc=_unique_ignoring_case(body.cc),
         tags=labels.checked_tags(body.tags),
-        fields=tuple(values),
+        fields=values,
         assignee_guid=assignee,
     )
     ticket = await tickets.create(c.db, c.config, new)
-    # References this inbox does not have (the published example names a teammate and
-    # a custom field of its own) are dropped, not fatal; the caller is told here.
-    headers = {"X-Ticketd-Ignored": "; ".join(ignored)} if ignored else None
+    headers = {"X-Ticketd-Ignored": "; ".join(dropped)} if dropped else None
     return ok(ticket["id"], headers)
 
 

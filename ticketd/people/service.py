@@ -39,6 +39,10 @@ async def add_teammate(
             raise ValueError(
                 f"{email} and user id {user_id} already belong to two different people"
             )
+        known = found[0]["user_id"] if found else None
+        if user_id is not None and known is not None and known != user_id:
+            raise ValueError(f"{email} already belongs to user id {known}")
+        user_id = user_id if user_id is not None else known
         values = {"display_name": name, "email": email, "email_key": email.lower(), "role": role}
         if user_id is not None:
             values["user_id"] = user_id
