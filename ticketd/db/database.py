@@ -37,6 +37,26 @@ class Database(Protocol):
     def connection(self) -> "AsyncIterator[Connection]": ...
 
 
+def placeholders(count: int, start: int = 1) -> str:
+    """`$start, …` for `count` parameters."""
+    return ", ".join(f"${i}" for i in range(start, start + count))
+
+
+def insert_sql(table: str, columns: Sequence[str], returning: str = "") -> str:
+    """An INSERT of one row with one parameter per column, in order. Table and column
+    names are the callers' constants, never input."""
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))})"
+    return f"{sql} RETURNING {returning}" if returning else sql
+
+
+async def update_by_id(conn: Connection, table: str, row_id: Any, values: dict[str, Any]) -> int:
+    """`UPDATE table SET <values> WHERE id = $1`; returns the number of rows changed."""
+    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
+    return await conn.execute(
+        f"UPDATE {table} SET {assignments} WHERE id = $1", row_id, *values.values()
+    )
+
+
 def open_database(url: str, *, pool_size: int = 10) -> Database:
     if url.startswith("sqlite"):
         return SqliteDatabase(sqlite_path(url))

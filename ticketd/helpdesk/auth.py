@@ -17,6 +17,7 @@ from ticketd.db.database import Database
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import InvalidGrant, InvalidToken, Unauthorized, ValidationFailed
+from ticketd.workspaces import repository as workspace_repository
 from ticketd.workspaces.service import checked_name
 
 ACCESS_TOKEN_SECONDS = 3599
@@ -152,7 +153,7 @@ async def create_client(db: Database, *, workspace_id: str, name: str) -> dict[s
     name = checked_name(name)
     refresh_token, client_id = ids.refresh_token(), ids.new_guid()
     async with db.transaction() as conn:
-        if await conn.fetchval("SELECT 1 FROM workspaces WHERE id = $1", workspace_id) is None:
+        if not await workspace_repository.workspace_exists(conn, workspace_id):
             raise LookupError(f"no workspace {workspace_id}")
         await conn.execute(
             "INSERT INTO helpdesk_clients (workspace_id, name, client_id, refresh_hash,"

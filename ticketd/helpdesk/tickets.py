@@ -50,13 +50,6 @@ def _category_key(config: WorkspaceConfig, category_id: int | None) -> str | Non
     return category.key
 
 
-def _unique_ignoring_case(addresses: list[str]) -> tuple[str, ...]:
-    first: dict[str, str] = {}
-    for address in addresses:
-        first.setdefault(address.lower(), address)
-    return tuple(first.values())
-
-
 def _known_references(
     config: WorkspaceConfig, body: CreateTicketBody
 ) -> tuple[str | None, tuple[tuple[int, str], ...], list[str]]:
@@ -96,7 +89,7 @@ async def create_ticket(request: Request) -> Response:
         sentiment=body.sentiment,
         detailed_source="api_helpdesk",
         source_name=body.sourceName,
-        cc=_unique_ignoring_case(body.cc),
+        cc=labels.unique_ignoring_case(body.cc),
         tags=labels.checked_tags(body.tags),
         fields=values,
         assignee_guid=assignee,

@@ -1,6 +1,6 @@
 """People storage: clients found by e-mail, teammates, and lookups by GUID."""
 
-from ticketd.db.database import Connection, Row
+from ticketd.db.database import Connection, Row, insert_sql, placeholders, update_by_id
 
 PERSON_COLUMNS = "guid, user_id, username, display_name, avatar_url, email, phone_number, role"
 
@@ -50,24 +50,18 @@ async def find_matching(
 
 
 async def insert_person(conn: Connection, *, workspace_id: str, **values: object) -> None:
-    columns = ", ".join(["workspace_id", *values])
-    params = ", ".join(f"${i}" for i in range(1, len(values) + 2))
-    await conn.execute(
-        f"INSERT INTO people ({columns}) VALUES ({params})", workspace_id, *values.values()
-    )
+    sql = insert_sql("people", ["workspace_id", *values])
+    await conn.execute(sql, workspace_id, *values.values())
 
 
 async def update_person(conn: Connection, person_id: int, **values: object) -> None:
-    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
-    await conn.execute(
-        f"UPDATE people SET {assignments} WHERE id = $1", person_id, *values.values()
-    )
+    await update_by_id(conn, "people", person_id, values)
 
 
 async def find_by_guids(conn: Connection, workspace_id: str, guids: list[str]) -> dict[str, Row]:
     if not guids:
         return {}
-    params = ", ".join(f"${i}" for i in range(2, len(guids) + 2))
+    params = placeholders(len(guids), start=2)
     rows = await conn.fetch(
         f"SELECT {PERSON_COLUMNS} FROM people WHERE workspace_id = $1 AND guid IN ({params})",
         workspace_id,

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from ticketd.db.database import Connection, Database, IntegrityError, Row
+from ticketd.db.database import Connection, Database, IntegrityError, Row, placeholders
 from ticketd.kit.errors import FieldNotFound, ValidationFailed
 from ticketd.workspaces.config import WorkspaceConfig
 from ticketd.workspaces.fields import check_value
@@ -11,18 +11,25 @@ MAX_TAGS = 50
 MAX_FIELDS = 100
 
 
+def unique_ignoring_case(items: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Without repeats that differ only in case; the first spelling wins, order kept."""
+    first: dict[str, str] = {}
+    for item in items:
+        first.setdefault(item.lower(), item)
+    return tuple(first.values())
+
+
 def checked_tags(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Trimmed, without repeats (first spelling wins, case-insensitively)."""
-    seen: dict[str, str] = {}
-    for raw in names:
-        name = raw.strip()
+    trimmed = [raw.strip() for raw in names]
+    for name in trimmed:
         # lower() may lengthen a name ("İ" → "i̇"); the stored key must fit too
         if not 1 <= len(name) <= 100 or len(name.lower()) > 100 or "\x00" in name:
             raise ValidationFailed("Validation error: tags: a tag is 1 to 100 characters")
-        seen.setdefault(name.lower(), name)
-    if len(seen) > MAX_TAGS:
+    unique = unique_ignoring_case(trimmed)
+    if len(unique) > MAX_TAGS:
         raise ValidationFailed(f"Validation error: tags: a ticket has at most {MAX_TAGS} tags")
-    return tuple(seen.values())
+    return unique
 
 
 def checked_field_values(
@@ -68,7 +75,7 @@ async def _attach_tags(
         " ON CONFLICT (workspace_id, name_key) DO NOTHING",
         sorted((workspace_id, name, name.lower()) for name in tags),
     )
-    params = ", ".join(f"${i}" for i in range(3, len(tags) + 3))
+    params = placeholders(len(tags), start=3)
     await conn.execute(
         "INSERT INTO ticket_tags (ticket_id, tag_id) SELECT $1, id FROM tags"
         f" WHERE workspace_id = $2 AND name_key IN ({params})",
@@ -132,7 +139,7 @@ async def labels_of(
     fields: dict[int, list[dict[str, Any]]] = {i: [] for i in ticket_ids}
     if not ticket_ids:
         return tags, fields
-    params = ", ".join(f"${i}" for i in range(1, len(ticket_ids) + 1))
+    params = placeholders(len(ticket_ids))
     for row in await conn.fetch(
         "SELECT tt.ticket_id, t.name FROM ticket_tags tt JOIN tags t ON t.id = tt.tag_id"
         f" WHERE tt.ticket_id IN ({params}) ORDER BY t.name_key",

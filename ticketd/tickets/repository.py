@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from ticketd.db.database import Connection, Row
+from ticketd.db.database import Connection, Row, insert_sql, placeholders, update_by_id
 
 TICKET_COLUMNS = (
     "id, code, object_id, workspace_id, subject, category_key, department_key, status,"
@@ -135,7 +135,7 @@ async def insert_new_ticket(
     On PostgreSQL this is one statement, so it is atomic without BEGIN/COMMIT round
     trips; on SQLite, where statements cost no round trip, it is three."""
     columns, args = ", ".join(ticket), list(ticket.values())
-    params = ", ".join(f"${i}" for i in range(1, len(args) + 1))
+    params = placeholders(len(args))
     insert_ticket = (
         f"INSERT INTO tickets ({columns}) VALUES ({params}) ON CONFLICT DO NOTHING RETURNING id"
     )
@@ -167,20 +167,12 @@ async def insert_new_ticket(
 
 
 async def insert_message(conn: Connection, *, ticket_id: int, **values: Any) -> int:
-    columns = ", ".join(["ticket_id", *values])
-    params = ", ".join(f"${i}" for i in range(1, len(values) + 2))
-    return await conn.fetchval(
-        f"INSERT INTO messages ({columns}) VALUES ({params}) RETURNING id",
-        ticket_id,
-        *values.values(),
-    )
+    sql = insert_sql("messages", ["ticket_id", *values], returning="id")
+    return await conn.fetchval(sql, ticket_id, *values.values())
 
 
 async def update_ticket(conn: Connection, ticket_id: int, **values: Any) -> int:
-    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
-    return await conn.execute(
-        f"UPDATE tickets SET {assignments} WHERE id = $1", ticket_id, *values.values()
-    )
+    return await update_by_id(conn, "tickets", ticket_id, values)
 
 
 async def claim(
@@ -220,14 +212,8 @@ async def reassign(
 async def insert_event(
     conn: Connection, *, workspace_id: str, ticket_id: int, **values: Any
 ) -> None:
-    columns = ", ".join(["workspace_id", "ticket_id", *values])
-    params = ", ".join(f"${i}" for i in range(1, len(values) + 3))
-    await conn.execute(
-        f"INSERT INTO events ({columns}) VALUES ({params})",
-        workspace_id,
-        ticket_id,
-        *values.values(),
-    )
+    sql = insert_sql("events", ["workspace_id", "ticket_id", *values])
+    await conn.execute(sql, workspace_id, ticket_id, *values.values())
 
 
 Filter = tuple[str, tuple[Any, ...]]
@@ -311,10 +297,7 @@ async def find_message(conn: Connection, ticket_id: int, message_id: int) -> Row
 
 
 async def update_message(conn: Connection, message_id: int, **values: Any) -> None:
-    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
-    await conn.execute(
-        f"UPDATE messages SET {assignments} WHERE id = $1", message_id, *values.values()
-    )
+    await update_by_id(conn, "messages", message_id, values)
 
 
 async def delete_message(conn: Connection, message_id: int) -> None:
@@ -338,7 +321,7 @@ async def opening_messages(conn: Connection, ticket_ids: list[int]) -> dict[int,
     """The first message of each ticket: its text, HTML and attachments."""
     if not ticket_ids:
         return {}
-    params = ", ".join(f"${i}" for i in range(1, len(ticket_ids) + 1))
+    params = placeholders(len(ticket_ids))
     rows = await conn.fetch(
         f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN (SELECT MIN(id) FROM messages"
         f" WHERE ticket_id IN ({params}) GROUP BY ticket_id)",

@@ -10,6 +10,7 @@ import orjson
 from ticketd.db.database import Database, IntegrityError
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import Conflict, FieldNotFound, ValidationFailed
+from ticketd.workspaces import repository
 from ticketd.workspaces.config import FIELD_TYPES, CustomField
 from ticketd.workspaces.service import WorkspaceCache, checked_name
 
@@ -90,7 +91,7 @@ async def add_field(
     name = checked_name(name)
     options = _checked_options(field_type, options)
     async with db.transaction() as conn:
-        if await conn.fetchval("SELECT 1 FROM workspaces WHERE id = $1", workspace_id) is None:
+        if not await repository.workspace_exists(conn, workspace_id):
             raise LookupError(f"no workspace {workspace_id}")
         # The unique (workspace, lower-cased name) key decides, even between racing calls.
         field_id = await conn.fetchval(

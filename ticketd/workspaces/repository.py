@@ -4,7 +4,7 @@ from typing import Any
 
 import orjson
 
-from ticketd.db.database import Connection, Row
+from ticketd.db.database import Connection, Row, update_by_id
 from ticketd.kit.ids import user_guid
 from ticketd.workspaces.config import (
     Category,
@@ -41,10 +41,7 @@ async def any_workspace(conn: Connection) -> bool:
 
 
 async def update_workspace(conn: Connection, workspace_id: str, **values: Any) -> int:
-    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
-    return await conn.execute(
-        f"UPDATE workspaces SET {assignments} WHERE id = $1", workspace_id, *values.values()
-    )
+    return await update_by_id(conn, "workspaces", workspace_id, values)
 
 
 async def insert_api_key(

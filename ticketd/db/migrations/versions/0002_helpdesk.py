@@ -56,13 +56,10 @@ def _people() -> None:
         batch.add_column(sa.Column("phone_number", sa.String(50)))
         batch.add_column(sa.Column("role", sa.String(20)))
         batch.alter_column("display_name", type_=sa.String(200))
-    bind = op.get_bind()
-    rows = bind.execute(sa.text("SELECT id, workspace_id, user_id FROM people")).all()
-    for row_id, workspace_id, user_id in rows:
-        bind.execute(
-            sa.text("UPDATE people SET guid = :guid WHERE id = :id"),
-            {"guid": user_guid(workspace_id, user_id), "id": row_id},
-        )
+    _fill_user_guids(
+        "SELECT DISTINCT workspace_id, user_id FROM people",
+        "UPDATE people SET guid = :guid WHERE workspace_id = :ws AND user_id = :user",
+    )
     with op.batch_alter_table("people") as batch:
         batch.alter_column("guid", existing_type=sa.String(36), nullable=False)
         batch.create_unique_constraint("uq_people_guid", ["guid"])
@@ -80,32 +77,16 @@ def _tickets() -> None:
         batch.add_column(sa.Column("reply_count", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(sa.Column("has_draft", sa.Boolean(), server_default="0", nullable=False))
         batch.add_column(sa.Column("last_thread_at", sa.BigInteger()))
-    bind = op.get_bind()
-    authors = bind.execute(
-        sa.text("SELECT DISTINCT workspace_id, author_user_id FROM tickets")
-    ).all()
-    for workspace_id, user_id in authors:
-        bind.execute(
-            sa.text(
-                "UPDATE tickets SET author_guid = :guid"
-                " WHERE workspace_id = :ws AND author_user_id = :user"
-            ),
-            {"guid": user_guid(workspace_id, user_id), "ws": workspace_id, "user": user_id},
-        )
-    claimers = bind.execute(
-        sa.text(
-            "SELECT DISTINCT workspace_id, claimed_by FROM tickets WHERE claimed_by IS NOT NULL"
-        )
-    ).all()
-    for workspace_id, user_id in claimers:
-        bind.execute(
-            sa.text(
-                "UPDATE tickets SET assignee_guid = :guid"
-                " WHERE workspace_id = :ws AND claimed_by = :user"
-            ),
-            {"guid": user_guid(workspace_id, user_id), "ws": workspace_id, "user": user_id},
-        )
-    bind.execute(
+    _fill_user_guids(
+        "SELECT DISTINCT workspace_id, author_user_id FROM tickets",
+        "UPDATE tickets SET author_guid = :guid"
+        " WHERE workspace_id = :ws AND author_user_id = :user",
+    )
+    _fill_user_guids(
+        "SELECT DISTINCT workspace_id, claimed_by FROM tickets WHERE claimed_by IS NOT NULL",
+        "UPDATE tickets SET assignee_guid = :guid WHERE workspace_id = :ws AND claimed_by = :user",
+    )
+    op.get_bind().execute(
         sa.text(
             "UPDATE tickets SET detailed_source = CASE WHEN game_report THEN 'game_report'"
             " ELSE 'api_series' END, last_thread_at = COALESCE((SELECT MAX(m.created_at)"
@@ -127,21 +108,21 @@ def _tickets() -> None:
 
 
 def _message_authors() -> None:
+    _fill_user_guids(
+        "SELECT DISTINCT t.workspace_id, m.author_user_id FROM messages m"
+        " JOIN tickets t ON t.id = m.ticket_id WHERE m.author_user_id IS NOT NULL",
+        "UPDATE messages SET author_guid = :guid WHERE author_user_id = :user"
+        " AND ticket_id IN (SELECT id FROM tickets WHERE workspace_id = :ws)",
+    )
+
+
+def _fill_user_guids(select: str, update: str) -> None:
+    """For each (workspace id, Roblox user id) pair `select` finds, runs `update` with
+    that user's GUID as :guid, the workspace as :ws and the user id as :user."""
     bind = op.get_bind()
-    authors = bind.execute(
-        sa.text(
-            "SELECT DISTINCT t.workspace_id, m.author_user_id FROM messages m"
-            " JOIN tickets t ON t.id = m.ticket_id WHERE m.author_user_id IS NOT NULL"
-        )
-    ).all()
-    for workspace_id, user_id in authors:
-        bind.execute(
-            sa.text(
-                "UPDATE messages SET author_guid = :guid WHERE author_user_id = :user"
-                " AND ticket_id IN (SELECT id FROM tickets WHERE workspace_id = :ws)"
-            ),
-            {"guid": user_guid(workspace_id, user_id), "ws": workspace_id, "user": user_id},
-        )
+    for workspace_id, user_id in bind.execute(sa.text(select)).all():
+        values = {"guid": user_guid(workspace_id, user_id), "ws": workspace_id, "user": user_id}
+        bind.execute(sa.text(update), values)
 
 
 def _open_ticket_counts() -> None:
