@@ -1,6 +1,7 @@
 """Migrations keep what is stored, and leave the schema the code describes."""
 
 import asyncio
+import json
 import secrets
 from collections.abc import Iterator
 
@@ -15,6 +16,7 @@ from tests.conftest import _pg_admin, _pg_database_url
 from ticketd.db.migrate import alembic_config, alembic_url
 from ticketd.db.schema import metadata
 from ticketd.kit.ids import user_guid
+from ticketd.tickets import events
 
 WS = "11111111-2222-4333-8444-555555555555"
 
@@ -103,7 +105,7 @@ def test_upgrading_from_the_first_release_keeps_tickets_and_fills_new_columns(
         f" VALUES ('{WS}', 1, 7, 'ticket_claimed', '{{}}', 2)",
     )
 
-    command.upgrade(config, "head")
+    command.upgrade(config, "0002")
 
     tickets, messages, events, counts, people = run(
         blank_url,
@@ -121,6 +123,71 @@ def test_upgrading_from_the_first_release_keeps_tickets_and_fills_new_columns(
     assert events == [("ticket_claimed", 7)]
     assert counts == [("support", bob, 1)]
     assert people == [(bob, "bob")]
+
+
+OLD_EVENTS = [  # (type, detail) as releases before 0003 wrote them
+    ("ticket_created", {"gameReport": True, "priority": "high"}),
+    ("ticket_claimed", {}),
+    ("ticket_unclaimed", {"previous": 7}),
+    ("ticket_assigned_to_user", {"assignee": "g-ann"}),
+    ("ticket_assigned_to_user", {"assignee": "g-bob", "previous": "g-ann"}),
+    ("ticket_unassigned", {"previous": "g-bob"}),
+    ("ticket_status_changed", {"previous": "open", "status": "resolved"}),
+    ("reply_created", {"by": "staff", "replyId": 5, "draft": False}),
+    ("reply_created", {"by": "author"}),
+    ("reply_drafted", {"by": "staff", "replyId": 6, "draft": True}),
+    ("note_deleted", {"noteId": 8}),
+    ("ticket_category_changed", {"previous": "support", "category": None}),
+    ("ticket_transferred", {"from": "support-dept", "to": "moderation-dept"}),
+    ("ticket_tags_changed", {"tags": ["vip"]}),
+    ("custom_field_changed", {"field": 3, "value": "Oslo"}),
+]
+
+
+def test_upgrading_to_typed_events_names_every_change_and_keeps_its_facts(blank_url: str) -> None:
+    config = alembic_config(blank_url)
+    command.upgrade(config, "0002")
+    run(
+        blank_url,
+        f"INSERT INTO workspaces (id, name, plan, tickets_enabled, public_url,"
+        f" discord_webhook_enabled, created_at) VALUES ('{WS}', 'w', 'premium', TRUE, FALSE,"
+        " FALSE, 0)",
+        *(
+            "INSERT INTO events (workspace_id, actor_user_id, type, detail, created_at)"
+            f" VALUES ('{WS}', 7, '{kind}', '{json.dumps(detail)}', 1)"
+            for kind, detail in OLD_EVENTS
+        ),
+    )
+
+    command.upgrade(config, "head")
+
+    [rows] = run(blank_url, "SELECT id, ticket_id, actor_user_id, actor_guid, actor_name, type,"
+                 " detail, created_at FROM events ORDER BY id")  # fmt: skip
+    staff = user_guid(WS, 7)
+    assert [(r[5], json.loads(r[6])) for r in rows] == [
+        ("ticket.game_report_created", {"priority": "high"}),
+        ("ticket.claimed", {"assignee_guid": staff}),
+        ("ticket.unclaimed", {"previous_assignee_guid": staff}),
+        ("ticket.claimed", {"assignee_guid": "g-ann"}),
+        ("ticket.assigned", {"assignee_guid": "g-bob", "previous_assignee_guid": "g-ann"}),
+        ("ticket.unassigned", {"previous_assignee_guid": "g-bob"}),
+        ("ticket.status_changed", {"previous_status": "open", "status": "resolved"}),
+        ("reply.by_staff", {"reply_id": 5}),
+        ("reply.by_author", {"reply_id": None}),
+        ("reply.drafted", {"reply_id": 6}),
+        ("note.deleted", {"note_id": 8}),
+        ("ticket.category_changed", {"previous_category": "support", "category": None}),
+        (
+            "ticket.transferred",
+            {"from_department": "support-dept", "to_department": "moderation-dept"},
+        ),
+        ("ticket.tags_changed", {"tags": ["vip"]}),
+        ("ticket.field_value_changed", {"field_id": 3, "value": "Oslo"}),
+    ]
+    columns = ("id", "ticket_id", "actor_user_id", "actor_guid", "actor_name", "type", "detail")
+    read = [events.read(dict(zip((*columns, "created_at"), r, strict=True))) for r in rows]
+    assert [e.type.value for e in read] == [r[5] for r in rows]
+    assert read[4].payload.people() == ("g-bob", "g-ann")
 
 
 def test_the_migrated_schema_matches_the_code(blank_url: str) -> None:

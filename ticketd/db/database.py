@@ -9,8 +9,9 @@ SQLAlchemy ORM.
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
@@ -28,6 +29,16 @@ class Connection(Protocol):
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A connection bound to one workspace. Repositories of workspace data take a Scope
+    and start every statement from its workspace, so no caller writes that filter."""
+
+    conn: "Connection"
+    workspace_id: str
+    dialect: str
+
+
 class Database(Protocol):
     dialect: str
 
@@ -35,6 +46,21 @@ class Database(Protocol):
     async def close(self) -> None: ...
     def transaction(self) -> "AsyncIterator[Connection]": ...
     def connection(self) -> "AsyncIterator[Connection]": ...
+
+
+class Params:
+    """Parameters of a statement built piece by piece: `add` returns the placeholder of
+    the value it appends, so values never enter the SQL text."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values = list(values)
+
+    def add(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+    def add_all(self, values: Iterable[Any]) -> str:
+        return ", ".join(self.add(v) for v in values)
 
 
 def placeholders(count: int, start: int = 1) -> str:

@@ -200,9 +200,9 @@ open_ticket_counts = Table(
     Column("open_count", Integer, nullable=False),
 )
 
-# One append-only record per change: the audit trail (who changed what, when) and
-# the outbox (the notification worker picks up rows with no `dispatched_at`), written
-# in the same transaction as the change itself.
+# One append-only record per change: the audit trail (who changed what, when) and the
+# outbox the notification senders read, written in the same transaction as the change
+# itself. `type` and `detail` are one of the typed payloads of tickets/events.py.
 events = Table(
     "events",
     metadata,
@@ -215,14 +215,37 @@ events = Table(
     Column("type", String(50), nullable=False),
     Column("detail", Text, nullable=False),
     Column("created_at", Millis, nullable=False),
-    Column("dispatched_at", Millis),
     Index("ix_events_ticket", "ticket_id", "id"),
+)
+
+# One row per event and destination (a Discord webhook, an integration's endpoint, an
+# e-mail address): each destination keeps its own attempts, schedule and last result,
+# so one slow or dead receiver never holds back the others (docs/decisions.md).
+event_deliveries = Table(
+    "event_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", Id, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    workspace_fk(),
+    Column("channel", String(20), nullable=False),  # discord | webhook | email
+    Column("destination", String(2048), nullable=False),  # URL or address
+    Column("state", String(20), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Millis, nullable=False),
+    Column("leased_until", Millis),  # a worker holds it until then
+    Column("last_status", Integer),  # HTTP status or SMTP reply code
+    Column("last_response", Text),  # truncated
+    Column("last_error", Text),
+    Column("created_at", Millis, nullable=False),
+    Column("finished_at", Millis),  # delivered or given up
+    UniqueConstraint("event_id", "channel", "destination"),
     Index(
-        "ix_events_undispatched",
-        "id",
-        sqlite_where=text("dispatched_at IS NULL"),
-        postgresql_where=text("dispatched_at IS NULL"),
+        "ix_event_deliveries_due",
+        "next_attempt_at",
+        sqlite_where=text("state = 'pending'"),
+        postgresql_where=text("state = 'pending'"),
     ),
+    Index("ix_event_deliveries_destination", "channel", "destination", "event_id"),
 )
 
 

@@ -28,7 +28,8 @@ ERRORS: dict[str, tuple[int, int]] = {
     "game_report_read_only": (306, 403),
     "ticket_closed": (307, 403),
     "not_staff": (308, 403),
-    "not_ticket_author": (309, 403),
+    # A reply's author is named by e-mail: someone who is not the ticket's creator.
+    "not_ticket_author": (303, 403),
     "not_found": (400, 404),
     "ticket_not_found": (401, 404),
     "category_not_found": (402, 404),
@@ -50,6 +51,10 @@ ERRORS: dict[str, tuple[int, int]] = {
 }
 
 
+# Where the core's wording names the other API's idea of a caller.
+MESSAGES = {"not_ticket_author": "The author must be a teammate or the ticket's creator"}
+
+
 def ok(data: Any, headers: dict[str, str] | None = None) -> Response:
     body = {"data": data, "errorCode": -1, "errorText": None}
     return Response(orjson.dumps(body), headers=headers, media_type="application/json")
@@ -58,7 +63,8 @@ def ok(data: Any, headers: dict[str, str] | None = None) -> Response:
 def error_response(error: TicketdError, *, oauth: bool = False) -> Response:
     """`oauth`: the token endpoint, which also sets OAuth 2's `error` field."""
     code, status = ERRORS.get(error.code, (100, error.status))
-    body: dict[str, Any] = {"data": None, "errorCode": code, "errorText": error.message}
+    text = MESSAGES.get(error.code, error.message)
+    body: dict[str, Any] = {"data": None, "errorCode": code, "errorText": text}
     if oauth:
         body["error"] = "invalid_grant" if error.code == "invalid_grant" else "invalid_request"
     retry_after = getattr(error, "retry_after", None)

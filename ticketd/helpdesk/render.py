@@ -3,39 +3,45 @@ objects of the published reference, in camelCase."""
 
 from typing import Any
 
-import orjson
-
-from ticketd.db.database import Row
 from ticketd.kit.clock import iso_offset
 from ticketd.kit.html import from_text
-from ticketd.tickets.queries import TicketPage
-from ticketd.tickets.service import display_name
+from ticketd.people.model import Person
+from ticketd.tickets.actors import display_name
+from ticketd.tickets.model import (
+    Attachment,
+    Message,
+    MessageKind,
+    Source,
+    Status,
+    Ticket,
+    TicketDetails,
+)
 from ticketd.workspaces.config import Category, Teammate, WorkspaceConfig
 
-# The core keeps the Series statuses; the helpdesk shows three (docs/helpdesk-api.md).
+# The core keeps four statuses; the helpdesk shows three (docs/helpdesk-api.md).
 STATUS_VIEW = {
-    "open": "open",
-    "in-progress": "pending",
-    "resolved": "completed",
-    "closed": "completed",
+    Status.OPEN: "open",
+    Status.IN_PROGRESS: "pending",
+    Status.RESOLVED: "completed",
+    Status.CLOSED: "completed",
 }
 STATUS_FILTER = {
-    "open": ("open",),
-    "pending": ("in-progress",),
-    "completed": ("resolved", "closed"),
+    "open": (Status.OPEN,),
+    "pending": (Status.IN_PROGRESS,),
+    "completed": (Status.RESOLVED, Status.CLOSED),
 }
-STATUS_SET = {"open": "open", "pending": "in-progress", "completed": "resolved"}
+STATUS_SET = {"open": Status.OPEN, "pending": Status.IN_PROGRESS, "completed": Status.RESOLVED}
 SOURCES = {
-    "api": ("api_helpdesk", "api_series"),
-    "game": ("game_report",),
-    "api_helpdesk": ("api_helpdesk",),
-    "api_series": ("api_series",),
-    "game_report": ("game_report",),
+    "api": (Source.HELPDESK_API, Source.SERIES_API),
+    "game": (Source.GAME_REPORT,),
+    "api_helpdesk": (Source.HELPDESK_API,),
+    "api_series": (Source.SERIES_API,),
+    "game_report": (Source.GAME_REPORT,),
 }
 
 
 def _user(
-    guid: str,
+    guid: str | None,
     name: str,
     *,
     email: str | None = None,
@@ -54,11 +60,8 @@ def _user(
     }
 
 
-def person(row: Row) -> dict[str, Any]:
-    name = row["display_name"] or row["username"] or row["email"] or f"User {row['user_id']}"
-    return _user(
-        row["guid"], name, email=row["email"], image=row["avatar_url"], team=bool(row["role"])
-    )
+def person(p: Person) -> dict[str, Any]:
+    return _user(p.guid, p.name, email=p.email, image=p.avatar_url, team=bool(p.role))
 
 
 def teammate_user(teammate: Teammate) -> dict[str, Any]:
@@ -69,14 +72,14 @@ def teammate_user(teammate: Teammate) -> dict[str, Any]:
 
 def known_user(
     config: WorkspaceConfig,
-    people: dict[str, Row],
-    guid: str,
+    people: dict[str, Person],
+    guid: str | None,
     user_id: int | None = None,
     fallback: str | None = None,
 ) -> dict[str, Any]:
-    """Whoever `guid` names: a teammate, a stored person, a Series user by id, or (none
-    of those) an integration acting through the API."""
-    teammate = config.teammates.get(guid)
+    """Whoever `guid` names: a teammate, a stored person, someone known by Roblox user
+    id, or (none of those) an integration acting through the API."""
+    teammate = config.teammates.get(guid or "")
     if teammate is not None:
         return teammate_user(teammate)
     if guid in people:
@@ -96,43 +99,41 @@ def category(config: WorkspaceConfig, c: Category) -> dict[str, Any]:
     }
 
 
-def attachments(raw: str | None) -> list[dict[str, Any]]:
-    return [
-        {"isContentPart": False, "name": a["name"], "url": a["url"]}
-        for a in orjson.loads(raw or "[]")
-    ]
+def attachments(files: tuple[Attachment, ...]) -> list[dict[str, Any]]:
+    return [{"isContentPart": False, "name": a.name, "url": a.url} for a in files]
 
 
-def html_message(message: Row | dict[str, Any]) -> str:
-    inner = message["html"] if message["html"] is not None else from_text(message["content"])
+def html_message(message: Message) -> str:
+    inner = message.html if message.html is not None else from_text(message.text)
     return f'<div class="sb-html-message">{inner}</div>'
 
 
-def _author(t: Row, page: TicketPage, config: WorkspaceConfig) -> dict[str, Any]:
-    found = page.people.get(t["author_guid"])
+def _author(t: Ticket, details: TicketDetails) -> dict[str, Any]:
+    found = details.people.get(t.author_guid)
     if found is not None:
         return person(found)
-    name = t["author_display_name"] or t["author_username"] or f"User {t['author_user_id']}"
-    return _user(t["author_guid"], name, image=t["author_avatar_url"])
+    name = t.author_display_name or t.author_username or f"User {t.author_user_id}"
+    return _user(t.author_guid, name, image=t.author_avatar_url)
 
 
-def ticket(t: Row, page: TicketPage, config: WorkspaceConfig) -> dict[str, Any]:
-    opening = page.openings.get(t["id"])
-    files = attachments(opening["attachments"]) if opening else []
-    filed = config.categories.get(t["category_key"] or "")
-    assignee = t["assignee_guid"]
-    source = t["detailed_source"]
+def ticket(t: Ticket, details: TicketDetails, config: WorkspaceConfig) -> dict[str, Any]:
+    opening = details.openings.get(t.id)
+    files = attachments(opening.attachments) if opening else []
+    filed = config.categories.get(t.category_key or "")
+    assignee = t.assignee_guid
     return {
-        "id": t["id"],
-        "title": t["subject"],
-        "message": opening["content"] if opening else "",
+        "id": t.id,
+        "title": t.subject,
+        "message": opening.text if opening else "",
         "htmlMessage": html_message(opening) if opening else "",
-        "author": _author(t, page, config),
+        "author": _author(t, details),
         "category": category(config, filed) if filed else None,
-        "creationTime": iso_offset(t["created_at"]),
-        "lastThreadElementCreationTime": iso_offset(t["last_thread_at"]),
-        "customFields": page.fields.get(t["id"], []),
-        "lockedBy": known_user(config, page.people, assignee, t["claimed_by"])
+        "creationTime": iso_offset(t.created_at),
+        "lastThreadElementCreationTime": iso_offset(t.last_thread_at),
+        "customFields": [
+            {"id": f.field_id, "value": f.value} for f in details.fields.get(t.id, [])
+        ],
+        "lockedBy": known_user(config, details.people, assignee, t.assignee_user_id)
         if assignee
         else None,
         "originalLink": None,
@@ -140,7 +141,7 @@ def ticket(t: Row, page: TicketPage, config: WorkspaceConfig) -> dict[str, Any]:
             "isAnonymized": False,
             "isMuted": False,
             "hasAttachments": bool(files),
-            "hasDraft": bool(t["has_draft"]),
+            "hasDraft": t.has_draft,
             "isAssignedToBot": False,
             "isDeleted": False,
             "isExpired": False,
@@ -149,56 +150,54 @@ def ticket(t: Row, page: TicketPage, config: WorkspaceConfig) -> dict[str, Any]:
             "isSpam": False,
             "isSensitive": False,
         },
-        "replyCount": t["reply_count"],
+        "replyCount": t.reply_count,
         "isMuted": False,
-        "sentiment": t["sentiment"],
-        "source": source.split("_", 1)[0],
-        "detailedSource": source,
-        "sourceName": t["source_name"],
-        "status": STATUS_VIEW[t["status"]],
-        "tags": page.tags.get(t["id"], []),
+        "sentiment": t.sentiment,
+        "source": t.source.value.split("_", 1)[0],
+        "detailedSource": t.source.value,
+        "sourceName": t.source_name,
+        "status": STATUS_VIEW[t.status],
+        "tags": details.tags.get(t.id, []),
         "attachments": files,
-        "cc": orjson.loads(t["cc"] or "[]"),
-        "seriesTicketId": t["code"],
-        "gameReport": bool(t["game_report"]),
+        "cc": list(t.cc),
+        "seriesTicketId": t.code,
+        "gameReport": t.game_report,
     }
 
 
 def reply(
-    r: Row | dict[str, Any], t: Row, config: WorkspaceConfig, people: dict[str, Row]
+    r: Message, t: Ticket, config: WorkspaceConfig, people: dict[str, Person]
 ) -> dict[str, Any]:
-    by_team = r["type"] == "staff_message"
-    author = known_user(config, people, r["author_guid"], r["author_user_id"])
-    creator = people.get(t["author_guid"])
+    by_team = r.kind is MessageKind.STAFF
+    author = known_user(config, people, r.author_guid, r.author_user_id)
+    creator = people.get(t.author_guid)
     return {
-        "id": r["id"],
-        "ticketId": t["id"],
-        "message": r["content"],
+        "id": r.id,
+        "ticketId": t.id,
+        "message": r.text,
         "htmlMessage": html_message(r),
         "author": author,
-        "attachments": attachments(r["attachments"]),
-        "creationTime": iso_offset(r["created_at"]),
+        "attachments": attachments(r.attachments),
+        "creationTime": iso_offset(r.created_at),
         "tags": [],
-        "ccEmails": orjson.loads(t["cc"] or "[]") if by_team else [],
-        "toEmails": [creator["email"]] if by_team and creator and creator["email"] else [],
-        "level": r["level"],
-        "parentReplyId": r["parent_id"],
-        "properties": {"isByTeam": by_team, "isDraft": bool(r["is_draft"]), "isHidden": False},
+        "ccEmails": list(t.cc) if by_team else [],
+        "toEmails": [creator.email] if by_team and creator and creator.email else [],
+        "level": r.level,
+        "parentReplyId": r.parent_id,
+        "properties": {"isByTeam": by_team, "isDraft": r.is_draft, "isHidden": False},
     }
 
 
-def note(n: Row, config: WorkspaceConfig, people: dict[str, Row]) -> dict[str, Any]:
+def note(n: Message, config: WorkspaceConfig, people: dict[str, Person]) -> dict[str, Any]:
     return {
-        "id": n["id"],
-        "message": n["content"],
-        "htmlMessage": html_message(n) if n["html"] is not None else None,
-        "attachments": attachments(n["attachments"]),
-        "author": known_user(config, people, n["author_guid"], n["author_user_id"]),
-        "mentionedUsers": [
-            known_user(config, people, guid) for guid in orjson.loads(n["mentions"] or "[]")
-        ],
-        "creationTime": iso_offset(n["created_at"]),
-        "updateTime": iso_offset(n["updated_at"]),
+        "id": n.id,
+        "message": n.text,
+        "htmlMessage": html_message(n) if n.html is not None else None,
+        "attachments": attachments(n.attachments),
+        "author": known_user(config, people, n.author_guid, n.author_user_id),
+        "mentionedUsers": [known_user(config, people, guid) for guid in n.mentions],
+        "creationTime": iso_offset(n.created_at),
+        "updateTime": iso_offset(n.updated_at),
     }
 
 

@@ -15,7 +15,9 @@ from ticketd.kit.errors import (
 )
 from ticketd.kit.html import sanitise, to_text
 from ticketd.kit.http import read_body, read_json
-from ticketd.tickets import service as tickets
+from ticketd.tickets import actors
+from ticketd.tickets.actors import Actor
+from ticketd.tickets.model import Attachment, Body
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import WorkspaceConfig
 
@@ -33,8 +35,8 @@ class Caller:
         return self.services.db
 
     @property
-    def actor(self) -> tickets.Actor:
-        return tickets.Actor(self.client.client_id, self.client.name, is_bot=True)
+    def actor(self) -> Actor:
+        return actors.integration(self.client.client_id, self.client.name)
 
 
 async def caller(request: Request) -> Caller:
@@ -79,20 +81,20 @@ async def optional_json(request: Request) -> Any:
     return await read_json(request) if raw.strip() else {}
 
 
-def attachments(items: list[Any]) -> tuple[dict[str, str], ...]:
-    return tuple({"url": a.url, "name": a.name} for a in items)
+def attachments(items: list[Any]) -> tuple[Attachment, ...]:
+    return tuple(Attachment(a.url, a.name) for a in items)
 
 
-def message_body(m: Any) -> tickets.Body:
+def message_body(m: Any) -> Body:
     """Sanitised HTML and its plain text, or escaped text; http(s) attachments."""
     files = attachments(m.attachments or [])
     if not m.isHtml:
         text = m.message.strip()
         if not text:
             raise ValidationFailed("Validation error: message: is required")
-        return tickets.Body(text, None, files)
+        return Body(text, None, files)
     html = sanitise(m.message).strip()
     text = to_text(html)
     if not text and "<img" not in html:
         raise ValidationFailed("Validation error: message: has no content once sanitised")
-    return tickets.Body(text, html, files)
+    return Body(text, html, files)

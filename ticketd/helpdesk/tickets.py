@@ -36,8 +36,17 @@ from ticketd.kit.errors import (
     ValidationFailed,
 )
 from ticketd.kit.http import read_json
-from ticketd.tickets import conversation, edits, labels, queries
+from ticketd.tickets import actors, conversation, edits, labels, queries
 from ticketd.tickets import service as tickets
+from ticketd.tickets.model import (
+    REPLY_KINDS,
+    Author,
+    MessageKind,
+    NewTicket,
+    Source,
+    TicketOrder,
+    TicketQuery,
+)
 from ticketd.workspaces.config import WorkspaceConfig
 
 
@@ -76,27 +85,27 @@ async def create_ticket(request: Request) -> Response:
     body = parse(CreateTicketBody, await read_json(request))
     assignee, values, dropped = _known_references(c.config, body)
     creator = body.creator
-    new = tickets.NewTicket(
+    new = NewTicket(
         subject=body.title,
         category=_category_key(c.config, body.categoryId),
         body=message_body(body),
-        author=tickets.Author(
+        author=Author(
             email=creator.email,
             display_name=creator.name,
             avatar_url=creator.image,
             phone_number=creator.phoneNumber,
         ),
         sentiment=body.sentiment,
-        detailed_source="api_helpdesk",
+        source=Source.HELPDESK_API,
         source_name=body.sourceName,
         cc=labels.unique_ignoring_case(body.cc),
         tags=labels.checked_tags(body.tags),
         fields=values,
         assignee_guid=assignee,
     )
-    ticket = await tickets.create(c.db, c.config, new)
+    ticket = await tickets.create(c.db, c.config, new, actor=c.actor)
     headers = {"X-Ticketd-Ignored": "; ".join(dropped)} if dropped else None
-    return ok(ticket["id"], headers)
+    return ok(ticket.id, headers)
 
 
 def misplaced(sent: Any, where: str) -> None:
@@ -108,8 +117,10 @@ def misplaced(sent: Any, where: str) -> None:
 async def get_ticket(request: Request) -> Response:
     """A ticket by its integer id."""
     c = await caller(request)
-    page = await queries.get_ticket(c.db, c.config, path_id(request, "ticketId"))
-    return ok(render.ticket(page.tickets[0], page, c.config))
+    ticket, details = await queries.ticket_with_details(
+        c.db, c.config, path_id(request, "ticketId")
+    )
+    return ok(render.ticket(ticket, details, c.config))
 
 
 async def list_tickets(request: Request) -> Response:
@@ -117,29 +128,31 @@ async def list_tickets(request: Request) -> Response:
     c = await caller(request)
     misplaced(request.query_params, "in the request body")
     body = parse(ListBody, await optional_json(request))
-    category: Any = queries.ANY
+    category = None
     if "categoryId" in body.model_fields_set:
         category = _category_key(c.config, body.categoryId)
-    sources = ()
+    sources: tuple[Source, ...] = ()
     if body.source is not None:
         if body.source not in render.SOURCES:
             known = ", ".join(render.SOURCES)
             raise ValidationFailed(f"Validation error: source: must be one of: {known}")
         sources = render.SOURCES[body.source]
-    query = queries.ListFilter(
+    query = TicketQuery(
         category=category,
+        uncategorised="categoryId" in body.model_fields_set and category is None,
         field_values=tuple((f.key, f.value.strip()) for f in body.customFields),
         created_from=from_datetime(body.from_) if body.from_ else None,
         created_to=from_datetime(body.to) if body.to else None,
         statuses=render.STATUS_FILTER[body.status] if body.status else (),
-        detailed_sources=sources,
+        sources=sources,
         ticket_ids=tuple(body.ticketIds),
-        order=body.orderBy,
-        skip=body.skip,
-        take=body.take,
+        order=TicketOrder(body.orderBy),
+        offset=body.skip,
+        limit=body.take,
+        with_details=True,
     )
-    page = await queries.list_tickets(c.db, c.config, query)
-    return ok([render.ticket(t, page, c.config) for t in page.tickets])
+    page = await queries.find_tickets(c.db, c.config, query)
+    return ok([render.ticket(t, page.details, c.config) for t in page.tickets])
 
 
 async def update_assignee(request: Request) -> Response:
@@ -216,25 +229,25 @@ async def create_reply(request: Request) -> Response:
         c.db,
         c.config,
         ticket_id,
-        author_email=body.author.email,
+        actor=await actors.by_email(c.db, c.config, body.author.email),
         body=message_body(body),
         parent_id=body.parentReplyId,
         is_draft=body.isDraft,
         complete=body.isTicketNeededToBeCompleted,
         update_status=not body.suppressTicketStatusAutoupdate,
     )
-    ticket, row, people = await queries.message(c.db, c.config, ticket_id, reply_id)
-    return ok(render.reply(row, ticket, c.config, people))
+    thread = await queries.message(c.db, c.config, ticket_id, reply_id)
+    return ok(render.reply(thread.messages[0], thread.ticket, c.config, thread.people))
 
 
 async def list_replies(request: Request) -> Response:
     """Replies and drafts after the opening message, oldest first."""
     c = await caller(request)
     skip, take = paging(request)
-    ticket, rows, people = await queries.thread(
-        c.db, c.config, path_id(request, "ticketId"), conversation.REPLY_TYPES, skip=skip, take=take
+    thread = await queries.messages(
+        c.db, c.config, path_id(request, "ticketId"), REPLY_KINDS, offset=skip, limit=take
     )
-    return ok([render.reply(r, ticket, c.config, people) for r in rows])
+    return ok([render.reply(m, thread.ticket, c.config, thread.people) for m in thread.messages])
 
 
 async def add_note(request: Request) -> Response:
@@ -246,21 +259,21 @@ async def add_note(request: Request) -> Response:
         c.db,
         c.config,
         ticket_id,
-        author_email=body.author.email,
+        actor=await actors.by_email(c.db, c.config, body.author.email),
         body=message_body(body),
         mentions=body.mentionedUsers,
     )
-    _, row, people = await queries.message(c.db, c.config, ticket_id, note_id)
-    return ok(render.note(row, c.config, people))
+    thread = await queries.message(c.db, c.config, ticket_id, note_id)
+    return ok(render.note(thread.messages[0], c.config, thread.people))
 
 
 async def list_notes(request: Request) -> Response:
     c = await caller(request)
     skip, take = paging(request)
-    _, rows, people = await queries.thread(
-        c.db, c.config, path_id(request, "ticketId"), ("internal_note",), skip=skip, take=take
+    thread = await queries.messages(
+        c.db, c.config, path_id(request, "ticketId"), (MessageKind.NOTE,), offset=skip, limit=take
     )
-    return ok([render.note(r, c.config, people) for r in rows])
+    return ok([render.note(m, c.config, thread.people) for m in thread.messages])
 
 
 async def update_note(request: Request) -> Response:
@@ -277,8 +290,8 @@ async def update_note(request: Request) -> Response:
         files=attachments(body.attachments) if body.attachments is not None else None,
         mentions=body.mentionedUsers,
     )
-    _, row, people = await queries.message(c.db, c.config, ticket_id, note_id)
-    return ok(render.note(row, c.config, people))
+    thread = await queries.message(c.db, c.config, ticket_id, note_id)
+    return ok(render.note(thread.messages[0], c.config, thread.people))
 
 
 async def delete_note(request: Request) -> Response:
@@ -297,13 +310,10 @@ async def ticket_log(request: Request) -> Response:
     if isinstance(raw, dict):
         misplaced(raw, "in the query string")
     body = parse(LogBody, raw)
-    try:
-        types = log.core_types(body.action_types)
-    except ValueError as error:
-        raise ValidationFailed(f"Validation error: action_types: {error}") from None
+    types = log.event_types(body.action_types)
     ticket_id = path_id(request, "ticketId")
     if types is None:  # only types that are never recorded
-        await queries.get_ticket(c.db, c.config, ticket_id)
+        await queries.ensure_exists(c.db, c.config, ticket_id)
         return ok([])
-    rows, people = await queries.log(c.db, c.config, ticket_id, types, skip=skip, take=take)
-    return ok([log.entry(e, c.config, people) for e in rows])
+    found, people = await queries.history(c.db, c.config, ticket_id, types, offset=skip, limit=take)
+    return ok([log.entry(e, c.config, people) for e in found])

@@ -27,7 +27,7 @@ from ticketd.kit.errors import (
     ValidationFailed,
 )
 from ticketd.kit.http import read_json
-from ticketd.tickets import labels
+from ticketd.tickets import queries
 from ticketd.workspaces import fields
 
 
@@ -147,4 +147,4 @@ async def delete_field(request: Request) -> Response:
 
 async def list_tags(request: Request) -> Response:
     c = await caller(request)
-    return ok(await labels.list_tags(c.db, c.config.workspace.id))
+    return ok(await queries.workspace_tags(c.db, c.config))

@@ -1,14 +1,14 @@
 """People storage: clients found by e-mail, teammates, and lookups by GUID."""
 
-from ticketd.db.database import Connection, Row, insert_sql, placeholders, update_by_id
+from ticketd.db.database import Connection, Params, Row, Scope, insert_sql, update_by_id
+from ticketd.people.model import Person
 
 PERSON_COLUMNS = "guid, user_id, username, display_name, avatar_url, email, phone_number, role"
 
 
-async def upsert_client(
-    conn: Connection,
+async def upsert_contact(
+    scope: Scope,
     *,
-    workspace_id: str,
     guid: str,
     email: str,
     name: str | None,
@@ -18,7 +18,7 @@ async def upsert_client(
 ) -> Row:
     """The person with this e-mail (any case), created when new. What is already stored
     wins; a value is only filled in where the stored one is empty."""
-    return await conn.fetchrow(
+    row = await scope.conn.fetchrow(
         "INSERT INTO people (workspace_id, guid, email, email_key, display_name, avatar_url,"
         " phone_number, is_member, created_at) VALUES ($1, $2, $3, $8, $4, $5, $6,"
         " FALSE, $7) ON CONFLICT (workspace_id, email_key) DO UPDATE SET"
@@ -26,7 +26,7 @@ async def upsert_client(
         " avatar_url = COALESCE(people.avatar_url, excluded.avatar_url),"
         " phone_number = COALESCE(people.phone_number, excluded.phone_number)"
         f" RETURNING {PERSON_COLUMNS}",
-        workspace_id,
+        scope.workspace_id,
         guid,
         email,
         name,
@@ -35,6 +35,7 @@ async def upsert_client(
         now,
         email.lower(),
     )
+    return Person.from_row(row)
 
 
 async def find_matching(
@@ -58,13 +59,22 @@ async def update_person(conn: Connection, person_id: int, **values: object) -> N
     await update_by_id(conn, "people", person_id, values)
 
 
-async def find_by_guids(conn: Connection, workspace_id: str, guids: list[str]) -> dict[str, Row]:
+async def find_by_guids(scope: Scope, guids: list[str]) -> dict[str, Person]:
     if not guids:
         return {}
-    params = placeholders(len(guids), start=2)
-    rows = await conn.fetch(
-        f"SELECT {PERSON_COLUMNS} FROM people WHERE workspace_id = $1 AND guid IN ({params})",
-        workspace_id,
-        *guids,
+    params = Params(scope.workspace_id)
+    rows = await scope.conn.fetch(
+        f"SELECT {PERSON_COLUMNS} FROM people WHERE workspace_id = $1"
+        f" AND guid IN ({params.add_all(guids)})",
+        *params.values,
     )
-    return {r["guid"]: r for r in rows}
+    return {r["guid"]: Person.from_row(r) for r in rows}
+
+
+async def find_by_email(scope: Scope, email: str) -> Person | None:
+    row = await scope.conn.fetchrow(
+        f"SELECT {PERSON_COLUMNS} FROM people WHERE workspace_id = $1 AND email_key = $2",
+        scope.workspace_id,
+        email.lower(),
+    )
+    return None if row is None else Person.from_row(row)

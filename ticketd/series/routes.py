@@ -12,18 +12,31 @@ from ticketd.kit.errors import TicketdError, ValidationFailed
 from ticketd.kit.http import read_json
 from ticketd.series import render
 from ticketd.series.schemas import (
+    PAGE_SIZE,
     STATUS_MESSAGE,
+    STATUSES,
     CreateGameReportBody,
     CreateTicketBody,
     MemberReplyBody,
     StaffBody,
+    StaffBodyT,
     StaffReplyBody,
     StatusBody,
     TransferBody,
     parse,
 )
-from ticketd.tickets import conversation, queries
+from ticketd.tickets import actors, conversation, queries
 from ticketd.tickets import service as tickets
+from ticketd.tickets.actors import Actor
+from ticketd.tickets.model import (
+    Author,
+    Body,
+    NewTicket,
+    Source,
+    Status,
+    TicketOrder,
+    TicketQuery,
+)
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import WorkspaceConfig
 
@@ -56,17 +69,17 @@ async def workspace_of(request: Request, *, enabled: bool = True) -> WorkspaceCo
     return config
 
 
-def _new_ticket(body: CreateTicketBody, **game: Any) -> tickets.NewTicket:
-    author = tickets.Author(
+def _new_ticket(body: CreateTicketBody, **game: Any) -> NewTicket:
+    author = Author(
         user_id=body.authorUserId,
         avatar_url=body.authorAvatarUrl,
         username=body.authorUsername,
         display_name=body.authorDisplayName,
     )
-    return tickets.NewTicket(
+    return NewTicket(
         subject=body.subject,
         category=body.category,
-        body=tickets.Body(body.message),
+        body=Body(body.message),
         author=author,
         priority=body.priority,
         **game,
@@ -77,7 +90,9 @@ async def create_ticket(request: Request) -> Response:
     """Open a ticket for a player or member."""
     config = await workspace_of(request)
     body = parse(CreateTicketBody, await read_json(request))
-    ticket = await tickets.create(request.app.state.services.db, config, _new_ticket(body))
+    actor = actors.member(config, body.authorUserId)
+    db = request.app.state.services.db
+    ticket = await tickets.create(db, config, _new_ticket(body), actor=actor)
     return ok(render.created(ticket))
 
 
@@ -86,9 +101,10 @@ async def create_game_report(request: Request) -> Response:
     config = await workspace_of(request)
     body = parse(CreateGameReportBody, await read_json(request))
     new = _new_ticket(
-        body, place_id=int(body.placeId), server_id=body.serverId, detailed_source="game_report"
+        body, place_id=int(body.placeId), server_id=body.serverId, source=Source.GAME_REPORT
     )
-    ticket = await tickets.create(request.app.state.services.db, config, new)
+    actor = actors.member(config, body.authorUserId)
+    ticket = await tickets.create(request.app.state.services.db, config, new, actor=actor)
     return ok(render.created(ticket))
 
 
@@ -96,7 +112,9 @@ async def get_ticket(request: Request) -> Response:
     """A ticket with its messages, claim and game-report data, by TicketId or _id."""
     config = await workspace_of(request)
     db = request.app.state.services.db
-    ticket, messages = await queries.get(db, config, request.path_params["ticketId"])
+    ticket, messages = await queries.ticket_with_messages(
+        db, config, request.path_params["ticketId"]
+    )
     return ok({"Ticket": render.full(ticket, messages, config)})
 
 
@@ -120,63 +138,65 @@ async def list_tickets(request: Request) -> Response:
     """Tickets newest first, ten a page, with filters and pagination totals."""
     config = await workspace_of(request)
     status = _text_param(request, "status", 20)
-    if status is not None and status not in tickets.STATUSES:
+    if status is not None and status not in STATUSES:
         raise ValidationFailed(STATUS_MESSAGE)
-    query = queries.TicketFilter(
-        page=_int_param(request, "page") or 1,
-        status=status,
+    page = _int_param(request, "page") or 1
+    staff_user_id = _int_param(request, "staffUserId")
+    query = TicketQuery(
+        statuses=(Status(status),) if status else (),
         author_user_id=_int_param(request, "author"),
         department=_text_param(request, "department", 100),
-        search=_text_param(request, "search", 200),
-        staff_user_id=_int_param(request, "staffUserId"),
+        text=_text_param(request, "search", 200),
+        visible_to=actors.staff_member(config, staff_user_id) if staff_user_id else None,
+        order=TicketOrder.NEWEST_FIRST,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        count_total=True,
     )
-    rows, total = await queries.search(request.app.state.services.db, config, query)
+    found = await queries.find_tickets(request.app.state.services.db, config, query)
     return ok(
         {
-            "Tickets": [render.summary(t, config) for t in rows],
-            "Pagination": render.pagination(query.page, total, queries.PAGE_SIZE),
+            "Tickets": [render.summary(t, config) for t in found.tickets],
+            "Pagination": render.pagination(page, found.total or 0, PAGE_SIZE),
         }
     )
 
 
-async def _staff_action(request: Request, model: type[StaffBody]) -> tuple[Any, WorkspaceConfig]:
+async def _staff_action(
+    request: Request, model: type[StaffBodyT]
+) -> tuple[StaffBodyT, WorkspaceConfig, Actor]:
+    """The body, the workspace, and the staff member named by `staffUserId`."""
     config = await workspace_of(request)
-    return parse(model, await read_json(request)), config
+    body = parse(model, await read_json(request))
+    return body, config, actors.staff_member(config, body.staffUserId)
 
 
 async def claim(request: Request) -> Response:
     """Claim a ticket: one claimer at a time; status becomes in-progress."""
-    body, config = await _staff_action(request, StaffBody)
-    await tickets.claim(
-        request.app.state.services.db,
-        config,
-        request.path_params["ticketId"],
-        staff_user_id=body.staffUserId,
-    )
+    _, config, actor = await _staff_action(request, StaffBody)
+    db = request.app.state.services.db
+    await tickets.claim(db, config, request.path_params["ticketId"], actor=actor)
     return ok({"message": "Ticket claimed successfully"})
 
 
 async def unclaim(request: Request) -> Response:
     """Release a claim; the status is left as it is."""
-    body, config = await _staff_action(request, StaffBody)
-    await tickets.unclaim(
-        request.app.state.services.db,
-        config,
-        request.path_params["ticketId"],
-        staff_user_id=body.staffUserId,
-    )
+    _, config, actor = await _staff_action(request, StaffBody)
+    db = request.app.state.services.db
+    await tickets.unclaim(db, config, request.path_params["ticketId"], actor=actor)
     return ok({"message": "Ticket unclaimed successfully"})
 
 
 async def reply_staff(request: Request) -> Response:
     """Reply as the staff member who claimed the ticket."""
-    body, config = await _staff_action(request, StaffReplyBody)
-    await conversation.reply_as_staff(
+    body, config, actor = await _staff_action(request, StaffReplyBody)
+    await conversation.reply(
         request.app.state.services.db,
         config,
         request.path_params["ticketId"],
-        staff_user_id=body.staffUserId,
-        content=body.content,
+        actor=actor,
+        body=Body(body.content),
+        update_status=False,
     )
     return ok({"message": "Reply sent successfully"})
 
@@ -185,40 +205,41 @@ async def reply_member(request: Request) -> Response:
     """Reply as the ticket's author."""
     config = await workspace_of(request)
     body = parse(MemberReplyBody, await read_json(request))
-    await conversation.reply_as_author(
+    await conversation.reply(
         request.app.state.services.db,
         config,
         request.path_params["ticketId"],
-        author_user_id=body.authorUserId,
-        content=body.content,
+        actor=actors.member(config, body.authorUserId),
+        body=Body(body.content),
+        update_status=False,
     )
     return ok({"message": "Reply sent successfully"})
 
 
 async def change_status(request: Request) -> Response:
     """Set open, in-progress, resolved or closed; resolved and closed tickets can reopen."""
-    body, config = await _staff_action(request, StatusBody)
+    body, config, actor = await _staff_action(request, StatusBody)
     await tickets.change_status(
         request.app.state.services.db,
         config,
         request.path_params["ticketId"],
-        actor=tickets.staff_actor(config, body.staffUserId),
-        status=body.status,
+        actor=actor,
+        status=Status(body.status),
     )
     return ok({"message": f"Ticket status updated to {body.status}"})
 
 
 async def transfer(request: Request) -> Response:
     """Move the ticket to another department that handles its category; unclaims it."""
-    body, config = await _staff_action(request, TransferBody)
-    name = await tickets.transfer(
+    body, config, actor = await _staff_action(request, TransferBody)
+    department = await tickets.transfer(
         request.app.state.services.db,
         config,
         request.path_params["ticketId"],
-        staff_user_id=body.staffUserId,
+        actor=actor,
         department_key=body.departmentId,
     )
-    return ok({"message": f"Ticket transferred to {name}"})
+    return ok({"message": f"Ticket transferred to {department.name}"})
 
 
 async def get_config(request: Request) -> Response:

@@ -42,6 +42,8 @@ M = TypeVar("M", bound=BaseModel)
 UserId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Priority = Literal["low", "medium", "high", "urgent"]
 Status = Literal["open", "in-progress", "resolved", "closed"]
+STATUSES = get_args(Status)
+PAGE_SIZE = 10  # tickets a page of `GET /tickets/list`
 
 
 class _Body(BaseModel):
@@ -73,6 +75,9 @@ class CreateGameReportBody(CreateTicketBody):
 
 class StaffBody(_Body):
     staffUserId: UserId  # noqa: N815
+
+
+StaffBodyT = TypeVar("StaffBodyT", bound=StaffBody)
 
 
 class StaffReplyBody(StaffBody):

@@ -2,176 +2,111 @@
 
 from typing import Any
 
-import orjson
-
-from ticketd.db.database import Connection, Database, Row
+from ticketd.db.database import Database, Scope
 from ticketd.kit.clock import now_ms
-from ticketd.kit.errors import (
-    ClaimRequired,
-    GameReportReadOnly,
-    NoteNotFound,
-    NotTicketAuthor,
-    ReplyNotFound,
-    TeammateReadOnly,
-    TicketClosed,
-    UnknownReplyAuthor,
-    ValidationFailed,
-)
-from ticketd.people import repository as people
-from ticketd.tickets import repository
-from ticketd.tickets.service import (
-    OPEN_STATUSES,
-    Actor,
+from ticketd.kit.errors import NoteNotFound, ReplyNotFound, UnknownReplyAuthor, ValidationFailed
+from ticketd.tickets import events, repository, rules
+from ticketd.tickets import thread_repository as thread
+from ticketd.tickets.actors import Actor, ActorKind
+from ticketd.tickets.model import (
+    REPLY_KINDS,
+    Attachment,
     Body,
-    add_message,
-    locked,
-    record,
-    require_staff,
-    set_status,
-    staff_actor,
-    teammate_actor,
+    MessageKind,
+    Status,
+    Ticket,
+    to_json,
 )
-from ticketd.workspaces.config import Teammate, WorkspaceConfig
-
-REPLY_TYPES = ("author_message", "staff_message")
-
-
-async def reply_as_staff(
-    db: Database, config: WorkspaceConfig, ref: str, *, staff_user_id: int, content: str
-) -> None:
-    """Series: only the staff member who claimed the ticket replies."""
-    actor = staff_actor(config, staff_user_id)
-    async with locked(db, config, ref) as (conn, ticket):
-        if ticket["game_report"]:
-            raise GameReportReadOnly()
-        require_staff(config, ticket, staff_user_id)
-        if ticket["assignee_guid"] != actor.guid:
-            raise ClaimRequired()
-        await _publish(conn, ticket, "staff_message", actor, Body(content), now_ms())
-
-
-async def reply_as_author(
-    db: Database, config: WorkspaceConfig, ref: str, *, author_user_id: int, content: str
-) -> None:
-    async with locked(db, config, ref) as (conn, ticket):
-        if ticket["author_user_id"] != author_user_id:
-            raise NotTicketAuthor()
-        _check_author_may_reply(ticket)
-        actor = Actor(ticket["author_guid"], ticket["author_display_name"] or "", author_user_id)
-        await _publish(conn, ticket, "author_message", actor, Body(content), now_ms())
-
-
-def _check_author_may_reply(ticket: Row) -> None:
-    if ticket["game_report"]:
-        raise GameReportReadOnly()
-    if ticket["status"] not in OPEN_STATUSES:
-        raise TicketClosed()
+from ticketd.tickets.service import add_message, locked, set_status
+from ticketd.workspaces.config import WorkspaceConfig
 
 
 async def reply(
     db: Database,
     config: WorkspaceConfig,
-    ticket_id: int,
+    ref: str | int,
     *,
-    author_email: str,
+    actor: Actor,
     body: Body,
     parent_id: int | None = None,
     is_draft: bool = False,
     complete: bool = False,
     update_status: bool = True,
 ) -> int:
-    """Helpdesk: a teammate (admin or agent) or the ticket's creator replies, without
-    claiming first. A teammate's reply moves an open ticket to in-progress (pending) and
-    a creator's reply moves it back to open, unless `update_status` is off; `complete`
-    resolves it."""
-    async with locked(db, config, ticket_id) as (conn, ticket):
-        actor, type = await _reply_author(conn, config, ticket, author_email)
-        if complete and type != "staff_message":
+    """A reply by staff or by the ticket's author (tickets/rules.py says who may). A
+    staff reply moves an open ticket to in-progress and an author's reply moves it back
+    to open, unless `update_status` is off; `complete` (staff only) resolves it."""
+    async with locked(db, config, ref) as (scope, ticket):
+        rules.check_may_reply(actor, ticket)
+        if actor.kind is ActorKind.MEMBER:
+            actor = _as_author(actor, ticket)
+        kind = MessageKind.AUTHOR if actor.kind is ActorKind.MEMBER else MessageKind.STAFF
+        if complete and kind is not MessageKind.STAFF:
             raise UnknownReplyAuthor("Only a teammate can complete a ticket")
         level = 0
         if parent_id is not None:
-            parent = await repository.find_message(conn, ticket["id"], parent_id)
-            if parent is None or parent["type"] not in REPLY_TYPES:
+            parent = await thread.find_message(scope, ticket.id, parent_id)
+            if parent is None or parent.kind not in REPLY_KINDS:
                 raise ReplyNotFound("parentReplyId is not a reply of this ticket")
-            level = parent["level"] + 1
+            level = parent.level + 1
         now = now_ms()
-        message_id = await _publish(
-            conn,
-            ticket,
-            type,
-            actor,
-            body,
-            now,
-            parent_id=parent_id,
-            level=level,
-            is_draft=is_draft,
-        )
+        extra = {"parent_id": parent_id, "level": level, "is_draft": is_draft}
+        message_id = await _publish(scope, ticket, kind, actor, body, now, **extra)
         if not is_draft:
             await _update_status_after_reply(
-                conn, config, ticket, actor, type, now, complete, update_status
+                scope, config, ticket, actor, kind, now, complete, update_status
             )
     return message_id
 
 
-async def _reply_author(
-    conn: Connection, config: WorkspaceConfig, ticket: Row, email: str
-) -> tuple[Actor, str]:
-    teammate = config.teammates_by_email.get(email.lower())
-    if teammate is not None:
-        _check_can_work(teammate)
-        if ticket["game_report"]:
-            raise GameReportReadOnly()
-        return teammate_actor(teammate), "staff_message"
-    found = await people.find_by_guids(conn, ticket["workspace_id"], [ticket["author_guid"]])
-    creator = found.get(ticket["author_guid"])
-    if creator is None or (creator["email"] or "").lower() != email.lower():
-        raise UnknownReplyAuthor()
-    _check_author_may_reply(ticket)
-    name = creator["display_name"] or creator["email"]
-    return Actor(creator["guid"], name, creator["user_id"]), "author_message"
-
-
-def _check_can_work(teammate: Teammate) -> None:
-    if not teammate.can_work:
-        raise TeammateReadOnly()
+def _as_author(actor: Actor, ticket: Ticket) -> Actor:
+    """The author as the ticket knows them, so their events name the ticket's author."""
+    name = actor.name if actor.user_id is None else ticket.author_display_name or ""
+    return Actor(ActorKind.MEMBER, ticket.author_guid, name, actor.user_id)
 
 
 async def _update_status_after_reply(
-    conn: Connection,
+    scope: Scope,
     config: WorkspaceConfig,
-    ticket: Row,
+    ticket: Ticket,
     actor: Actor,
-    type: str,
+    kind: MessageKind,
     now: int,
     complete: bool,
     update_status: bool,
 ) -> None:
-    status = ticket["status"]
     if complete:
-        await set_status(conn, config, ticket, actor, "resolved", now)
-    elif update_status and type == "staff_message" and status == "open":
-        await set_status(conn, config, ticket, actor, "in-progress", now)
-    elif update_status and type == "author_message" and status == "in-progress":
-        await set_status(conn, config, ticket, actor, "open", now)
+        await set_status(scope, config, ticket, actor, Status.RESOLVED, now)
+    elif update_status and kind is MessageKind.STAFF and ticket.status is Status.OPEN:
+        await set_status(scope, config, ticket, actor, Status.IN_PROGRESS, now)
+    elif update_status and kind is MessageKind.AUTHOR and ticket.status is Status.IN_PROGRESS:
+        await set_status(scope, config, ticket, actor, Status.OPEN, now)
 
 
 async def _publish(
-    conn: Connection, ticket: Row, type: str, actor: Actor, body: Body, now: int, **extra: Any
+    scope: Scope,
+    ticket: Ticket,
+    kind: MessageKind,
+    actor: Actor,
+    body: Body,
+    now: int,
+    **extra: Any,
 ) -> int:
-    message_id = await add_message(conn, ticket, type, actor, body, now, **extra)
-    draft = extra.get("is_draft", False)
+    message_id = await add_message(scope, ticket, kind, actor, body, now, **extra)
     changes: dict[str, Any] = {"updated_at": now}
-    if draft:
+    change: events.Payload
+    if extra.get("is_draft"):
         changes["has_draft"] = True
+        change = events.ReplyDrafted(message_id)
     else:
         changes["last_thread_at"] = now
-        changes["reply_count"] = ticket["reply_count"] + 1
-        if type == "staff_message" and ticket["first_response_at"] is None:
+        changes["reply_count"] = ticket.reply_count + 1
+        if kind is MessageKind.STAFF and ticket.first_response_at is None:
             changes["first_response_at"] = now
-    await repository.update_ticket(conn, ticket["id"], **changes)
-    by = "staff" if type == "staff_message" else "author"
-    detail = {"by": by, "replyId": message_id, "draft": draft}
-    await record(conn, ticket, "reply_drafted" if draft else "reply_created", actor, now, detail)
+        staff = kind is MessageKind.STAFF
+        change = events.StaffReplied(message_id) if staff else events.AuthorReplied(message_id)
+    await repository.update_ticket(scope, ticket.id, **changes)
+    await events.record(scope, ticket, actor, change, now)
     return message_id
 
 
@@ -184,72 +119,74 @@ def _mention_guids(config: WorkspaceConfig, mentions: list[str]) -> str | None:
             raise ValidationFailed(f"Validation error: mentioned user {name!r} is not a teammate")
         if teammate.guid not in guids:
             guids.append(teammate.guid)
-    return orjson.dumps(guids).decode() if guids else None
+    return to_json(guids)
+
+
+def _note_writer(actor: Actor) -> None:
+    """Notes are the staff's own conversation."""
+    if actor.kind is not ActorKind.TEAMMATE and actor.kind is not ActorKind.STAFF:
+        raise UnknownReplyAuthor("A note's author must be a teammate")
+    rules.ensure_may_work(actor)
 
 
 async def add_note(
     db: Database,
     config: WorkspaceConfig,
-    ticket_id: int,
+    ref: str | int,
     *,
-    author_email: str,
+    actor: Actor,
     body: Body,
     mentions: list[str],
 ) -> int:
-    teammate = config.teammates_by_email.get(author_email.lower())
-    if teammate is None:
-        raise UnknownReplyAuthor("A note's author must be a teammate")
-    _check_can_work(teammate)
+    _note_writer(actor)
     mentioned = _mention_guids(config, mentions)
-    actor = teammate_actor(teammate)
-    async with locked(db, config, ticket_id) as (conn, ticket):
+    async with locked(db, config, ref) as (scope, ticket):
         now = now_ms()
         note_id = await add_message(
-            conn, ticket, "internal_note", actor, body, now, mentions=mentioned
+            scope, ticket, MessageKind.NOTE, actor, body, now, mentions=mentioned
         )
-        await repository.update_ticket(conn, ticket["id"], updated_at=now, last_thread_at=now)
-        await record(conn, ticket, "note_created", actor, now, {"noteId": note_id})
+        await repository.update_ticket(scope, ticket.id, updated_at=now, last_thread_at=now)
+        await events.record(scope, ticket, actor, events.NoteAdded(note_id), now)
     return note_id
 
 
 async def update_note(
     db: Database,
     config: WorkspaceConfig,
-    ticket_id: int,
+    ref: str | int,
     note_id: int,
     *,
     actor: Actor,
     body: Body | None,
-    files: tuple[dict[str, str], ...] | None,
+    files: tuple[Attachment, ...] | None,
     mentions: list[str] | None,
 ) -> None:
     """Replaces what is given (text, attachments, mentions); None keeps it."""
     mentioned = None if mentions is None else _mention_guids(config, mentions)
-    async with locked(db, config, ticket_id) as (conn, ticket):
-        await _find_note(conn, ticket, note_id)
+    async with locked(db, config, ref) as (scope, ticket):
+        await _find_note(scope, ticket, note_id)
         now = now_ms()
         changes: dict[str, Any] = {"updated_at": now}
         if body is not None:
             changes["content"], changes["html"] = body.text, body.html
         if files is not None:
-            changes["attachments"] = orjson.dumps(files).decode() if files else None
+            changes["attachments"] = to_json(files)
         if mentions is not None:
             changes["mentions"] = mentioned
-        await repository.update_message(conn, note_id, **changes)
-        await record(conn, ticket, "note_updated", actor, now, {"noteId": note_id})
+        await thread.update_message(scope, ticket.id, note_id, **changes)
+        await events.record(scope, ticket, actor, events.NoteUpdated(note_id), now)
 
 
 async def delete_note(
-    db: Database, config: WorkspaceConfig, ticket_id: int, note_id: int, *, actor: Actor
+    db: Database, config: WorkspaceConfig, ref: str | int, note_id: int, *, actor: Actor
 ) -> None:
-    async with locked(db, config, ticket_id) as (conn, ticket):
-        await _find_note(conn, ticket, note_id)
-        await repository.delete_message(conn, note_id)
-        await record(conn, ticket, "note_deleted", actor, now_ms(), {"noteId": note_id})
+    async with locked(db, config, ref) as (scope, ticket):
+        await _find_note(scope, ticket, note_id)
+        await thread.delete_message(scope, ticket.id, note_id)
+        await events.record(scope, ticket, actor, events.NoteDeleted(note_id), now_ms())
 
 
-async def _find_note(conn: Connection, ticket: Row, note_id: int) -> Row:
-    note = await repository.find_message(conn, ticket["id"], note_id)
-    if note is None or note["type"] != "internal_note":
+async def _find_note(scope: Scope, ticket: Ticket, note_id: int) -> None:
+    note = await thread.find_message(scope, ticket.id, note_id)
+    if note is None or note.kind is not MessageKind.NOTE:
         raise NoteNotFound()
-    return note

@@ -1,0 +1,101 @@
+"""Storage of tags and custom field values on tickets, scoped like the tickets."""
+
+from ticketd.db.database import IntegrityError, Params, Scope
+from ticketd.kit.errors import FieldNotFound
+from ticketd.tickets.model import FieldValue
+
+_SCOPED_TICKET = "(SELECT id FROM tickets WHERE workspace_id = $1 AND id = $2)"
+
+
+async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> None:
+    """Adds tags to a ticket, creating the ones the workspace does not have yet (one
+    tag per name whatever its case: the first spelling stays)."""
+    # In key order: concurrent writers then take the tags' index locks in the same
+    # order and cannot deadlock.
+    await scope.conn.executemany(
+        "INSERT INTO tags (workspace_id, name, name_key) VALUES ($1, $2, $3)"
+        " ON CONFLICT (workspace_id, name_key) DO NOTHING",
+        sorted((scope.workspace_id, name, name.lower()) for name in tags),
+    )
+    params = Params(scope.workspace_id, ticket_id)
+    await scope.conn.execute(
+        f"INSERT INTO ticket_tags (ticket_id, tag_id) SELECT {_SCOPED_TICKET}, id FROM tags"
+        f" WHERE workspace_id = $1 AND name_key IN ({params.add_all(n.lower() for n in tags)})",
+        *params.values,
+    )
+
+
+async def detach_all_tags(scope: Scope, ticket_id: int) -> None:
+    await scope.conn.execute(
+        f"DELETE FROM ticket_tags WHERE ticket_id = {_SCOPED_TICKET}", scope.workspace_id, ticket_id
+    )
+
+
+async def insert_field_values(scope: Scope, ticket_id: int, values: tuple[FieldValue, ...]) -> None:
+    """Values of a new ticket; a field deleted by another process since the workspace's
+    configuration was read is FieldNotFound."""
+    try:
+        await scope.conn.executemany(
+            "INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES ($1, $2, $3)",
+            [(ticket_id, v.field_id, v.value) for v in values],
+        )
+    except IntegrityError:
+        raise FieldNotFound() from None
+
+
+async def upsert_field_value(scope: Scope, ticket_id: int, value: FieldValue) -> None:
+    try:
+        await scope.conn.execute(
+            "INSERT INTO ticket_field_values (ticket_id, field_id, value)"
+            f" VALUES ({_SCOPED_TICKET}, $3, $4)"
+            " ON CONFLICT (ticket_id, field_id) DO UPDATE SET value = excluded.value",
+            scope.workspace_id,
+            ticket_id,
+            value.field_id,
+            value.value,
+        )
+    except IntegrityError:  # deleted by another process since the config was cached
+        raise FieldNotFound() from None
+
+
+async def delete_field_value(scope: Scope, ticket_id: int, field_id: int) -> None:
+    await scope.conn.execute(
+        f"DELETE FROM ticket_field_values WHERE ticket_id = {_SCOPED_TICKET} AND field_id = $3",
+        scope.workspace_id,
+        ticket_id,
+        field_id,
+    )
+
+
+async def workspace_tags(scope: Scope) -> list[str]:
+    rows = await scope.conn.fetch(
+        "SELECT name FROM tags WHERE workspace_id = $1 ORDER BY name_key", scope.workspace_id
+    )
+    return [r["name"] for r in rows]
+
+
+async def labels_of(
+    scope: Scope, ticket_ids: list[int]
+) -> tuple[dict[int, list[str]], dict[int, list[FieldValue]]]:
+    """Tags and custom field values of many tickets, in two queries."""
+    tags: dict[int, list[str]] = {i: [] for i in ticket_ids}
+    fields: dict[int, list[FieldValue]] = {i: [] for i in ticket_ids}
+    if not ticket_ids:
+        return tags, fields
+    params = Params(scope.workspace_id)
+    scoped = (
+        f"SELECT id FROM tickets WHERE workspace_id = $1 AND id IN ({params.add_all(ticket_ids)})"
+    )
+    for row in await scope.conn.fetch(
+        "SELECT tt.ticket_id, t.name FROM ticket_tags tt JOIN tags t ON t.id = tt.tag_id"
+        f" WHERE tt.ticket_id IN ({scoped}) ORDER BY t.name_key",
+        *params.values,
+    ):
+        tags[row["ticket_id"]].append(row["name"])
+    for row in await scope.conn.fetch(
+        "SELECT ticket_id, field_id, value FROM ticket_field_values"
+        f" WHERE ticket_id IN ({scoped}) ORDER BY field_id",
+        *params.values,
+    ):
+        fields[row["ticket_id"]].append(FieldValue(row["field_id"], row["value"]))
+    return tags, fields

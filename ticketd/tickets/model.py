@@ -1,0 +1,274 @@
+"""The ticket core's vocabulary: statuses, message kinds, and the typed values services
+take and return. Each API translates these to its own names (docs/helpdesk-api.md has
+the mapping)."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from ticketd.db.database import Row
+from ticketd.people.model import Person
+from ticketd.tickets.actors import Actor
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in-progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset({Status.OPEN, Status.IN_PROGRESS})
+PRIORITIES = ("low", "medium", "high", "urgent")
+
+
+class MessageKind(StrEnum):
+    AUTHOR = "author_message"
+    STAFF = "staff_message"
+    SYSTEM = "system_message"
+    NOTE = "internal_note"
+
+
+REPLY_KINDS = (MessageKind.AUTHOR, MessageKind.STAFF)
+
+
+class Source(StrEnum):
+    """How a ticket came in."""
+
+    SERIES_API = "api_series"
+    HELPDESK_API = "api_helpdesk"
+    GAME_REPORT = "game_report"
+
+
+class TicketOrder(StrEnum):
+    LATEST_ACTIVITY_FIRST = "last_thread_activity_desc"
+    EARLIEST_ACTIVITY_FIRST = "last_thread_activity_asc"
+    NEWEST_FIRST = "creation_time_desc"
+    OLDEST_FIRST = "creation_time_asc"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    url: str
+    name: str
+
+
+def attachments_from_json(raw: str | None) -> tuple[Attachment, ...]:
+    return tuple(Attachment(a["url"], a["name"]) for a in orjson.loads(raw)) if raw else ()
+
+
+def to_json(items: tuple[Any, ...] | list[Any]) -> str | None:
+    """A JSON array column: NULL when empty."""
+    return orjson.dumps(items).decode() if items else None
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A message as stored: plain text, plus sanitised HTML when it was sent as HTML."""
+
+    text: str
+    html: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who opens a ticket: someone known by a Roblox user id, or a contact by e-mail."""
+
+    user_id: int | None = None
+    avatar_url: str | None = None
+    username: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    subject: str
+    category: str | None
+    body: Body
+    author: Author
+    priority: str = "medium"
+    place_id: int | None = None
+    server_id: str | None = None
+    sentiment: str | None = None
+    source: Source = Source.SERIES_API
+    source_name: str | None = None
+    cc: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    fields: tuple[tuple[int, str], ...] = ()
+    assignee_guid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    code: str  # TICKET-<seconds>-<4 chars>
+    object_id: str  # 24 hex characters
+    workspace_id: str
+    subject: str
+    category_key: str | None  # None: uncategorised
+    department_key: str | None
+    status: Status
+    priority: str
+    author_guid: str
+    author_user_id: int | None
+    author_username: str | None
+    author_display_name: str | None
+    author_avatar_url: str | None
+    assignee_guid: str | None
+    assignee_user_id: int | None  # the assignee's Roblox user id, when they have one
+    assigned_at: int | None
+    game_report: bool
+    place_id: int | None
+    server_id: str | None
+    sentiment: str | None
+    source: Source
+    source_name: str | None
+    cc: tuple[str, ...]
+    reply_count: int
+    has_draft: bool
+    last_thread_at: int
+    created_at: int
+    updated_at: int
+    closed_at: int | None
+    first_response_at: int | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @classmethod
+    def from_row(cls, r: Row) -> "Ticket":
+        return cls(
+            id=r["id"],
+            code=r["code"],
+            object_id=r["object_id"],
+            workspace_id=r["workspace_id"],
+            subject=r["subject"],
+            category_key=r["category_key"],
+            department_key=r["department_key"],
+            status=Status(r["status"]),
+            priority=r["priority"],
+            author_guid=r["author_guid"],
+            author_user_id=r["author_user_id"],
+            author_username=r["author_username"],
+            author_display_name=r["author_display_name"],
+            author_avatar_url=r["author_avatar_url"],
+            assignee_guid=r["assignee_guid"],
+            assignee_user_id=r["claimed_by"],
+            assigned_at=r["claimed_at"],
+            game_report=bool(r["game_report"]),
+            place_id=r["place_id"],
+            server_id=r["server_id"],
+            sentiment=r["sentiment"],
+            source=Source(r["detailed_source"]),
+            source_name=r["source_name"],
+            cc=tuple(orjson.loads(r["cc"])) if r["cc"] else (),
+            reply_count=r["reply_count"],
+            has_draft=bool(r["has_draft"]),
+            last_thread_at=r["last_thread_at"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+            closed_at=r["closed_at"],
+            first_response_at=r["first_response_at"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    ticket_id: int
+    key: str  # msj_<milliseconds>_<6 alnum>
+    kind: MessageKind
+    author_user_id: int | None
+    author_guid: str | None
+    text: str
+    html: str | None
+    attachments: tuple[Attachment, ...]
+    mentions: tuple[str, ...]  # GUIDs of mentioned teammates (notes)
+    parent_id: int | None
+    level: int
+    is_draft: bool
+    created_at: int
+    updated_at: int | None
+
+    @classmethod
+    def from_row(cls, r: Row, prefix: str = "") -> "Message":
+        mentions = r[prefix + "mentions"]
+        return cls(
+            id=r[prefix + "id"],
+            ticket_id=r[prefix + "ticket_id"],
+            key=r[prefix + "key"],
+            kind=MessageKind(r[prefix + "type"]),
+            author_user_id=r[prefix + "author_user_id"],
+            author_guid=r[prefix + "author_guid"],
+            text=r[prefix + "content"],
+            html=r[prefix + "html"],
+            attachments=attachments_from_json(r[prefix + "attachments"]),
+            mentions=tuple(orjson.loads(mentions)) if mentions else (),
+            parent_id=r[prefix + "parent_id"],
+            level=r[prefix + "level"],
+            is_draft=bool(r[prefix + "is_draft"]),
+            created_at=r[prefix + "created_at"],
+            updated_at=r[prefix + "updated_at"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """Which tickets, in which order, which page; every filter given must match."""
+
+    statuses: tuple[Status, ...] = ()
+    category: str | None = None  # a category key
+    uncategorised: bool = False  # only tickets without a category
+    department: str | None = None
+    author_user_id: int | None = None
+    text: str | None = None  # in the subject or the author's names, ignoring case
+    visible_to: Actor | None = None  # only tickets this actor works
+    field_values: tuple[tuple[int, str], ...] = ()  # (custom field id, value)
+    created_from: int | None = None
+    created_to: int | None = None
+    sources: tuple[Source, ...] = ()
+    ticket_ids: tuple[int, ...] = ()
+    order: TicketOrder = TicketOrder.LATEST_ACTIVITY_FIRST
+    offset: int = 0
+    limit: int = 25
+    count_total: bool = False
+    with_details: bool = False  # load what TicketDetails holds
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    field_id: int
+    value: str
+
+
+@dataclass(slots=True)
+class TicketDetails:
+    """What a full view of tickets needs beyond their rows, keyed by ticket id or GUID:
+    opening messages, tags, custom field values and the people they name."""
+
+    openings: dict[int, Message] = field(default_factory=dict)
+    tags: dict[int, list[str]] = field(default_factory=dict)
+    fields: dict[int, list[FieldValue]] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TicketPage:
+    tickets: list[Ticket]
+    total: int | None = None  # counted when the query asks for it
+    details: TicketDetails = field(default_factory=TicketDetails)
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """Messages of one ticket and the people who wrote or are named in them."""
+
+    ticket: Ticket
+    messages: list[Message]
+    people: dict[str, Person]

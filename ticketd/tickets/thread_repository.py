@@ -1,0 +1,107 @@
+"""Storage of a ticket's thread (messages and notes) and of its events. Statements that
+read or change rows of one ticket reach it through the Scope's workspace."""
+
+from typing import Any
+
+from ticketd.db.database import Params, Row, Scope, placeholders
+from ticketd.tickets.model import Message, MessageKind
+
+MESSAGE_COLUMNS = (
+    "id, ticket_id, key, type, author_user_id, author_guid, content, html, attachments,"
+    " mentions, parent_id, level, is_draft, created_at, updated_at"
+)
+EVENT_COLUMNS = "id, ticket_id, actor_user_id, actor_guid, actor_name, type, detail, created_at"
+# The ticket `$2`, only if it is in the workspace `$1`.
+_SCOPED_TICKET = "(SELECT id FROM tickets WHERE workspace_id = $1 AND id = $2)"
+
+
+async def insert_message(scope: Scope, ticket_id: int, values: dict[str, Any]) -> int:
+    """A new message of a ticket the caller has just read or written in this Scope."""
+    columns = ["ticket_id", *values]
+    message_id: int = await scope.conn.fetchval(
+        f"INSERT INTO messages ({', '.join(columns)}) VALUES ({placeholders(len(columns))})"
+        " RETURNING id",
+        ticket_id,
+        *values.values(),
+    )
+    return message_id
+
+
+async def find_message(scope: Scope, ticket_id: int, message_id: int) -> Message | None:
+    row = await scope.conn.fetchrow(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = {_SCOPED_TICKET} AND id = $3",
+        scope.workspace_id,
+        ticket_id,
+        message_id,
+    )
+    return None if row is None else Message.from_row(row)
+
+
+async def update_message(scope: Scope, ticket_id: int, message_id: int, **values: Any) -> None:
+    params = Params(scope.workspace_id, ticket_id, message_id)
+    assignments = ", ".join(f"{column} = {params.add(v)}" for column, v in values.items())
+    await scope.conn.execute(
+        f"UPDATE messages SET {assignments} WHERE ticket_id = {_SCOPED_TICKET} AND id = $3",
+        *params.values,
+    )
+
+
+async def delete_message(scope: Scope, ticket_id: int, message_id: int) -> None:
+    await scope.conn.execute(
+        f"DELETE FROM messages WHERE ticket_id = {_SCOPED_TICKET} AND id = $3",
+        scope.workspace_id,
+        ticket_id,
+        message_id,
+    )
+
+
+async def list_messages(
+    scope: Scope, ticket_id: int, kinds: tuple[MessageKind, ...], *, offset: int, limit: int
+) -> list[Message]:
+    """Messages of the given kinds, oldest first, without the ticket's opening message."""
+    params = Params(scope.workspace_id, ticket_id)
+    rows = await scope.conn.fetch(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = {_SCOPED_TICKET}"
+        f" AND type IN ({params.add_all(kinds)})"
+        " AND id > (SELECT MIN(id) FROM messages WHERE ticket_id = $2)"
+        f" ORDER BY created_at, id LIMIT {params.add(limit)} OFFSET {params.add(offset)}",
+        *params.values,
+    )
+    return [Message.from_row(r) for r in rows]
+
+
+async def opening_messages(scope: Scope, ticket_ids: list[int]) -> dict[int, Message]:
+    """The first message of each ticket: its text, HTML and attachments."""
+    if not ticket_ids:
+        return {}
+    params = Params(scope.workspace_id)
+    rows = await scope.conn.fetch(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN (SELECT MIN(id) FROM messages"
+        " WHERE ticket_id IN (SELECT id FROM tickets WHERE workspace_id = $1"
+        f" AND id IN ({params.add_all(ticket_ids)})) GROUP BY ticket_id)",
+        *params.values,
+    )
+    return {r["ticket_id"]: Message.from_row(r) for r in rows}
+
+
+async def insert_event(scope: Scope, ticket_id: int, values: dict[str, Any]) -> None:
+    columns = ["workspace_id", "ticket_id", *values]
+    await scope.conn.execute(
+        f"INSERT INTO events ({', '.join(columns)}) VALUES ({placeholders(len(columns))})",
+        scope.workspace_id,
+        ticket_id,
+        *values.values(),
+    )
+
+
+async def list_events(
+    scope: Scope, ticket_id: int, types: tuple[str, ...], *, offset: int, limit: int
+) -> list[Row]:
+    """The ticket's events, newest first; all types when `types` is empty."""
+    params = Params(scope.workspace_id, ticket_id)
+    only = f" AND type IN ({params.add_all(types)})" if types else ""
+    return await scope.conn.fetch(
+        f"SELECT {EVENT_COLUMNS} FROM events WHERE workspace_id = $1 AND ticket_id = $2{only}"
+        f" ORDER BY id DESC LIMIT {params.add(limit)} OFFSET {params.add(offset)}",
+        *params.values,
+    )
