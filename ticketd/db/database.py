@@ -10,20 +10,28 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
-Row = Any  # sqlite3.Row or asyncpg.Record: both index by column name
+
+class Row(Protocol):
+    """A result row: sqlite3.Row or asyncpg.Record, both indexed by column name.
+    Repositories turn rows into the typed values their callers use."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
 # A constraint (unique, foreign key, not null) refused a write, on either engine.
 IntegrityError = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
 
 class Connection(Protocol):
     async def fetchrow(self, sql: str, *args: Any) -> Row | None: ...
-    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]: ...
     async def fetchval(self, sql: str, *args: Any) -> Any: ...
     async def execute(self, sql: str, *args: Any) -> int: ...
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
@@ -44,8 +52,8 @@ class Database(Protocol):
 
     async def connect(self) -> None: ...
     async def close(self) -> None: ...
-    def transaction(self) -> "AsyncIterator[Connection]": ...
-    def connection(self) -> "AsyncIterator[Connection]": ...
+    def transaction(self) -> AbstractAsyncContextManager[Connection]: ...
+    def connection(self) -> AbstractAsyncContextManager[Connection]: ...
 
 
 class Params:
@@ -119,9 +127,10 @@ class SqliteConnection:
         self._conn = conn
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        return self._conn.execute(_sqlite_sql(sql), args).fetchone()
+        row: Row | None = self._conn.execute(_sqlite_sql(sql), args).fetchone()
+        return row
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
         return self._conn.execute(_sqlite_sql(sql), args).fetchall()
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
@@ -186,13 +195,15 @@ class SqliteDatabase:
 
 
 class PostgresConnection:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(
+        self, conn: "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+    ) -> None:
         self._conn = conn
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
         return await self._conn.fetchrow(sql, *args)
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
         return await self._conn.fetch(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:

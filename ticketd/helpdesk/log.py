@@ -9,6 +9,7 @@ from ticketd.kit.errors import ValidationFailed
 from ticketd.people.model import Person
 from ticketd.tickets import events
 from ticketd.tickets.events import EventType as E
+from ticketd.tickets.model import Status
 from ticketd.workspaces.config import WorkspaceConfig
 
 # helpdesk action type -> the core event types it covers
@@ -47,7 +48,7 @@ def event_types(action_types: list[str]) -> tuple[E, ...] | None:
 
 
 def _label(status: str) -> str:
-    return STATUS_VIEW.get(status, status).capitalize()
+    return STATUS_VIEW[Status(status)].capitalize()
 
 
 def entry(e: events.Event, config: WorkspaceConfig, people: dict[str, Person]) -> dict[str, Any]:

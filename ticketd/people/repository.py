@@ -1,5 +1,7 @@
 """People storage: clients found by e-mail, teammates, and lookups by GUID."""
 
+from collections.abc import Sequence
+
 from ticketd.db.database import Connection, Params, Row, Scope, insert_sql, update_by_id
 from ticketd.people.model import Person
 
@@ -15,7 +17,7 @@ async def upsert_contact(
     image: str | None,
     phone_number: str | None,
     now: int,
-) -> Row:
+) -> Person:
     """The person with this e-mail (any case), created when new. What is already stored
     wins; a value is only filled in where the stored one is empty."""
     row = await scope.conn.fetchrow(
@@ -35,12 +37,13 @@ async def upsert_contact(
         now,
         email.lower(),
     )
+    assert row is not None  # an upsert always returns its row
     return Person.from_row(row)
 
 
 async def find_matching(
     conn: Connection, workspace_id: str, *, email: str, user_id: int | None
-) -> list[Row]:
+) -> Sequence[Row]:
     return await conn.fetch(
         f"SELECT id, {PERSON_COLUMNS} FROM people WHERE workspace_id = $1"
         " AND (email_key = $2 OR (CAST($3 AS BIGINT) IS NOT NULL AND user_id = $3))",

@@ -1,6 +1,7 @@
 """Storage of a ticket's thread (messages and notes) and of its events. Statements that
 read or change rows of one ticket reach it through the Scope's workspace."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from ticketd.db.database import Params, Row, Scope, placeholders
@@ -96,7 +97,7 @@ async def insert_event(scope: Scope, ticket_id: int, values: dict[str, Any]) -> 
 
 async def list_events(
     scope: Scope, ticket_id: int, types: tuple[str, ...], *, offset: int, limit: int
-) -> list[Row]:
+) -> Sequence[Row]:
     """The ticket's events, newest first; all types when `types` is empty."""
     params = Params(scope.workspace_id, ticket_id)
     only = f" AND type IN ({params.add_all(types)})" if types else ""

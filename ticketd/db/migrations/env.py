@@ -29,6 +29,7 @@ async def run_async(url: str) -> None:
 
 def main() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None, "ticketd.db.migrate sets sqlalchemy.url"
     if url.startswith("postgresql+asyncpg"):
         asyncio.run(run_async(url))
         return

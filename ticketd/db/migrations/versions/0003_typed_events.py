@@ -47,7 +47,7 @@ class Old:
         """A GUID, or a Roblox user id (claims before 0002) as its GUID."""
         if isinstance(value, int):
             return user_guid(self.workspace_id, value)
-        return value
+        return None if value is None else str(value)
 
     def actor(self) -> str | None:
         if self.actor_guid:
