@@ -33,6 +33,9 @@ def pg_url() -> Iterator[str]:
         pytest.skip("no PostgreSQL server answers (set CI=true to make this a failure)")
     name = f"ticketd_test_{os.getpid()}_{secrets.token_hex(3)}"
     asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+    # A throwaway database: commits need not wait for the disk. Visibility, locking and
+    # isolation are unchanged, so no test checks less; the PostgreSQL half runs faster.
+    asyncio.run(pg_admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = pg_database_url(name)
     upgrade(url)
     yield url
