@@ -1,4 +1,5 @@
-# `make run` starts ticketd on SQLite; `make test` runs the whole suite.
+# `make run` starts ticketd on SQLite; `make test` runs the whole suite; `make test-fast`
+# leaves out the tests marked slow (subprocesses, several server processes).
 # Both create .venv and install the pinned dependencies on first use.
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,7 +11,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(VENV)/bin/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-.PHONY: install run test lint
+.PHONY: install run test test-fast lint
 install: $(STAMP)
 
 run: $(STAMP)
@@ -22,3 +23,6 @@ lint: $(STAMP)
 
 test: lint
 	$(VENV)/bin/pytest
+
+test-fast: lint
+	$(VENV)/bin/pytest -m "not slow"

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import STAFF, ticket_body
-from tests.servers import running_servers
+from tests.support.series import STAFF, ticket_body
+from tests.support.servers import running_servers
 from ticketd.db.database import open_database
 from ticketd.demo import DEMO_CONFIG
 from ticketd.helpdesk import auth
@@ -18,7 +18,7 @@ from ticketd.people import service as people
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import ConfigFile
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
 @pytest.fixture

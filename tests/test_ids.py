@@ -3,7 +3,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import Workspace, create_ticket
+from tests.support.series import create_ticket
+from tests.support.workspaces import Workspace
 from ticketd.kit import ids
 
 pytestmark = pytest.mark.anyio

@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import _pg_admin, _pg_database_url
+from tests.support.databases import pg_admin, pg_database_url
 from ticketd.db.migrate import alembic_config, alembic_url
 from ticketd.db.schema import metadata
 from ticketd.kit.ids import user_guid
@@ -28,9 +28,9 @@ def blank_url(request: pytest.FixtureRequest, database_url: str, tmp_path: objec
         yield f"sqlite:///{tmp_path}/blank.db"
         return
     name = f"ticketd_migration_{secrets.token_hex(4)}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    yield _pg_database_url(name)
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+    yield pg_database_url(name)
+    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def run(url: str, *statements: str) -> list[list[tuple]]:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from tests.helpdesk.conftest import Helpdesk, assert_hd_error, ok, ticket_body
+from tests.support.helpdesk import Helpdesk, assert_hd_error, ok, ticket_body
 
 pytestmark = pytest.mark.anyio
 

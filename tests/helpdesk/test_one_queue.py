@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import AUTHOR, STAFF
-from tests.conftest import ticket_body as series_body
-from tests.helpdesk.conftest import Helpdesk, ok, ticket_body
+from tests.support.helpdesk import Helpdesk, ok, ticket_body
+from tests.support.series import AUTHOR, STAFF
+from tests.support.series import ticket_body as series_body
 from ticketd.kit.ids import user_guid
 
 pytestmark = pytest.mark.anyio

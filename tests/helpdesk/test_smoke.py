@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpdesk.conftest import Helpdesk, ok, seed_body
+from tests.support.helpdesk import Helpdesk, ok, seed_body
 
 pytestmark = pytest.mark.anyio
 

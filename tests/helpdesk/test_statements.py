@@ -3,8 +3,8 @@ tags, custom field values and people a page holds (no N+1 queries)."""
 
 import pytest
 
-from tests.helpdesk.conftest import Helpdesk
-from tests.series.test_read import StatementCounter
+from tests.support.helpdesk import Helpdesk
+from tests.support.statements import StatementCounter
 
 pytestmark = pytest.mark.anyio
 

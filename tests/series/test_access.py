@@ -3,14 +3,8 @@
 import httpx
 import pytest
 
-from tests.conftest import (
-    Workspace,
-    assert_error,
-    create_ticket,
-    new_workspace,
-    settings_for,
-    ticket_body,
-)
+from tests.support.series import assert_error, create_ticket, ticket_body
+from tests.support.workspaces import Workspace, new_workspace, settings_for
 from ticketd.app import build_services, create_app
 from ticketd.workspaces import service as workspaces
 

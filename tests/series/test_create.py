@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from tests.conftest import AUTHOR, STAFF, Workspace, assert_error, create_ticket, ticket_body
+from tests.support.series import AUTHOR, STAFF, assert_error, create_ticket, ticket_body
+from tests.support.workspaces import Workspace
 
 pytestmark = pytest.mark.anyio
 

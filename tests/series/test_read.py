@@ -2,8 +2,9 @@
 
 import pytest
 
-from tests.conftest import AUTHOR, STAFF, Workspace, assert_error, create_ticket, ticket_body
-from ticketd.db import database
+from tests.support.series import AUTHOR, STAFF, assert_error, create_ticket, ticket_body
+from tests.support.statements import StatementCounter
+from tests.support.workspaces import Workspace
 
 pytestmark = pytest.mark.anyio
 
@@ -150,27 +151,6 @@ async def test_config_shows_the_workspace_configuration(ws: Workspace) -> None:
         "RankRange": {"FromRank": 200, "ToRank": 255},
     }
     assert "DiscordNotificationWebhookUrl" not in data
-
-
-class StatementCounter:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.count = 0
-        for cls in (database.SqliteConnection, database.PostgresConnection):
-            for name in ("fetchrow", "fetch", "fetchval", "execute", "executemany"):
-                monkeypatch.setattr(cls, name, self._wrap(getattr(cls, name)))
-
-    def _wrap(self, method):  # type: ignore[no-untyped-def]
-        async def counted(conn, *args):  # type: ignore[no-untyped-def]
-            self.count += 1
-            return await method(conn, *args)
-
-        return counted
-
-    async def measure(self, call) -> int:  # type: ignore[no-untyped-def]
-        self.count = 0
-        response = await call
-        assert response.status_code == 200, response.text
-        return self.count
 
 
 async def test_hot_paths_use_a_fixed_number_of_statements(
