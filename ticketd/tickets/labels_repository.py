@@ -3,8 +3,7 @@
 from ticketd.db.database import IntegrityError, Params, Scope
 from ticketd.kit.errors import FieldNotFound
 from ticketd.tickets.model import FieldValue
-
-_SCOPED_TICKET = "(SELECT id FROM tickets WHERE workspace_id = $1 AND id = $2)"
+from ticketd.tickets.thread_repository import SCOPED_TICKET
 
 
 async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> None:
@@ -19,7 +18,7 @@ async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> No
     )
     params = Params(scope.workspace_id, ticket_id)
     await scope.conn.execute(
-        f"INSERT INTO ticket_tags (ticket_id, tag_id) SELECT {_SCOPED_TICKET}, id FROM tags"
+        f"INSERT INTO ticket_tags (ticket_id, tag_id) SELECT {SCOPED_TICKET}, id FROM tags"
         f" WHERE workspace_id = $1 AND name_key IN ({params.add_all(n.lower() for n in tags)})",
         *params.values,
     )
@@ -27,7 +26,7 @@ async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> No
 
 async def detach_all_tags(scope: Scope, ticket_id: int) -> None:
     await scope.conn.execute(
-        f"DELETE FROM ticket_tags WHERE ticket_id = {_SCOPED_TICKET}", scope.workspace_id, ticket_id
+        f"DELETE FROM ticket_tags WHERE ticket_id = {SCOPED_TICKET}", scope.workspace_id, ticket_id
     )
 
 
@@ -47,7 +46,7 @@ async def upsert_field_value(scope: Scope, ticket_id: int, value: FieldValue) ->
     try:
         await scope.conn.execute(
             "INSERT INTO ticket_field_values (ticket_id, field_id, value)"
-            f" VALUES ({_SCOPED_TICKET}, $3, $4)"
+            f" VALUES ({SCOPED_TICKET}, $3, $4)"
             " ON CONFLICT (ticket_id, field_id) DO UPDATE SET value = excluded.value",
             scope.workspace_id,
             ticket_id,
@@ -60,7 +59,7 @@ async def upsert_field_value(scope: Scope, ticket_id: int, value: FieldValue) ->
 
 async def delete_field_value(scope: Scope, ticket_id: int, field_id: int) -> None:
     await scope.conn.execute(
-        f"DELETE FROM ticket_field_values WHERE ticket_id = {_SCOPED_TICKET} AND field_id = $3",
+        f"DELETE FROM ticket_field_values WHERE ticket_id = {SCOPED_TICKET} AND field_id = $3",
         scope.workspace_id,
         ticket_id,
         field_id,

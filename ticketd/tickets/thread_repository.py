@@ -12,8 +12,9 @@ MESSAGE_COLUMNS = (
     " mentions, parent_id, level, is_draft, created_at, updated_at"
 )
 EVENT_COLUMNS = "id, ticket_id, actor_user_id, actor_guid, actor_name, type, detail, created_at"
-# The ticket `$2`, only if it is in the workspace `$1`.
-_SCOPED_TICKET = "(SELECT id FROM tickets WHERE workspace_id = $1 AND id = $2)"
+# The ticket `$2`, only if it is in the workspace `$1`: how statements on a ticket's
+# rows (messages, events, tags, field values) stay within the Scope's workspace.
+SCOPED_TICKET = "(SELECT id FROM tickets WHERE workspace_id = $1 AND id = $2)"
 
 
 async def insert_message(scope: Scope, ticket_id: int, values: dict[str, Any]) -> int:
@@ -30,7 +31,7 @@ async def insert_message(scope: Scope, ticket_id: int, values: dict[str, Any]) -
 
 async def find_message(scope: Scope, ticket_id: int, message_id: int) -> Message | None:
     row = await scope.conn.fetchrow(
-        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = {_SCOPED_TICKET} AND id = $3",
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = {SCOPED_TICKET} AND id = $3",
         scope.workspace_id,
         ticket_id,
         message_id,
@@ -42,14 +43,14 @@ async def update_message(scope: Scope, ticket_id: int, message_id: int, **values
     params = Params(scope.workspace_id, ticket_id, message_id)
     assignments = ", ".join(f"{column} = {params.add(v)}" for column, v in values.items())
     await scope.conn.execute(
-        f"UPDATE messages SET {assignments} WHERE ticket_id = {_SCOPED_TICKET} AND id = $3",
+        f"UPDATE messages SET {assignments} WHERE ticket_id = {SCOPED_TICKET} AND id = $3",
         *params.values,
     )
 
 
 async def delete_message(scope: Scope, ticket_id: int, message_id: int) -> None:
     await scope.conn.execute(
-        f"DELETE FROM messages WHERE ticket_id = {_SCOPED_TICKET} AND id = $3",
+        f"DELETE FROM messages WHERE ticket_id = {SCOPED_TICKET} AND id = $3",
         scope.workspace_id,
         ticket_id,
         message_id,
@@ -62,7 +63,7 @@ async def list_messages(
     """Messages of the given kinds, oldest first, without the ticket's opening message."""
     params = Params(scope.workspace_id, ticket_id)
     rows = await scope.conn.fetch(
-        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = {_SCOPED_TICKET}"
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = {SCOPED_TICKET}"
         f" AND type IN ({params.add_all(kinds)})"
         " AND id > (SELECT MIN(id) FROM messages WHERE ticket_id = $2)"
         f" ORDER BY created_at, id LIMIT {params.add(limit)} OFFSET {params.add(offset)}",
