@@ -45,7 +45,8 @@ class Answer:
 
 @dataclass(slots=True)
 class Timed:
-    seconds: float
+    seconds: float  # wall clock
+    cpu_seconds: float  # this process's CPU time over the same span
     answers: list[Answer]
 
 
@@ -110,13 +111,14 @@ async def drive(
             except Exception as error:  # a server would log it and go on: so do we
                 exchange.error = f"{type(error).__name__}: {error}"
 
-    started = time.perf_counter()
+    cpu_started, started = time.process_time(), time.perf_counter()
     if concurrency == 1:
         await worker()
     else:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-    seconds = time.perf_counter() - started
-    return Timed(seconds, [Answer(e.status, b"".join(e.chunks), e.error) for e in exchanges])
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    answers = [Answer(e.status, b"".join(e.chunks), e.error) for e in exchanges]
+    return Timed(seconds, cpu_seconds, answers)
 
 
 async def call_once(app: ASGIApp, call: Call, state: dict[str, Any]) -> Answer:

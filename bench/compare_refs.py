@@ -187,9 +187,10 @@ def run_rounds(
 
 
 def collect(
-    runs: list[dict[str, Any]], workloads: list[str], engines: list[Engine]
+    runs: list[dict[str, Any]], workloads: list[str], engines: list[Engine], metric: str = "rps"
 ) -> tuple[dict[tuple[str, str], Cell], Cell, list[str]]:
-    """Per workload and engine the rates of both sides; the floor; every failure."""
+    """Per workload and engine the rates (`rps` by wall clock, `cpu_rps` by the runner's
+    CPU time) of both sides; the floor; every failure."""
     cells = {(w, e.name): Cell() for w in workloads for e in engines}
     floor = Cell()
     errors = []
@@ -198,10 +199,10 @@ def collect(
         if "error" in run:
             errors.append(f"{where}: runner process failed: {run['error']}")
         results = run.get("results", {})
-        floor.add(f"floor, {where}", run["side"], results.get("floor"))
+        floor.add(f"floor, {where}", run["side"], results.get("floor"), metric)
         for workload in workloads:
             cell = cells[workload, run["engine"]]
-            cell.add(f"{workload}, {where}", run["side"], results.get(workload))
+            cell.add(f"{workload}, {where}", run["side"], results.get(workload), metric)
     for cell in [*cells.values(), floor]:
         errors.extend(cell.failures)
     return cells, floor, errors
@@ -253,6 +254,11 @@ def render(
         f"floor: {args.floor_requests} requests to a raw ASGI app in the same processes",
         "",
         table(cells, floor),
+        "",
+        "The same processes by their own CPU time instead of the wall clock (less sensitive",
+        "to other processes on the machine; leaves out the PostgreSQL server's work):",
+        "",
+        table(*collect(runs, args.workloads, engines, "cpu_rps")[:2]),
     ]
     if failed:
         lines += ["", "**Failed runs (not timed as success):**", *[f"- {f}" for f in failed]]

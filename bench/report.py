@@ -18,9 +18,9 @@ class Cell:
     )
     failures: list[str] = field(default_factory=list)
 
-    def add(self, where: str, label: str, result: dict[str, Any] | None) -> None:
+    def add(self, where: str, label: str, result: dict[str, Any] | None, metric: str) -> None:
         """One round's result; None when its runner process failed (reported apart)."""
-        rps = result.get("rps") if result else None
+        rps = result.get(metric) if result else None
         self.rates[label].append(rps)
         if result and rps is None:
             count = result.get("failures", 0) + result.get("warmup_failures", 0)

@@ -13,7 +13,7 @@ from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
 
-from asgi_loop import Answer, ASGIApp, Call, call_once, drive, floor_app, lifespan
+from asgi_loop import Answer, ASGIApp, Call, Timed, call_once, drive, floor_app, lifespan
 
 # The README's Series create body, unchanged.
 SERIES_BODY = json.dumps(
@@ -160,10 +160,22 @@ def created(ctx: Context, create: str) -> list[Any]:
     return list(ctx.series_ids if create == "series_create" else ctx.helpdesk_ids)
 
 
-async def run_calls(ctx: Context, workload: Workload, n: int) -> tuple[float, int, str | None]:
+async def run_calls(ctx: Context, workload: Workload, n: int) -> tuple[Timed, int, str | None]:
     timed = await drive(ctx.app, workload.calls(ctx, n), ctx.state, ctx.spec["concurrency"])
     failures, first = check(ctx, workload, timed.answers)
-    return timed.seconds, failures, first
+    return timed, failures, first
+
+
+def rates(timed: Timed, n: int, failures: int) -> dict[str, Any]:
+    """Requests/s by wall clock and by this process's CPU time; none if anything failed."""
+    ok = failures == 0
+    return {
+        "requests": n,
+        "seconds": timed.seconds,
+        "cpu_seconds": timed.cpu_seconds,
+        "rps": n / timed.seconds if ok else None,
+        "cpu_rps": n / timed.cpu_seconds if ok and timed.cpu_seconds > 0 else None,
+    }
 
 
 async def measure(ctx: Context, name: str) -> dict[str, Any]:
@@ -177,12 +189,8 @@ async def measure(ctx: Context, name: str) -> dict[str, Any]:
     _, warm_failures, warm_first = await run_calls(ctx, workload, ctx.spec["warmup"])
     warm_failures += setup_failures
     warm_first = setup_first or warm_first
-    seconds, failures, first = await run_calls(ctx, workload, n)
-    ok = failures == 0 and warm_failures == 0
-    return {
-        "requests": n,
-        "seconds": seconds,
-        "rps": n / seconds if ok else None,
+    timed, failures, first = await run_calls(ctx, workload, n)
+    return rates(timed, n, failures + warm_failures) | {
         "failures": failures,
         "warmup_failures": warm_failures,
         "first_failure": warm_first or first,
@@ -193,8 +201,7 @@ async def measure_floor(n: int, concurrency: int) -> dict[str, Any]:
     await drive(floor_app, [Call("GET", "/health")] * min(n, 1000), {}, concurrency)
     timed = await drive(floor_app, [Call("GET", "/health")] * n, {}, concurrency)
     failures = sum(1 for a in timed.answers if a.status != 200 or a.error)
-    rps = n / timed.seconds if failures == 0 else None
-    return {"requests": n, "seconds": timed.seconds, "rps": rps, "failures": failures}
+    return rates(timed, n, failures) | {"failures": failures}
 
 
 async def helpdesk_token(ctx: Context) -> bytes:
