@@ -15,9 +15,9 @@ import pytest
 from ticketd.app import Services, build_services, create_app
 from ticketd.db.migrate import upgrade
 from ticketd.demo import DEMO_CONFIG
+from ticketd.series.config_file import ConfigFile
 from ticketd.settings import Settings
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import ConfigFile
 
 PG_ADMIN_URL = os.environ.get("TICKETD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 STAFF = 987654321
@@ -107,7 +107,7 @@ class Workspace:
             self.services.db,
             self.services.cache,
             workspace_id=self.id,
-            config=ConfigFile.model_validate(config),
+            config=ConfigFile.model_validate(config).to_settings(),
         )
 
 

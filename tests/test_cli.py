@@ -33,8 +33,8 @@ from tests.servers import free_port, run_cli, running_servers, ticketd_env
 from ticketd.db.database import open_database
 from ticketd.db.migrate import alembic_config
 from ticketd.demo import DEMO_CONFIG
+from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import ConfigFile
 
 PREMIUM_REQUIRED = "Tickets module requires a Premium or Enterprise subscription"
 MODULE_DISABLED = "Tickets module is not enabled for this workspace"
@@ -148,7 +148,10 @@ def make_workspace(
             made = Made(await workspaces.create_workspace(db, name="CLI test", plan=plan))
             if config is not None:
                 await workspaces.apply_config(
-                    db, None, workspace_id=made.id, config=ConfigFile.model_validate(config)
+                    db,
+                    None,
+                    workspace_id=made.id,
+                    config=ConfigFile.model_validate(config).to_settings(),
                 )
             for _ in range(keys):
                 made.keys.append(await workspaces.create_api_key(db, workspace_id=made.id))

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import STAFF, Workspace
+from ticketd.cli import field_output, teammate_output
 from ticketd.helpdesk import auth
 from ticketd.people import service as people
 from ticketd.workspaces import fields
@@ -103,16 +104,16 @@ async def hd(ws: Workspace) -> Helpdesk:
     services = ws.services
     created = await auth.create_client(services.db, workspace_id=ws.id, name="Web form")
     client = ws.client
-    token = await access_token(client, created["refreshToken"], created["clientId"])
+    token = await access_token(client, created.refresh_token, created.client_id)
     client.headers.pop("apikey", None)
     client.headers["Authorization"] = f"Bearer {token}"
-    helpdesk = Helpdesk(ws, client, created["refreshToken"], created["clientId"])
+    helpdesk = Helpdesk(ws, client, created.refresh_token, created.client_id)
     for name, email, role, user_id in (
         ("Ann Agent", "ann@example.com", "agent", None),
         ("Adam Admin", "adam@example.com", "admin", STAFF),  # also Series staff 987654321
         ("Rita Reader", "rita@example.com", "read_only_user", None),
     ):
-        helpdesk.teammates[name.split()[0].lower()] = await people.add_teammate(
+        teammate = await people.add_teammate(
             services.db,
             services.cache,
             workspace_id=ws.id,
@@ -121,13 +122,14 @@ async def hd(ws: Workspace) -> Helpdesk:
             role=role,
             user_id=user_id,
         )
+        helpdesk.teammates[name.split()[0].lower()] = teammate_output(teammate)
     for name, kind, options in (
         ("City", "dropdown", ["Oslo", "Bergen"]),
         ("Order number", "number", None),
         ("Purchase date", "date", None),
         ("Notes", "text", None),
     ):
-        helpdesk.fields[name] = await fields.add_field(
+        custom_field = await fields.add_field(
             services.db,
             services.cache,
             workspace_id=ws.id,
@@ -135,12 +137,13 @@ async def hd(ws: Workspace) -> Helpdesk:
             field_type=kind,
             options=options,
         )
+        helpdesk.fields[name] = field_output(custom_field)
     config = await services_config(ws)
     helpdesk.categories = {c.key: c.id for c in config.categories.values()}
     return helpdesk
 
 
 async def services_config(ws: Workspace) -> Any:
-    from ticketd.workspaces import service as workspaces
+    from ticketd.workspaces import access
 
-    return await workspaces.get_config(ws.services.db, ws.services.cache, ws.id)
+    return await access.get_config(ws.services.db, ws.services.cache, ws.id)

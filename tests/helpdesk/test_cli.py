@@ -20,12 +20,15 @@ from tests.conftest import ticket_body as series_body
 from tests.servers import run_cli
 from tests.test_cli import assert_clean_failure, make_workspace, only_json_object
 from ticketd.app import Services, build_services, create_app
+from ticketd.cli import client_output, teammate_output
 from ticketd.demo import DEMO_CONFIG
 from ticketd.helpdesk import auth
 from ticketd.kit.ids import user_guid
 from ticketd.people import service as people
+from ticketd.series.config_file import ConfigFile
+from ticketd.workspaces import access
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import ConfigFile, WorkspaceConfig
+from ticketd.workspaces.config import WorkspaceConfig
 
 T = TypeVar("T")
 ROBLOX_USER = 555  # not a member of the demo workspace: the GUID is derived anew
@@ -69,7 +72,7 @@ def helpdesk_get(database_url: str, workspace_id: str, path: str) -> Any:
 
     async def work(client: httpx.AsyncClient, services: Services) -> Any:
         created = await auth.create_client(services.db, workspace_id=workspace_id, name="Check")
-        token = await exchange(client, created["refreshToken"], created["clientId"])
+        token = await exchange(client, created.refresh_token, created.client_id)
         assert token.status_code == 200, token.text
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         response = await client.get(f"/helpdesk{path}", headers=headers)
@@ -81,7 +84,7 @@ def helpdesk_get(database_url: str, workspace_id: str, path: str) -> Any:
 
 def config_of(database_url: str, workspace_id: str) -> WorkspaceConfig:
     async def work(client: httpx.AsyncClient, services: Services) -> WorkspaceConfig:
-        return await workspaces.get_config(services.db, services.cache, workspace_id)
+        return await access.get_config(services.db, services.cache, workspace_id)
 
     return in_process(database_url, work)
 
@@ -92,8 +95,8 @@ def new_client(database_url: str, workspace_id: str, *, revoked: bool = False) -
     async def work(client: httpx.AsyncClient, services: Services) -> dict[str, str]:
         created = await auth.create_client(services.db, workspace_id=workspace_id, name="Setup")
         if revoked:
-            assert await auth.revoke_client(services.db, client_id=created["clientId"])
-        return created
+            assert await auth.revoke_client(services.db, client_id=created.client_id)
+        return client_output(created)
 
     return in_process(database_url, work)
 
@@ -224,7 +227,7 @@ def test_teammate_add_with_a_known_email_updates_that_person(database_url: str) 
     ws = make_workspace(database_url)
 
     async def setup(client: httpx.AsyncClient, services: Services) -> dict[str, Any]:
-        return await people.add_teammate(
+        teammate = await people.add_teammate(
             services.db,
             None,
             workspace_id=ws.id,
@@ -232,6 +235,7 @@ def test_teammate_add_with_a_known_email_updates_that_person(database_url: str) 
             email="tess@example.com",
             role="read_only_user",
         )
+        return teammate_output(teammate)
 
     before = in_process(database_url, setup)
 
@@ -316,7 +320,7 @@ def test_category_add_with_a_department_routes_series_tickets_there(database_url
     )
 
     async def configure(client: httpx.AsyncClient, services: Services) -> None:
-        config = ConfigFile.model_validate(DEMO_CONFIG)
+        config = ConfigFile.model_validate(DEMO_CONFIG).to_settings()
         await workspaces.apply_config(services.db, None, workspace_id=made["id"], config=config)
 
     in_process(database_url, configure)

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import STAFF, Workspace, new_workspace
 from tests.helpdesk.conftest import Helpdesk, access_token, assert_hd_error, ok, ticket_body
+from ticketd.cli import teammate_output
 from ticketd.helpdesk import auth
 from ticketd.people import service as people
 from ticketd.workspaces import fields
@@ -26,12 +27,12 @@ async def other_workspace(hd: Helpdesk) -> tuple[Workspace, dict[str, str]]:
     client of its own."""
     other = await new_workspace(hd.ws.services, hd.client)
     created = await auth.create_client(hd.db, workspace_id=other.id, name="Other inbox")
-    token = await access_token(hd.client, created["refreshToken"], created["clientId"])
+    token = await access_token(hd.client, created.refresh_token, created.client_id)
     return other, {"Authorization": f"Bearer {token}"}
 
 
 async def add_teammate(hd: Helpdesk, name: str, email: str, user_id: int | None) -> dict[str, Any]:
-    return await people.add_teammate(
+    teammate = await people.add_teammate(
         hd.db,
         hd.ws.services.cache,
         workspace_id=hd.ws.id,
@@ -40,6 +41,7 @@ async def add_teammate(hd: Helpdesk, name: str, email: str, user_id: int | None)
         role="agent",
         user_id=user_id,
     )
+    return teammate_output(teammate)
 
 
 async def add_category(
@@ -52,7 +54,7 @@ async def add_category(
         name=name,
         parent_id=parent,
     )
-    return int(created["id"])  # type: ignore[call-overload]
+    return created.id
 
 
 async def user_groups(hd: Helpdesk, headers: dict[str, str] | None = None) -> dict[str, int]:
@@ -661,10 +663,10 @@ async def test_another_workspaces_field_is_404_and_left_alone(
         hd.db, hd.ws.services.cache, workspace_id=other.id, name="Theirs", field_type="text"
     )
 
-    response = await hd.client.request(method, f"/helpdesk/customFields/{foreign['id']}", json=body)
+    response = await hd.client.request(method, f"/helpdesk/customFields/{foreign.id}", json=body)
 
     assert_hd_error(response, 404, 403)
-    still = ok(await hd.client.get(f"/helpdesk/customFields/{foreign['id']}", headers=headers))
+    still = ok(await hd.client.get(f"/helpdesk/customFields/{foreign.id}", headers=headers))
     assert still["name"] == "Theirs"
 
 

@@ -10,7 +10,7 @@ from ticketd.kit.clock import iso_offset
 from ticketd.kit.html import from_text
 from ticketd.tickets.queries import TicketPage
 from ticketd.tickets.service import display_name
-from ticketd.workspaces.config import Category, Teammate, WorkspaceConfig
+from ticketd.workspaces.config import Category, CustomField, Teammate, WorkspaceConfig
 
 # The core keeps the Series statuses; the helpdesk shows three (docs/helpdesk-api.md).
 STATUS_VIEW = {
@@ -204,3 +204,12 @@ def note(n: Row, config: WorkspaceConfig, people: dict[str, Row]) -> dict[str, A
 
 def teammate(t: Teammate) -> dict[str, Any]:
     return {"id": t.guid, "name": t.name, "email": t.email, "role": t.role, "userId": t.user_id}
+
+
+def custom_field(f: CustomField) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "name": f.name,
+        "type": f.type,
+        "possibleValues": [{"value": o} for o in f.options],
+    }
