@@ -11,12 +11,13 @@ import pytest
 
 from tests.support.series import STAFF, ticket_body
 from tests.support.servers import running_servers
+from ticketd.cli import client_output
 from ticketd.db.database import open_database
 from ticketd.demo import DEMO_CONFIG
 from ticketd.helpdesk import auth
 from ticketd.people import service as people
+from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import ConfigFile
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -36,7 +37,7 @@ async def make_workspace(database_url: str, **config: object) -> str:
             db,
             None,
             workspace_id=workspace_id,
-            config=ConfigFile.model_validate({**DEMO_CONFIG, **config}),
+            config=ConfigFile.model_validate({**DEMO_CONFIG, **config}).to_settings(),
         )
         key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id)
         return key
@@ -139,9 +140,12 @@ async def helpdesk_setup(database_url: str, teammates: int) -> tuple[dict, list[
     try:
         workspace_id = await workspaces.create_workspace(db, name="race")
         await workspaces.apply_config(
-            db, None, workspace_id=workspace_id, config=ConfigFile.model_validate(DEMO_CONFIG)
+            db,
+            None,
+            workspace_id=workspace_id,
+            config=ConfigFile.model_validate(DEMO_CONFIG).to_settings(),
         )
-        client = await auth.create_client(db, workspace_id=workspace_id, name="race")
+        client = client_output(await auth.create_client(db, workspace_id=workspace_id, name="race"))
         guids = [
             (
                 await people.add_teammate(
@@ -152,7 +156,7 @@ async def helpdesk_setup(database_url: str, teammates: int) -> tuple[dict, list[
                     email=f"agent{i}@example.com",
                     role="agent",
                 )
-            )["id"]
+            ).guid
             for i in range(teammates)
         ]
         return client, guids

@@ -1,27 +1,23 @@
-"""The ASGI application: one core, the Series dialect at the root."""
+"""The ASGI application: settings → services, `/health`, the helpdesk API under its
+prefix and the Series API at the root, each rendering its own errors."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from ticketd.db.database import Database, open_database
-from ticketd.helpdesk import envelope as helpdesk_envelope
-from ticketd.helpdesk import routes as helpdesk
+from ticketd.helpdesk import app as helpdesk
 from ticketd.helpdesk.auth import TokenAuthority
-from ticketd.kit.errors import MethodNotAllowed, NotFound, TicketdError
 from ticketd.kit.ratelimit import KeyRateLimiter
-from ticketd.series import routes as series
+from ticketd.series import app as series
+from ticketd.series.envelope import ok
 from ticketd.settings import Settings, get_settings
-from ticketd.workspaces.service import WorkspaceCache
-
-log = logging.getLogger("ticketd")
+from ticketd.workspaces.access import WorkspaceCache
 
 
 @dataclass
@@ -46,46 +42,7 @@ def build_services(settings: Settings) -> Services:
 
 async def health(request: Request) -> Response:
     """Liveness: the process answers."""
-    return series.ok({"status": "ok"})
-
-
-def _render_error(request: Request, error: TicketdError) -> Response:
-    """Each dialect's envelope: the helpdesk's under its prefix, Series' elsewhere."""
-    prefix = request.app.state.services.settings.helpdesk_prefix
-    path = request.url.path
-    if path == prefix or path.startswith(prefix + "/"):
-        return helpdesk_envelope.error_response(error)
-    return series.error_response(error)
-
-
-async def on_ticketd_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, TicketdError)
-    return _render_error(request, error)
-
-
-async def on_http_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, HTTPException)
-    if error.status_code == 405:
-        problem: TicketdError = MethodNotAllowed()
-    elif error.status_code == 404:
-        problem = NotFound()
-    else:
-        problem = TicketdError(str(error.detail))
-        problem.status = error.status_code
-    response = _render_error(request, problem)
-    response.headers.update(error.headers or {})  # e.g. Allow on a 405
-    return response
-
-
-class InternalError(TicketdError):
-    code = "internal"
-    status = 500
-    message = "Internal server error"
-
-
-async def on_unexpected_error(request: Request, error: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return _render_error(request, InternalError())
+    return ok({"status": "ok"})
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
@@ -99,18 +56,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         finally:
             await services.db.close()
 
-    app = Starlette(
-        routes=[
-            Route("/health", health, methods=["GET"]),
-            Mount(services.settings.helpdesk_prefix, routes=helpdesk.routes),
-            *series.routes,
-        ],
-        exception_handlers={
-            TicketdError: on_ticketd_error,
-            HTTPException: on_http_error,
-            Exception: on_unexpected_error,
-        },
-        lifespan=lifespan,
-    )
-    app.state.services = services
-    return app
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Mount(services.settings.helpdesk_prefix, app=helpdesk.build_app()),
+    ]
+    return series.build_app(services, routes, lifespan)

@@ -17,10 +17,19 @@ from ticketd.demo import Demo, create_demo_workspace
 from ticketd.helpdesk import auth
 from ticketd.kit.errors import TicketdError
 from ticketd.people import service as people
+from ticketd.series.config_file import ConfigFile
 from ticketd.settings import get_settings
 from ticketd.workspaces import fields
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import FIELD_TYPES, PLANS, ROLES, ConfigFile
+from ticketd.workspaces.config import (
+    FIELD_TYPES,
+    PLANS,
+    ROLES,
+    Category,
+    CustomField,
+    Teammate,
+    WorkspaceSettings,
+)
 
 T = TypeVar("T")
 
@@ -47,6 +56,29 @@ def emit(data: dict[str, Any], as_json: bool) -> None:
     else:
         for name, value in data.items():
             print(f"{name}: {value}")
+
+
+def client_output(client: auth.NewClient) -> dict[str, Any]:
+    return {"refreshToken": client.refresh_token, "clientId": client.client_id, "name": client.name}
+
+
+def teammate_output(t: Teammate) -> dict[str, Any]:
+    return {"id": t.guid, "name": t.name, "email": t.email, "role": t.role, "userId": t.user_id}
+
+
+def category_output(c: Category) -> dict[str, Any]:
+    department = c.departments[0] if c.departments else None
+    return {
+        "id": c.id,
+        "key": c.key,
+        "name": c.name,
+        "parentId": c.parent_id,
+        "department": department,
+    }
+
+
+def field_output(f: CustomField) -> dict[str, Any]:
+    return {"id": f.id, "name": f.name, "type": f.type, "options": list(f.options)}
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -123,10 +155,11 @@ def cmd_workspace_set(args: argparse.Namespace) -> None:
     print(f"Updated workspace {args.id}")
 
 
-def read_config_file(path: str) -> ConfigFile:
+def read_config_file(path: str) -> WorkspaceSettings:
+    """The Series configuration file, the format `GET /tickets/config` shows."""
     try:
         raw = Path(path).read_bytes()
-        return ConfigFile.model_validate_json(raw)
+        return ConfigFile.model_validate_json(raw).to_settings()
     except OSError as error:
         raise CommandError(f"cannot read {path}: {error.strerror}") from None
     except ValidationError as error:
@@ -166,7 +199,7 @@ def cmd_key_revoke(args: argparse.Namespace) -> None:
 
 def cmd_token_create(args: argparse.Namespace) -> None:
     async def work(db: Database) -> dict[str, Any]:
-        return await auth.create_client(db, workspace_id=args.id, name=args.name)
+        return client_output(await auth.create_client(db, workspace_id=args.id, name=args.name))
 
     emit(with_database(work), args.json)
 
@@ -182,7 +215,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
 
 def cmd_teammate_add(args: argparse.Namespace) -> None:
     async def work(db: Database) -> dict[str, Any]:
-        return await people.add_teammate(
+        teammate = await people.add_teammate(
             db,
             None,
             workspace_id=args.id,
@@ -191,13 +224,14 @@ def cmd_teammate_add(args: argparse.Namespace) -> None:
             role=args.role,
             user_id=args.user_id,
         )
+        return teammate_output(teammate)
 
     emit(with_database(work), args.json)
 
 
 def cmd_category_add(args: argparse.Namespace) -> None:
     async def work(db: Database) -> dict[str, Any]:
-        return await workspaces.add_category(
+        category = await workspaces.add_category(
             db,
             None,
             workspace_id=args.id,
@@ -206,13 +240,14 @@ def cmd_category_add(args: argparse.Namespace) -> None:
             parent_id=args.parent,
             department=args.department,
         )
+        return category_output(category)
 
     emit(with_database(work), args.json)
 
 
 def cmd_field_add(args: argparse.Namespace) -> None:
     async def work(db: Database) -> dict[str, Any]:
-        return await fields.add_field(
+        field = await fields.add_field(
             db,
             None,
             workspace_id=args.id,
@@ -220,6 +255,7 @@ def cmd_field_add(args: argparse.Namespace) -> None:
             field_type=args.type,
             options=args.option,
         )
+        return field_output(field)
 
     emit(with_database(work), args.json)
 
@@ -334,8 +370,8 @@ def main(argv: list[str] | None = None) -> None:
         fail(f"cannot migrate the database: {str(error).splitlines()[0]}")
     try:
         args.run(args)
-    except (CommandError, LookupError, ValueError) as error:
-        fail(str(error.args[0] if error.args else error))
+    except CommandError as error:
+        fail(str(error))
     except TicketdError as error:
         fail(error.message)
 

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from ticketd.db.database import Database
 from ticketd.helpdesk import auth
 from ticketd.people import service as people
+from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import ConfigFile
 
 DEMO_STAFF_ID = 987654321
 
+# In the Series file format, as `ticketd workspace configure` reads it.
 DEMO_CONFIG = {
     "Enabled": True,
     "PublicUrl": False,
@@ -71,7 +72,10 @@ async def create_demo_workspace(db: Database) -> Demo:
     member is also a helpdesk admin (the same person in both APIs)."""
     workspace_id = await workspaces.create_workspace(db, name="Demo workspace", plan="premium")
     await workspaces.apply_config(
-        db, None, workspace_id=workspace_id, config=ConfigFile.model_validate(DEMO_CONFIG)
+        db,
+        None,
+        workspace_id=workspace_id,
+        config=ConfigFile.model_validate(DEMO_CONFIG).to_settings(),
     )
     api_key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id, name="demo")
     await people.add_teammate(
@@ -84,4 +88,4 @@ async def create_demo_workspace(db: Database) -> Demo:
         user_id=DEMO_STAFF_ID,
     )
     client = await auth.create_client(db, workspace_id=workspace_id, name="demo")
-    return Demo(workspace_id, api_key, client["clientId"], client["refreshToken"])
+    return Demo(workspace_id, api_key, client.client_id, client.refresh_token)

@@ -165,7 +165,7 @@ async def test_refresh_token_sent_with_another_clients_id_is_an_invalid_grant(
     hd: Helpdesk,
 ) -> None:
     other = await auth.create_client(hd.db, workspace_id=hd.ws.id, name="Other integration")
-    response = await post_token(hd, client_id=other["clientId"])
+    response = await post_token(hd, client_id=other.client_id)
     assert_token_error(response, 400, INVALID_GRANT, "invalid_grant")
     # Each pair on its own still works: only the mix is refused.
     assert (await post_token(hd)).status_code == 200

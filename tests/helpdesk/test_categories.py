@@ -24,7 +24,7 @@ async def add_category(
         name=name,
         parent_id=parent,
     )
-    return int(created["id"])  # type: ignore[call-overload]
+    return created.id
 
 
 # --- categories --------------------------------------------------------------------

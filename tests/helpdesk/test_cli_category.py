@@ -15,8 +15,9 @@ from tests.support.series import ticket_body as series_body
 from tests.support.servers import run_cli
 from ticketd.app import Services
 from ticketd.demo import DEMO_CONFIG
+from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import ConfigFile, WorkspaceConfig
+from ticketd.workspaces.config import WorkspaceConfig
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +60,7 @@ def test_category_add_with_a_department_routes_series_tickets_there(database_url
     )
 
     async def configure(client: httpx.AsyncClient, services: Services) -> None:
-        config = ConfigFile.model_validate(DEMO_CONFIG)
+        config = ConfigFile.model_validate(DEMO_CONFIG).to_settings()
         await workspaces.apply_config(services.db, None, workspace_id=made["id"], config=config)
 
     in_process(database_url, configure)

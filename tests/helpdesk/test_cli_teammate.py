@@ -15,6 +15,7 @@ from tests.support.cli import assert_clean_failure, make_workspace, only_json_ob
 from tests.support.helpdesk_cli import config_of, helpdesk_get, in_process, is_guid
 from tests.support.servers import run_cli
 from ticketd.app import Services
+from ticketd.cli import teammate_output
 from ticketd.kit.ids import user_guid
 from ticketd.people import service as people
 
@@ -69,7 +70,7 @@ def test_teammate_add_with_a_known_email_updates_that_person(database_url: str) 
     ws = make_workspace(database_url)
 
     async def setup(client: httpx.AsyncClient, services: Services) -> dict[str, Any]:
-        return await people.add_teammate(
+        teammate = await people.add_teammate(
             services.db,
             None,
             workspace_id=ws.id,
@@ -77,6 +78,7 @@ def test_teammate_add_with_a_known_email_updates_that_person(database_url: str) 
             email="tess@example.com",
             role="read_only_user",
         )
+        return teammate_output(teammate)
 
     before = in_process(database_url, setup)
 

@@ -14,6 +14,7 @@ from tests.support.cli import assert_clean_failure, make_workspace, only_json_ob
 from tests.support.helpdesk_cli import exchange, in_process, is_guid
 from tests.support.servers import run_cli
 from ticketd.app import Services
+from ticketd.cli import client_output
 from ticketd.helpdesk import auth
 
 pytestmark = pytest.mark.slow
@@ -28,8 +29,8 @@ def new_client(database_url: str, workspace_id: str, *, revoked: bool = False) -
     async def work(client: httpx.AsyncClient, services: Services) -> dict[str, str]:
         created = await auth.create_client(services.db, workspace_id=workspace_id, name="Setup")
         if revoked:
-            assert await auth.revoke_client(services.db, client_id=created["clientId"])
-        return created
+            assert await auth.revoke_client(services.db, client_id=created.client_id)
+        return client_output(created)
 
     return in_process(database_url, work)
 

@@ -343,8 +343,8 @@ async def test_another_workspaces_field_is_404_and_left_alone(
         hd.db, hd.ws.services.cache, workspace_id=other.id, name="Theirs", field_type="text"
     )
 
-    response = await hd.client.request(method, f"/helpdesk/customFields/{foreign['id']}", json=body)
+    response = await hd.client.request(method, f"/helpdesk/customFields/{foreign.id}", json=body)
 
     assert_hd_error(response, 404, 403)
-    still = ok(await hd.client.get(f"/helpdesk/customFields/{foreign['id']}", headers=headers))
+    still = ok(await hd.client.get(f"/helpdesk/customFields/{foreign.id}", headers=headers))
     assert still["name"] == "Theirs"

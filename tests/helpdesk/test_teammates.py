@@ -9,6 +9,7 @@ import pytest
 from tests.support.helpdesk import Helpdesk, assert_hd_error, ok
 from tests.support.helpdesk_workspace_data import other_workspace
 from tests.support.series import STAFF
+from ticketd.cli import teammate_output
 from ticketd.people import service as people
 
 pytestmark = pytest.mark.anyio
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def add_teammate(hd: Helpdesk, name: str, email: str, user_id: int | None) -> dict[str, Any]:
-    return await people.add_teammate(
+    teammate = await people.add_teammate(
         hd.db,
         hd.ws.services.cache,
         workspace_id=hd.ws.id,
@@ -27,6 +28,7 @@ async def add_teammate(hd: Helpdesk, name: str, email: str, user_id: int | None)
         role="agent",
         user_id=user_id,
     )
+    return teammate_output(teammate)
 
 
 async def user_groups(hd: Helpdesk, headers: dict[str, str] | None = None) -> dict[str, int]:

@@ -41,7 +41,7 @@ async def other_workspace_ticket(hd: Helpdesk) -> tuple[int, dict[str, str]]:
     """A ticket of another workspace, and the headers its own integration sends."""
     other = await new_workspace(hd.ws.services, hd.client)
     created = await auth.create_client(hd.db, workspace_id=other.id, name="Other form")
-    token = await access_token(hd.client, created["refreshToken"], created["clientId"])
+    token = await access_token(hd.client, created.refresh_token, created.client_id)
     headers = {"Authorization": f"Bearer {token}"}
     body = ticket_body(hd, categoryId=None)
     return ok(await hd.client.post("/helpdesk/tickets", json=body, headers=headers)), headers

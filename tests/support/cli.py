@@ -15,8 +15,8 @@ import httpx
 from tests.support.series import ticket_body
 from ticketd.db.database import open_database
 from ticketd.demo import DEMO_CONFIG
+from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import ConfigFile
 
 
 @dataclass
@@ -51,7 +51,10 @@ def make_workspace(
             made = Made(await workspaces.create_workspace(db, name="CLI test", plan=plan))
             if config is not None:
                 await workspaces.apply_config(
-                    db, None, workspace_id=made.id, config=ConfigFile.model_validate(config)
+                    db,
+                    None,
+                    workspace_id=made.id,
+                    config=ConfigFile.model_validate(config).to_settings(),
                 )
             for _ in range(keys):
                 made.keys.append(await workspaces.create_api_key(db, workspace_id=made.id))

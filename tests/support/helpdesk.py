@@ -95,6 +95,6 @@ async def access_token(client: httpx.AsyncClient, refresh_token: str, client_id:
 
 
 async def services_config(ws: Workspace) -> Any:
-    from ticketd.workspaces import service as workspaces
+    from ticketd.workspaces import access
 
-    return await workspaces.get_config(ws.services.db, ws.services.cache, ws.id)
+    return await access.get_config(ws.services.db, ws.services.cache, ws.id)

@@ -51,7 +51,7 @@ async def second_client(hd: Helpdesk, workspace_id: str | None = None) -> str:
     created = await auth.create_client(
         hd.db, workspace_id=workspace_id or hd.ws.id, name="Second integration"
     )
-    return await access_token(hd.client, created["refreshToken"], created["clientId"])
+    return await access_token(hd.client, created.refresh_token, created.client_id)
 
 
 @asynccontextmanager
@@ -65,8 +65,8 @@ async def own_app(database_url: str, **settings: object) -> AsyncIterator[Helpde
         async with httpx.AsyncClient(transport=transport, base_url="http://ticketd.test") as http:
             ws = await new_workspace(services, http)
             created = await auth.create_client(services.db, workspace_id=ws.id, name="Own")
-            token = await access_token(http, created["refreshToken"], created["clientId"])
+            token = await access_token(http, created.refresh_token, created.client_id)
             http.headers["Authorization"] = f"Bearer {token}"
-            yield Helpdesk(ws, http, created["refreshToken"], created["clientId"])
+            yield Helpdesk(ws, http, created.refresh_token, created.client_id)
     finally:
         await services.db.close()

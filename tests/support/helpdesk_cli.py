@@ -12,7 +12,7 @@ import httpx
 from tests.support.workspaces import settings_for
 from ticketd.app import Services, build_services, create_app
 from ticketd.helpdesk import auth
-from ticketd.workspaces import service as workspaces
+from ticketd.workspaces import access
 from ticketd.workspaces.config import WorkspaceConfig
 
 T = TypeVar("T")
@@ -53,7 +53,7 @@ def helpdesk_get(database_url: str, workspace_id: str, path: str) -> Any:
 
     async def work(client: httpx.AsyncClient, services: Services) -> Any:
         created = await auth.create_client(services.db, workspace_id=workspace_id, name="Check")
-        token = await exchange(client, created["refreshToken"], created["clientId"])
+        token = await exchange(client, created.refresh_token, created.client_id)
         assert token.status_code == 200, token.text
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         response = await client.get(f"/helpdesk{path}", headers=headers)
@@ -65,7 +65,7 @@ def helpdesk_get(database_url: str, workspace_id: str, path: str) -> Any:
 
 def config_of(database_url: str, workspace_id: str) -> WorkspaceConfig:
     async def work(client: httpx.AsyncClient, services: Services) -> WorkspaceConfig:
-        return await workspaces.get_config(services.db, services.cache, workspace_id)
+        return await access.get_config(services.db, services.cache, workspace_id)
 
     return in_process(database_url, work)
 

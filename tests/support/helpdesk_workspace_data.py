@@ -13,5 +13,5 @@ async def other_workspace(hd: Helpdesk) -> tuple[Workspace, dict[str, str]]:
     client of its own."""
     other = await new_workspace(hd.ws.services, hd.client)
     created = await auth.create_client(hd.db, workspace_id=other.id, name="Other inbox")
-    token = await access_token(hd.client, created["refreshToken"], created["clientId"])
+    token = await access_token(hd.client, created.refresh_token, created.client_id)
     return other, {"Authorization": f"Bearer {token}"}

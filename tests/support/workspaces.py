@@ -6,9 +6,9 @@ import httpx
 
 from ticketd.app import Services
 from ticketd.demo import DEMO_CONFIG
+from ticketd.series.config_file import ConfigFile
 from ticketd.settings import Settings
 from ticketd.workspaces import service as workspaces
-from ticketd.workspaces.config import ConfigFile
 
 
 def settings_for(url: str, **overrides: object) -> Settings:
@@ -29,7 +29,7 @@ class Workspace:
             self.services.db,
             self.services.cache,
             workspace_id=self.id,
-            config=ConfigFile.model_validate(config),
+            config=ConfigFile.model_validate(config).to_settings(),
         )
 
 

@@ -14,6 +14,7 @@ from ticketd.tickets import actors, conversation, events, queries
 from ticketd.tickets import service as tickets
 from ticketd.tickets.events import EventType
 from ticketd.tickets.model import Author, Body, NewTicket, Status
+from ticketd.workspaces import access
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import WorkspaceConfig
 
@@ -41,7 +42,7 @@ def test_each_payload_reads_back_as_it_was_stored(payload_type: type[events.Payl
 
 
 async def config_of(services: Services, workspace_id: str) -> WorkspaceConfig:
-    return await workspaces.get_config(services.db, services.cache, workspace_id)
+    return await access.get_config(services.db, services.cache, workspace_id)
 
 
 async def test_a_tickets_life_reads_back_as_typed_events_newest_first(ws: typing.Any) -> None:

@@ -3,7 +3,6 @@ token (shown once, stored hashed) and exchanges it for signed access tokens (JWT
 HS256) that expire after 3599 s. Revoking the client refuses both at once, because
 every request also checks that its client is still active."""
 
-import hashlib
 import re
 import secrets
 import time
@@ -14,9 +13,16 @@ import jwt
 from cachetools import TTLCache
 
 from ticketd.db.database import Database
+from ticketd.helpdesk import repository
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
-from ticketd.kit.errors import InvalidGrant, InvalidToken, Unauthorized, ValidationFailed
+from ticketd.kit.errors import (
+    InvalidGrant,
+    InvalidToken,
+    Unauthorized,
+    ValidationFailed,
+    WorkspaceNotFound,
+)
 from ticketd.workspaces import repository as workspace_repository
 from ticketd.workspaces.service import checked_name
 
@@ -34,9 +40,13 @@ class Client:
     client_id: str
 
 
-def _hash(token: str) -> str:
-    # 256 random bits: a fast hash cannot be brute-forced.
-    return hashlib.sha256(token.encode()).hexdigest()
+@dataclass(frozen=True, slots=True)
+class NewClient:
+    """A client just created, with the refresh token shown this once."""
+
+    client_id: str
+    name: str
+    refresh_token: str
 
 
 class TokenAuthority:
@@ -113,11 +123,7 @@ class TokenAuthority:
         if client_id in self.clients:
             return self.clients[client_id]
         async with db.connection() as conn:
-            row = await conn.fetchrow(
-                "SELECT id, workspace_id, name, client_id FROM helpdesk_clients"
-                " WHERE client_id = $1 AND revoked_at IS NULL",
-                client_id,
-            )
+            row = await repository.find_active_client(conn, client_id)
         client = Client(**dict(row)) if row else None
         self.clients[client_id] = client
         return client
@@ -125,54 +131,38 @@ class TokenAuthority:
 
 async def _refresh_matches(db: Database, client: Client, refresh_token: str) -> bool:
     async with db.transaction() as conn:
-        changed = await conn.execute(
-            "UPDATE helpdesk_clients SET last_used_at = $3 WHERE id = $1"
-            " AND refresh_hash = $2 AND revoked_at IS NULL",
-            client.id,
-            _hash(refresh_token),
-            now_ms(),
+        return await repository.use_refresh_token(
+            conn,
+            workspace_id=client.workspace_id,
+            client_row_id=client.id,
+            refresh_hash=ids.secret_hash(refresh_token),
+            now=now_ms(),
         )
-    return changed == 1
 
 
 async def _stored_signing_key(db: Database) -> str:
     async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO instance_secrets (name, value) VALUES ($1, $2)"
-            " ON CONFLICT (name) DO NOTHING",
-            SIGNING_KEY_NAME,
-            secrets.token_urlsafe(48),
-        )
-        return await conn.fetchval(
-            "SELECT value FROM instance_secrets WHERE name = $1", SIGNING_KEY_NAME
-        )
+        return await repository.instance_secret(conn, SIGNING_KEY_NAME, secrets.token_urlsafe(48))
 
 
-async def create_client(db: Database, *, workspace_id: str, name: str) -> dict[str, str]:
+async def create_client(db: Database, *, workspace_id: str, name: str) -> NewClient:
     """A new integration client; its refresh token is shown this once."""
     name = checked_name(name)
     refresh_token, client_id = ids.refresh_token(), ids.new_guid()
     async with db.transaction() as conn:
         if not await workspace_repository.workspace_exists(conn, workspace_id):
-            raise LookupError(f"no workspace {workspace_id}")
-        await conn.execute(
-            "INSERT INTO helpdesk_clients (workspace_id, name, client_id, refresh_hash,"
-            " created_at) VALUES ($1, $2, $3, $4, $5)",
-            workspace_id,
-            name,
-            client_id,
-            _hash(refresh_token),
-            now_ms(),
+            raise WorkspaceNotFound(workspace_id)
+        await repository.insert_client(
+            conn,
+            workspace_id=workspace_id,
+            name=name,
+            client_id=client_id,
+            refresh_hash=ids.secret_hash(refresh_token),
+            now=now_ms(),
         )
-    return {"refreshToken": refresh_token, "clientId": client_id, "name": name}
+    return NewClient(client_id=client_id, name=name, refresh_token=refresh_token)
 
 
 async def revoke_client(db: Database, *, client_id: str) -> bool:
     async with db.transaction() as conn:
-        changed = await conn.execute(
-            "UPDATE helpdesk_clients SET revoked_at = $2 WHERE client_id = $1"
-            " AND revoked_at IS NULL",
-            client_id,
-            now_ms(),
-        )
-    return changed == 1
+        return await repository.revoke_client(conn, client_id, now_ms())

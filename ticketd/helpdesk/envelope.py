@@ -4,13 +4,14 @@ on failure a positive `errorCode` (stable, listed in docs/helpdesk-api.md), a re
 
 from typing import Any
 
-import orjson
 from starlette.responses import Response
 
 from ticketd.kit.errors import TicketdError
+from ticketd.kit.http import error_headers, json_response
 
 # core error code -> (errorCode, HTTP status); the hundreds group the kind of failure.
 ERRORS: dict[str, tuple[int, int]] = {
+    "error": (100, 400),
     "validation_error": (100, 400),
     "open_ticket_limit": (101, 400),
     "claim_closed": (102, 400),
@@ -39,11 +40,13 @@ ERRORS: dict[str, tuple[int, int]] = {
     "note_not_found": (406, 404),
     "department_not_found": (407, 404),
     "method_not_allowed": (408, 405),
+    "workspace_not_found": (409, 404),
     "assignee_changed": (500, 409),
     "conflict": (501, 409),
     "already_claimed": (502, 409),
     "not_claimed": (503, 409),
     "claim_required": (504, 409),
+    "category_key_taken": (505, 409),
     "rate_limited": (600, 429),
     "body_too_large": (601, 413),
     "unavailable": (900, 503),
@@ -56,19 +59,24 @@ MESSAGES = {"not_ticket_author": "The author must be a teammate or the ticket's 
 
 
 def ok(data: Any, headers: dict[str, str] | None = None) -> Response:
-    body = {"data": data, "errorCode": -1, "errorText": None}
-    return Response(orjson.dumps(body), headers=headers, media_type="application/json")
+    return json_response({"data": data, "errorCode": -1, "errorText": None}, headers=headers)
 
 
-def error_response(error: TicketdError, *, oauth: bool = False) -> Response:
-    """`oauth`: the token endpoint, which also sets OAuth 2's `error` field."""
-    code, status = ERRORS.get(error.code, (100, error.status))
-    text = MESSAGES.get(error.code, error.message)
-    body: dict[str, Any] = {"data": None, "errorCode": code, "errorText": text}
+def error_response(
+    error: TicketdError, status: int | None = None, *, oauth: bool = False
+) -> Response:
+    """`status`, when given, overrides the code's own; `oauth`: the token endpoint, which
+    also sets OAuth 2's `error` field."""
+    code, default_status = ERRORS.get(error.code, ERRORS["error"])
+    status = status or default_status
+    body: dict[str, Any] = {
+        "data": None,
+        "errorCode": code,
+        "errorText": MESSAGES.get(error.code, error.message),
+    }
     if oauth:
         body["error"] = "invalid_grant" if error.code == "invalid_grant" else "invalid_request"
-    retry_after = getattr(error, "retry_after", None)
-    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    headers = error_headers(error)
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="ticketd"'}
-    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+    return json_response(body, status, headers)

@@ -16,7 +16,7 @@ from ticketd.tickets.model import (
     Ticket,
     TicketDetails,
 )
-from ticketd.workspaces.config import Category, Teammate, WorkspaceConfig
+from ticketd.workspaces.config import Category, CustomField, Teammate, WorkspaceConfig
 
 # The core keeps four statuses; the helpdesk shows three (docs/helpdesk-api.md).
 STATUS_VIEW = {
@@ -203,3 +203,12 @@ def note(n: Message, config: WorkspaceConfig, people: dict[str, Person]) -> dict
 
 def teammate(t: Teammate) -> dict[str, Any]:
     return {"id": t.guid, "name": t.name, "email": t.email, "role": t.role, "userId": t.user_id}
+
+
+def custom_field(f: CustomField) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "name": f.name,
+        "type": f.type,
+        "possibleValues": [{"value": o} for o in f.options],
+    }

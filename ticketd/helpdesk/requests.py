@@ -14,14 +14,13 @@ from ticketd.kit.errors import (
     ValidationFailed,
 )
 from ticketd.kit.html import sanitise, to_text
-from ticketd.kit.http import read_body, read_json
+from ticketd.kit.http import query_int as _query_int
+from ticketd.kit.validation import MAX_BIGINT
 from ticketd.tickets import actors
 from ticketd.tickets.actors import Actor
 from ticketd.tickets.model import Attachment, Body
-from ticketd.workspaces import service as workspaces
+from ticketd.workspaces import access
 from ticketd.workspaces.config import WorkspaceConfig
-
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,36 +48,29 @@ async def caller(request: Request) -> Caller:
     except RateLimited as limited:
         message = "Rate limit exceeded: too many requests for this client"
         raise RateLimited(limited.retry_after, message) from None
-    config = await workspaces.get_config(s.db, s.cache, client.workspace_id)
-    workspaces.require_tickets(config)
+    config = await access.tickets_workspace(s.db, s.cache, client.workspace_id)
     return Caller(s, config, client)
 
 
 def path_id(request: Request, name: str, missing: type[TicketdError] = TicketNotFound) -> int:
     value = request.path_params[name]
-    if not 1 <= value <= MAX_ID:
+    if not 1 <= value <= MAX_BIGINT:
         raise missing()
     return value
 
 
+POSITIVE = "Validation error: {name}: must be a positive integer"
+IN_RANGE = "Validation error: {name}: must be an integer from {low} to {high}"
+
+
 def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        expected = "a positive integer" if high == MAX_ID else f"an integer from {low} to {high}"
-        raise ValidationFailed(f"Validation error: {name}: must be {expected}")
-    return int(raw)
+    wording = POSITIVE if high == MAX_BIGINT else IN_RANGE
+    value = _query_int(request, name, low, high, wording)
+    return default if value is None else value
 
 
 def paging(request: Request) -> tuple[int, int]:
     return query_int(request, "skip", 0, 0, 1_000_000), query_int(request, "take", 25, 1, 50)
-
-
-async def optional_json(request: Request) -> Any:
-    """A JSON body where sending none means `{}`."""
-    raw = await read_body(request)
-    return await read_json(request) if raw.strip() else {}
 
 
 def attachments(items: list[Any]) -> tuple[Attachment, ...]:

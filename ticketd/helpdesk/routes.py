@@ -3,7 +3,6 @@
 from typing import Any
 from urllib.parse import parse_qsl
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,7 +14,7 @@ from ticketd.kit.errors import (
     TicketdError,
     ValidationFailed,
 )
-from ticketd.kit.http import read_body, read_json
+from ticketd.kit.http import json_response, read_body, read_json
 
 
 async def token(request: Request) -> Response:
@@ -39,11 +38,7 @@ async def token(request: Request) -> Response:
     except (AttributeError, TypeError):
         return error_response(ValidationFailed("Body must be form-encoded fields"), oauth=True)
     # The published endpoint answers with the bare OAuth object, not the envelope.
-    return Response(
-        orjson.dumps(data),
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
-    )
+    return json_response(data, headers={"Cache-Control": "no-store"})
 
 
 def route(path: str, **handlers: Any) -> Route:

@@ -16,7 +16,7 @@ from pydantic import (
 
 from ticketd.kit.email import normalize_email
 from ticketd.kit.errors import ValidationFailed
-from ticketd.series.schemas import OptionalText, Text
+from ticketd.kit.validation import OptionalText, PositiveBigInt, Text, has_nul
 
 M = TypeVar("M", bound=BaseModel)
 SENTIMENTS = ("question", "praise", "suggestion", "complaint")
@@ -45,7 +45,7 @@ Guid = Annotated[
     str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 ]
 NullableGuid = Annotated[Guid | None, BeforeValidator(_null_string)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = PositiveBigInt
 Skip = Annotated[int, Field(ge=0, le=1_000_000)]
 Take = Annotated[int, Field(ge=1, le=50)]
 Html = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
@@ -208,27 +208,10 @@ def describe(error: ValidationError) -> str:
     return f"Validation error: {path.replace('from_', 'from')}: {reason}"
 
 
-def _has_nul(data: object) -> bool:
-    """Whether any string in the JSON value holds a NUL; iterative, since JSON may nest
-    deeper than Python's recursion limit."""
-    pending = [data]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return True
-        elif isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
-
-
 def parse(model: type[M], data: object) -> M:
     if not isinstance(data, dict):
         raise ValidationFailed("Validation error: request body must be a JSON object")
-    if _has_nul(data):  # PostgreSQL text cannot hold NUL; refuse it everywhere alike
+    if has_nul(data):  # PostgreSQL text cannot hold NUL; refuse it everywhere alike
         raise ValidationFailed("Validation error: text must not contain NUL characters")
     try:
         return model.model_validate(data)

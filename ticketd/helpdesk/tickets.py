@@ -11,7 +11,6 @@ from ticketd.helpdesk.requests import (
     attachments,
     caller,
     message_body,
-    optional_json,
     paging,
     path_id,
 )
@@ -35,7 +34,7 @@ from ticketd.kit.errors import (
     FieldNotFound,
     ValidationFailed,
 )
-from ticketd.kit.http import read_json
+from ticketd.kit.http import optional_json, read_json
 from ticketd.tickets import actors, conversation, edits, labels, queries
 from ticketd.tickets import service as tickets
 from ticketd.tickets.model import (

@@ -8,13 +8,7 @@ from starlette.responses import Response
 
 from ticketd.helpdesk import render
 from ticketd.helpdesk.envelope import ok
-from ticketd.helpdesk.requests import (
-    MAX_ID,
-    Caller,
-    caller,
-    path_id,
-    query_int,
-)
+from ticketd.helpdesk.requests import Caller, caller, path_id, query_int
 from ticketd.helpdesk.schemas import (
     FieldUpdateBody,
     NewFieldBody,
@@ -23,10 +17,12 @@ from ticketd.helpdesk.schemas import (
 from ticketd.kit.errors import (
     CategoryNotFound,
     FieldNotFound,
+    InvalidInput,
     NotFound,
     ValidationFailed,
 )
 from ticketd.kit.http import read_json
+from ticketd.kit.validation import MAX_BIGINT
 from ticketd.tickets import queries
 from ticketd.workspaces import fields
 
@@ -34,7 +30,7 @@ from ticketd.workspaces import fields
 async def list_teammates(request: Request) -> Response:
     """Teammates, optionally of one user group (a department, by its integer id)."""
     c = await caller(request)
-    group = query_int(request, "group", 0, 1, MAX_ID)
+    group = query_int(request, "group", 0, 1, MAX_BIGINT)
     teammates = list(c.config.teammates.values())
     if group:
         department = next((d for d in c.config.departments.values() if d.id == group), None)
@@ -88,12 +84,12 @@ def _field_or_404(c: Caller, request: Request) -> Any:
 
 async def list_fields(request: Request) -> Response:
     c = await caller(request)
-    return ok([fields.view(f) for f in c.config.custom_fields.values()])
+    return ok([render.custom_field(f) for f in c.config.custom_fields.values()])
 
 
 async def get_field(request: Request) -> Response:
     c = await caller(request)
-    return ok(fields.view(_field_or_404(c, request)))
+    return ok(render.custom_field(_field_or_404(c, request)))
 
 
 async def add_field(request: Request) -> Response:
@@ -108,9 +104,9 @@ async def add_field(request: Request) -> Response:
             field_type=body.type,
             options=body.possibleValues,
         )
-    except ValueError as error:
-        raise ValidationFailed(f"Validation error: {error}") from None
-    return ok(fields.view(created))
+    except InvalidInput as error:
+        raise ValidationFailed(f"Validation error: {error.message}") from None
+    return ok(render.custom_field(created))
 
 
 async def update_field(request: Request) -> Response:
@@ -131,9 +127,9 @@ async def update_field(request: Request) -> Response:
             name=body.name,
             options=body.possibleValues,
         )
-    except ValueError as error:
-        raise ValidationFailed(f"Validation error: {error}") from None
-    return ok(fields.view(updated))
+    except InvalidInput as error:
+        raise ValidationFailed(f"Validation error: {error.message}") from None
+    return ok(render.custom_field(updated))
 
 
 async def delete_field(request: Request) -> Response:

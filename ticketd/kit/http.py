@@ -1,18 +1,21 @@
-"""Request-body reading shared by the dialects: size-capped, JSON only."""
+"""HTTP plumbing both APIs share: size-capped body reading, JSON in and out, query
+integers and the headers an error carries."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from starlette.requests import Request
+from starlette.responses import Response
 
 from ticketd.kit.errors import TicketdError, ValidationFailed
+from ticketd.kit.validation import bounded_int
 
 MAX_BODY_BYTES = 1_048_576
 
 
 class BodyTooLarge(TicketdError):
     code = "body_too_large"
-    status = 413
     message = f"Request body is larger than {MAX_BODY_BYTES} bytes"
 
 
@@ -40,3 +43,34 @@ async def read_json(request: Request) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise ValidationFailed("Validation error: Request body must be valid JSON") from None
+
+
+async def optional_json(request: Request) -> Any:
+    """A JSON body where sending none means `{}`."""
+    raw = await read_body(request)
+    return await read_json(request) if raw.strip() else {}
+
+
+def query_int(request: Request, name: str, low: int, high: int, wording: str) -> int | None:
+    """Query parameter `name` as an integer in [low, high]; None when absent or empty.
+    Otherwise ValidationFailed with `wording`, formatted with name, low and high: each
+    API words it its own way."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    value = bounded_int(raw, low, high)
+    if value is None:
+        raise ValidationFailed(wording.format(name=name, low=low, high=high))
+    return value
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+def error_headers(error: TicketdError) -> dict[str, str] | None:
+    """Retry-After for an error that says when to try again (a rate limit)."""
+    retry_after = getattr(error, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after else None

@@ -94,3 +94,10 @@ def new_guid() -> str:
 def refresh_token() -> str:
     """A helpdesk refresh token: 256 random bits, URL-safe."""
     return "rt_" + secrets.token_urlsafe(32)
+
+
+def secret_hash(secret: str) -> str:
+    """How API keys and refresh tokens are stored. Both carry 190+ random bits, so a fast
+    hash is enough: nobody can brute-force one, and a slow one would slow every uncached
+    lookup (docs/decisions.md)."""
+    return hashlib.sha256(secret.encode()).hexdigest()

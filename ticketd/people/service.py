@@ -1,15 +1,23 @@
-"""Teammates and clients: who a helpdesk ticket is from, assigned to, written by."""
-
-from typing import Any
+"""Teammates and clients: who a ticket is from, assigned to, written by."""
 
 from ticketd.db.database import Database
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
 from ticketd.kit.email import normalize_email
+from ticketd.kit.errors import Conflict, InvalidInput, WorkspaceNotFound
+from ticketd.kit.validation import MAX_BIGINT
 from ticketd.people import repository
 from ticketd.workspaces import repository as workspace_repository
-from ticketd.workspaces.config import ROLES
-from ticketd.workspaces.service import WorkspaceCache, checked_name
+from ticketd.workspaces.access import WorkspaceCache
+from ticketd.workspaces.config import ROLES, Teammate
+from ticketd.workspaces.service import checked_name
+
+
+def checked_email(address: str) -> str:
+    try:
+        return normalize_email(address)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
 
 
 async def add_teammate(
@@ -21,27 +29,25 @@ async def add_teammate(
     email: str,
     role: str,
     user_id: int | None = None,
-) -> dict[str, Any]:
+) -> Teammate:
     """Adds a teammate, or gives the role to the person who already has this e-mail or
     Roblox user id (so their tickets stay theirs). Refuses when the e-mail and the user
     id belong to two different people."""
     name = checked_name(name)
-    email = normalize_email(email)
+    email = checked_email(email)
     if role not in ROLES:
-        raise ValueError(f"role must be one of: {', '.join(ROLES)}")
-    if user_id is not None and not 1 <= user_id <= 2**63 - 1:
-        raise ValueError("user id must be a positive integer")
+        raise InvalidInput(f"role must be one of: {', '.join(ROLES)}")
+    if user_id is not None and not 1 <= user_id <= MAX_BIGINT:
+        raise InvalidInput("user id must be a positive integer")
     async with db.transaction() as conn:
         if not await workspace_repository.workspace_exists(conn, workspace_id):
-            raise LookupError(f"no workspace {workspace_id}")
+            raise WorkspaceNotFound(workspace_id)
         found = await repository.find_matching(conn, workspace_id, email=email, user_id=user_id)
         if len(found) > 1:
-            raise ValueError(
-                f"{email} and user id {user_id} already belong to two different people"
-            )
+            raise Conflict(f"{email} and user id {user_id} already belong to two different people")
         known = found[0]["user_id"] if found else None
         if user_id is not None and known is not None and known != user_id:
-            raise ValueError(f"{email} already belongs to user id {known}")
+            raise Conflict(f"{email} already belongs to user id {known}")
         user_id = user_id if user_id is not None else known
         values = {"display_name": name, "email": email, "email_key": email.lower(), "role": role}
         if user_id is not None:
@@ -61,4 +67,5 @@ async def add_teammate(
             )
     if cache is not None:
         cache.clear()
-    return {"id": guid, "name": name, "email": email, "role": role, "userId": user_id}
+    avatar_url = found[0]["avatar_url"] if found else None
+    return Teammate(guid, name, email, role, user_id, avatar_url)

@@ -117,33 +117,3 @@ def pagination(page: int, total: int, per_page: int) -> dict[str, Any]:
         "HasNextPage": page < pages,
         "HasPreviousPage": page > 1,
     }
-
-
-def config_view(config: WorkspaceConfig) -> dict[str, Any]:
-    w = config.workspace
-    return {
-        "Enabled": w.tickets_enabled,
-        "PublicUrl": w.public_url,
-        "Categories": {
-            c.key: {
-                "Name": c.name,
-                "WorkspaceMembershipRequired": c.membership_required,
-                "MinAccessRank": c.min_rank,
-                "MaxOpenTickets": c.max_open_tickets or 0,
-            }
-            for c in config.categories.values()
-        },
-        "Departments": {
-            d.key: {
-                "Name": d.name,
-                "Members": sorted(d.members),
-                "Categories": list(d.categories),
-                "RankRange": {"FromRank": d.from_rank, "ToRank": d.to_rank}
-                if d.from_rank is not None
-                else None,
-            }
-            for d in config.departments.values()
-        },
-        "DiscordNotificationWebhookEnabled": w.discord_webhook_enabled,
-        "DiscordNotificationWebhookPing": w.discord_webhook_ping,
-    }

@@ -2,15 +2,17 @@
 
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ticketd.kit.clock import iso
-from ticketd.kit.errors import TicketdError, ValidationFailed
-from ticketd.kit.http import read_json
+from ticketd.kit.errors import ValidationFailed
+from ticketd.kit.http import query_int, read_json
+from ticketd.kit.validation import MAX_BIGINT
 from ticketd.series import render
+from ticketd.series.config_file import file_view
+from ticketd.series.envelope import ok
 from ticketd.series.schemas import (
     PAGE_SIZE,
     STATUS_MESSAGE,
@@ -37,36 +39,19 @@ from ticketd.tickets.model import (
     TicketOrder,
     TicketQuery,
 )
-from ticketd.workspaces import service as workspaces
+from ticketd.workspaces import access
 from ticketd.workspaces.config import WorkspaceConfig
-
-
-def ok(data: Any) -> Response:
-    return Response(orjson.dumps({"success": True, "data": data}), media_type="application/json")
-
-
-def failure(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = {"success": False, "error": {"code": status, "message": message}}
-    return Response(orjson.dumps(body), status, headers, media_type="application/json")
-
-
-def error_response(error: TicketdError) -> Response:
-    retry_after = getattr(error, "retry_after", None)
-    headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return failure(error.status, error.message, headers)
 
 
 async def workspace_of(request: Request, *, enabled: bool = True) -> WorkspaceConfig:
     """Authenticate the key, count the request against its limit, check plan and module."""
     s = request.app.state.services
     headers = request.headers
-    key = await workspaces.authenticate(
+    key = await access.authenticate(
         s.db, s.cache, headers.get("apikey") or headers.get("x-api-key")
     )
     s.limiter.hit(key.prefix)
-    config = await workspaces.get_config(s.db, s.cache, key.workspace_id)
-    workspaces.require_tickets(config, enabled=enabled)
-    return config
+    return await access.tickets_workspace(s.db, s.cache, key.workspace_id, enabled=enabled)
 
 
 def _new_ticket(body: CreateTicketBody, **game: Any) -> NewTicket:
@@ -119,12 +104,9 @@ async def get_ticket(request: Request) -> Response:
 
 
 def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**63 - 1:
-        raise ValidationFailed(f"Validation error: {name} must be a positive integer")
-    return int(raw)
+    return query_int(
+        request, name, 1, MAX_BIGINT, "Validation error: {name} must be a positive integer"
+    )
 
 
 def _text_param(request: Request, name: str, max_length: int) -> str | None:
@@ -245,13 +227,13 @@ async def transfer(request: Request) -> Response:
 async def get_config(request: Request) -> Response:
     """The workspace's ticket configuration (readable while the module is off)."""
     config = await workspace_of(request, enabled=False)
-    return ok(render.config_view(config))
+    return ok(file_view(config))
 
 
 async def check_key(request: Request) -> Response:
     """Whether an API key is valid; needs no auth header."""
     s = request.app.state.services
-    key = await workspaces.find_key(s.db, s.cache, request.path_params["apiKey"])
+    key = await access.find_key(s.db, s.cache, request.path_params["apiKey"])
     if key is None:
         return ok(
             {"valid": False, "status": "inactive", "message": "API key is inactive or invalid"}

@@ -4,42 +4,18 @@ translation of validation failures into the seeds' messages."""
 from typing import Annotated, Literal, TypeVar, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
-    Field,
     StringConstraints,
     ValidationError,
     field_validator,
 )
 
 from ticketd.kit.errors import ValidationFailed
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def Text(max_length: int) -> type[str]:  # noqa: N802 - reads as a type in annotations
-    return Annotated[  # type: ignore[return-value]
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        AfterValidator(_no_nul),
-    ]
-
-
-def OptionalText(max_length: int) -> type[str]:  # noqa: N802
-    return Annotated[  # type: ignore[return-value]
-        str | None,
-        StringConstraints(strip_whitespace=True, max_length=max_length),
-        AfterValidator(lambda v: None if v is None else _no_nul(v) or None),
-    ]
-
+from ticketd.kit.validation import MAX_BIGINT, OptionalText, PositiveBigInt, Text
 
 M = TypeVar("M", bound=BaseModel)
-UserId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+UserId = PositiveBigInt
 Priority = Literal["low", "medium", "high", "urgent"]
 Status = Literal["open", "in-progress", "resolved", "closed"]
 STATUSES = get_args(Status)
@@ -68,7 +44,7 @@ class CreateGameReportBody(CreateTicketBody):
     @field_validator("placeId")
     @classmethod
     def _place_in_range(cls, value: str | int) -> str | int:
-        if not 1 <= int(value) <= 2**63 - 1:
+        if not 1 <= int(value) <= MAX_BIGINT:
             raise ValueError("out of range")
         return value
 

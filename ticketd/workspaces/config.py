@@ -1,12 +1,10 @@
-"""A workspace's ticket configuration: the shape `GET /tickets/config` shows and
-`ticketd workspace configure` applies, and the in-memory form the core reads."""
+"""A workspace's ticket configuration in the core's own terms: the in-memory form every
+client reads (WorkspaceConfig), and the settings an operator replaces at once
+(WorkspaceSettings). Each client has its own file or wire format for them."""
 
-import re
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ticketd.kit.ids import user_guid
 
@@ -16,77 +14,6 @@ WORKING_ROLES = frozenset({"admin", "agent"})  # may be assigned, reply and writ
 FIELD_TYPES = ("text", "number", "date", "dropdown")
 TICKET_PLANS = frozenset({"premium", "enterprise"})
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
-
-RankT = Annotated[int, Field(ge=0, le=255)]
-UserIdT = Annotated[int, Field(ge=1, le=2**63 - 1)]
-NameT = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-KeyT = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
-
-
-class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class CategoryFile(_File):
-    Name: NameT
-    WorkspaceMembershipRequired: bool = False
-    MinAccessRank: RankT = 0
-    MaxOpenTickets: Annotated[int, Field(ge=0, le=10_000)] | None = None
-
-
-class RankRangeFile(_File):
-    FromRank: RankT
-    ToRank: RankT
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "RankRangeFile":
-        if self.FromRank > self.ToRank:
-            raise ValueError("FromRank must not exceed ToRank")
-        return self
-
-
-class DepartmentFile(_File):
-    Name: NameT
-    Members: list[UserIdT] = []
-    Categories: list[KeyT] = []
-    RankRange: RankRangeFile | None = None
-
-
-class MemberFile(_File):
-    UserId: UserIdT
-    Username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    DisplayName: Annotated[str, StringConstraints(max_length=100)] | None = None
-    AvatarUrl: Annotated[str, StringConstraints(max_length=2048)] | None = None
-    Rank: RankT = 0
-
-
-class ConfigFile(_File):
-    """`Members`, when given, replaces the member list; when absent it is left alone."""
-
-    Enabled: bool
-    PublicUrl: bool = False
-    Categories: dict[KeyT, CategoryFile]
-    Departments: dict[KeyT, DepartmentFile]
-    DiscordNotificationWebhookEnabled: bool = False
-    DiscordNotificationWebhookPing: (
-        Annotated[str, StringConstraints(pattern=r"^\d{1,25}$")] | None
-    ) = None
-    DiscordNotificationWebhookUrl: Annotated[str, StringConstraints(max_length=2048)] | None = None
-    Members: list[MemberFile] | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "ConfigFile":
-        for dept_key, dept in self.Departments.items():
-            unknown = [c for c in dept.Categories if c not in self.Categories]
-            if unknown:
-                raise ValueError(f"department {dept_key!r} handles unknown category {unknown[0]!r}")
-        ids = [m.UserId for m in self.Members or []]
-        if len(ids) != len(set(ids)):
-            raise ValueError("Members lists the same UserId twice")
-        url = self.DiscordNotificationWebhookUrl
-        if url and not re.match(r"^https?://[^\s/]+/\S*$", url):
-            raise ValueError("DiscordNotificationWebhookUrl must be an http(s) URL")
-        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +53,50 @@ class Member:
     display_name: str | None
     avatar_url: str | None
     rank: int | None
+
+
+class Keep(Enum):
+    """A setting to leave as it is stored."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySettings:
+    key: str
+    name: str
+    membership_required: bool = False
+    min_rank: int = 0
+    max_open_tickets: int | None = None  # None or 0: no limit
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentSettings:
+    key: str
+    name: str
+    members: tuple[int, ...] = ()  # user ids, each once
+    categories: tuple[str, ...] = ()  # category keys it handles, each once, in order
+    from_rank: int | None = None
+    to_rank: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSettings:
+    """What applying a configuration replaces: categories and departments (matched by
+    key, so their integer ids stay), the module switch and the Discord settings. Every
+    department's categories are among `categories`."""
+
+    tickets_enabled: bool
+    public_url: bool = False
+    categories: tuple[CategorySettings, ...] = ()
+    departments: tuple[DepartmentSettings, ...] = ()
+    discord_webhook_enabled: bool = False
+    discord_webhook_ping: str | None = None
+    discord_webhook_url: str | None | Keep = KEEP
+    members: tuple[Member, ...] | Keep = KEEP
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,16 +3,21 @@ against its field's type."""
 
 import datetime as dt
 import re
-from typing import Any
-
-import orjson
 
 from ticketd.db.database import Database, IntegrityError
 from ticketd.kit.clock import now_ms
-from ticketd.kit.errors import Conflict, FieldNotFound, ValidationFailed
-from ticketd.workspaces import repository
+from ticketd.kit.errors import (
+    Conflict,
+    FieldNotFound,
+    InvalidInput,
+    ValidationFailed,
+    WorkspaceNotFound,
+)
+from ticketd.workspaces import fields_repository as repository
+from ticketd.workspaces import repository as workspace_repository
+from ticketd.workspaces.access import WorkspaceCache
 from ticketd.workspaces.config import FIELD_TYPES, CustomField
-from ticketd.workspaces.service import WorkspaceCache, checked_name
+from ticketd.workspaces.service import checked_name
 
 # Values are indexed (field, value) for list filters; 500 characters stay under
 # PostgreSQL's B-tree entry limit (2,704 bytes) even at 4 bytes a character.
@@ -53,30 +58,19 @@ def _problem(field: CustomField, value: str) -> str | None:
 
 def _checked_options(field_type: str, options: list[str] | None) -> list[str]:
     if field_type not in FIELD_TYPES:
-        raise ValueError(f"type must be one of: {', '.join(FIELD_TYPES)}")
+        raise InvalidInput(f"type must be one of: {', '.join(FIELD_TYPES)}")
     options = [o.strip() for o in options or []]
     if field_type != "dropdown":
         if options:
-            raise ValueError("only dropdown fields have options")
+            raise InvalidInput("only dropdown fields have options")
         return []
     if not options:
-        raise ValueError("a dropdown field needs at least one option")
+        raise InvalidInput("a dropdown field needs at least one option")
     if len(options) > MAX_OPTIONS or any(not 1 <= len(o) <= 200 for o in options):
-        raise ValueError(f"a dropdown has 1 to {MAX_OPTIONS} options of 1 to 200 characters")
+        raise InvalidInput(f"a dropdown has 1 to {MAX_OPTIONS} options of 1 to 200 characters")
     if len(set(options)) != len(options):
-        raise ValueError("dropdown options must be different from each other")
+        raise InvalidInput("dropdown options must be different from each other")
     return options
-
-
-def view(field: CustomField | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(field, CustomField):
-        field = {"id": field.id, "name": field.name, "type": field.type, "options": field.options}
-    return {
-        "id": field["id"],
-        "name": field["name"],
-        "type": field["type"],
-        "possibleValues": [{"value": o} for o in field["options"]],
-    }
 
 
 async def add_field(
@@ -87,29 +81,25 @@ async def add_field(
     name: str,
     field_type: str,
     options: list[str] | None = None,
-) -> dict[str, Any]:
+) -> CustomField:
     name = checked_name(name)
     options = _checked_options(field_type, options)
     async with db.transaction() as conn:
-        if not await repository.workspace_exists(conn, workspace_id):
-            raise LookupError(f"no workspace {workspace_id}")
-        # The unique (workspace, lower-cased name) key decides, even between racing calls.
-        field_id = await conn.fetchval(
-            "INSERT INTO custom_fields (workspace_id, name, name_key, type, options, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, name_key) DO NOTHING"
-            " RETURNING id",
-            workspace_id,
-            name,
-            name.lower(),
-            field_type,
-            orjson.dumps(options).decode() if options else None,
-            now_ms(),
+        if not await workspace_repository.workspace_exists(conn, workspace_id):
+            raise WorkspaceNotFound(workspace_id)
+        field_id = await repository.insert_field(
+            conn,
+            workspace_id=workspace_id,
+            name=name,
+            field_type=field_type,
+            options=options,
+            now=now_ms(),
         )
     if field_id is None:
         raise _name_taken(name)
     if cache is not None:
         cache.clear()
-    return {"id": field_id, "name": name, "type": field_type, "options": options}
+    return CustomField(id=field_id, name=name, type=field_type, options=tuple(options))
 
 
 def _name_taken(name: str) -> Conflict:
@@ -124,28 +114,22 @@ async def update_field(
     workspace_id: str,
     name: str | None,
     options: list[str] | None,
-) -> dict[str, Any]:
+) -> CustomField:
     """Renames a field or replaces a dropdown's options. The type cannot change: stored
     values were checked against it. Values no longer among the options are kept."""
     name = checked_name(name) if name is not None else field.name
     new_options = list(field.options) if options is None else _checked_options(field.type, options)
     try:
         async with db.transaction() as conn:
-            changed = await conn.execute(
-                "UPDATE custom_fields SET name = $3, name_key = $4, options = $5"
-                " WHERE workspace_id = $1 AND id = $2",
-                workspace_id,
-                field.id,
-                name,
-                name.lower(),
-                orjson.dumps(new_options).decode() if new_options else None,
+            changed = await repository.update_field(
+                conn, workspace_id=workspace_id, field_id=field.id, name=name, options=new_options
             )
     except IntegrityError:
         raise _name_taken(name) from None
     cache.clear()
     if not changed:
         raise FieldNotFound()
-    return {"id": field.id, "name": name, "type": field.type, "options": new_options}
+    return CustomField(id=field.id, name=name, type=field.type, options=tuple(new_options))
 
 
 async def delete_field(
@@ -153,15 +137,7 @@ async def delete_field(
 ) -> None:
     """Deletes the field and every ticket's value for it."""
     async with db.transaction() as conn:
-        await conn.execute(
-            "DELETE FROM ticket_field_values WHERE field_id = $1 AND field_id IN"
-            " (SELECT id FROM custom_fields WHERE workspace_id = $2)",
-            field_id,
-            workspace_id,
-        )
-        changed = await conn.execute(
-            "DELETE FROM custom_fields WHERE workspace_id = $1 AND id = $2", workspace_id, field_id
-        )
+        changed = await repository.delete_field(conn, workspace_id=workspace_id, field_id=field_id)
     cache.clear()
     if not changed:
         raise FieldNotFound()

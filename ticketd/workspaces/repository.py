@@ -7,14 +7,17 @@ import orjson
 from ticketd.db.database import Connection, Row, update_by_id
 from ticketd.kit.ids import user_guid
 from ticketd.workspaces.config import (
+    KEEP,
     Category,
-    ConfigFile,
+    CategorySettings,
     CustomField,
     Department,
+    DepartmentSettings,
     Member,
     Teammate,
     Workspace,
     WorkspaceConfig,
+    WorkspaceSettings,
 )
 
 
@@ -75,8 +78,13 @@ async def revoke_api_key(conn: Connection, prefix: str, now: int) -> int:
     )
 
 
-async def touch_api_key(conn: Connection, key_id: int, now: int) -> None:
-    await conn.execute("UPDATE api_keys SET last_used_at = $2 WHERE id = $1", key_id, now)
+async def touch_api_key(conn: Connection, workspace_id: str, key_id: int, now: int) -> None:
+    await conn.execute(
+        "UPDATE api_keys SET last_used_at = $3 WHERE workspace_id = $1 AND id = $2",
+        workspace_id,
+        key_id,
+        now,
+    )
 
 
 async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | None:
@@ -175,36 +183,36 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
     return WorkspaceConfig(workspace, categories, departments, members, teammates, fields)
 
 
-async def replace_config(conn: Connection, workspace_id: str, config: ConfigFile, now: int) -> None:
+async def replace_config(
+    conn: Connection, workspace_id: str, settings: WorkspaceSettings, now: int
+) -> None:
     """Upsert categories and departments by key (so their integer ids stay stable),
-    delete the ones the file no longer names, and rebuild the links."""
+    delete the ones no longer named, and rebuild the links."""
     webhook: dict[str, object] = {}
-    if "DiscordNotificationWebhookUrl" in config.model_fields_set:
-        # Given: set it (null or "" clears it). Absent: keep the stored URL, which
-        # GET /tickets/config never shows, so a round-tripped file does not erase it.
-        webhook["discord_webhook_url"] = config.DiscordNotificationWebhookUrl or None
+    if settings.discord_webhook_url is not KEEP:
+        webhook["discord_webhook_url"] = settings.discord_webhook_url
     await update_workspace(
         conn,
         workspace_id,
-        tickets_enabled=config.Enabled,
-        public_url=config.PublicUrl,
-        discord_webhook_enabled=config.DiscordNotificationWebhookEnabled,
-        discord_webhook_ping=config.DiscordNotificationWebhookPing,
+        tickets_enabled=settings.tickets_enabled,
+        public_url=settings.public_url,
+        discord_webhook_enabled=settings.discord_webhook_enabled,
+        discord_webhook_ping=settings.discord_webhook_ping,
         **webhook,
     )
-    category_ids = await _replace_categories(conn, workspace_id, config)
-    await _recount_open_tickets(conn, workspace_id, config)
-    await _replace_departments(conn, workspace_id, config, category_ids)
-    if config.Members is not None:
-        await _replace_members(conn, workspace_id, config, now)
+    category_ids = await _replace_categories(conn, workspace_id, settings.categories)
+    await _recount_open_tickets(conn, workspace_id, settings.categories)
+    await _replace_departments(conn, workspace_id, settings.departments, category_ids)
+    if settings.members is not KEEP:
+        await _replace_members(conn, workspace_id, settings.members, now)
 
 
 async def _replace_categories(
-    conn: Connection, workspace_id: str, config: ConfigFile
+    conn: Connection, workspace_id: str, categories: tuple[CategorySettings, ...]
 ) -> dict[str, int]:
     ids: dict[str, int] = {}
-    for position, (key, c) in enumerate(config.Categories.items()):
-        ids[key] = await conn.fetchval(
+    for position, c in enumerate(categories):
+        ids[c.key] = await conn.fetchval(
             "INSERT INTO categories (workspace_id, key, name, membership_required, min_rank,"
             " max_open_tickets, position) VALUES ($1, $2, $3, $4, $5, $6, $7)"
             " ON CONFLICT (workspace_id, key) DO UPDATE SET name = excluded.name,"
@@ -212,23 +220,25 @@ async def _replace_categories(
             " min_rank = excluded.min_rank, max_open_tickets = excluded.max_open_tickets,"
             " position = excluded.position RETURNING id",
             workspace_id,
-            key,
-            c.Name,
-            c.WorkspaceMembershipRequired,
-            c.MinAccessRank,
-            c.MaxOpenTickets,
+            c.key,
+            c.name,
+            c.membership_required,
+            c.min_rank,
+            c.max_open_tickets,
             position,
         )
     await _delete_missing(conn, "categories", workspace_id, list(ids.values()))
     return ids
 
 
-async def _recount_open_tickets(conn: Connection, workspace_id: str, config: ConfigFile) -> None:
+async def _recount_open_tickets(
+    conn: Connection, workspace_id: str, categories: tuple[CategorySettings, ...]
+) -> None:
     """Open-ticket counters exist for limited categories only; rebuilt from the tickets
     so that a limit added to a category with open tickets counts them."""
     await conn.execute("DELETE FROM open_ticket_counts WHERE workspace_id = $1", workspace_id)
-    for key, category in config.Categories.items():
-        if category.MaxOpenTickets:
+    for category in categories:
+        if category.max_open_tickets:
             await conn.execute(
                 "INSERT INTO open_ticket_counts (workspace_id, category_key, author_guid,"
                 " open_count) SELECT workspace_id, category_key, author_guid, COUNT(*)"
@@ -236,41 +246,43 @@ async def _recount_open_tickets(conn: Connection, workspace_id: str, config: Con
                 " AND status IN ('open', 'in-progress')"
                 " GROUP BY workspace_id, category_key, author_guid",
                 workspace_id,
-                key,
+                category.key,
             )
 
 
 async def _replace_departments(
-    conn: Connection, workspace_id: str, config: ConfigFile, category_ids: dict[str, int]
+    conn: Connection,
+    workspace_id: str,
+    departments: tuple[DepartmentSettings, ...],
+    category_ids: dict[str, int],
 ) -> None:
     kept: list[int] = []
-    for position, (key, d) in enumerate(config.Departments.items()):
-        rank = d.RankRange
+    for position, d in enumerate(departments):
         dept_id = await conn.fetchval(
             "INSERT INTO departments (workspace_id, key, name, from_rank, to_rank, position)"
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, key) DO UPDATE SET"
             " name = excluded.name, from_rank = excluded.from_rank, to_rank = excluded.to_rank,"
             " position = excluded.position RETURNING id",
             workspace_id,
-            key,
-            d.Name,
-            rank.FromRank if rank else None,
-            rank.ToRank if rank else None,
+            d.key,
+            d.name,
+            d.from_rank,
+            d.to_rank,
             position,
         )
         kept.append(dept_id)
         await conn.execute("DELETE FROM department_members WHERE department_id = $1", dept_id)
         await conn.execute("DELETE FROM department_categories WHERE department_id = $1", dept_id)
-        if d.Members:
+        if d.members:
             await conn.executemany(
                 "INSERT INTO department_members (department_id, user_id) VALUES ($1, $2)",
-                [(dept_id, user_id) for user_id in dict.fromkeys(d.Members)],
+                [(dept_id, user_id) for user_id in dict.fromkeys(d.members)],
             )
-        if d.Categories:
+        if d.categories:
             await conn.executemany(
                 "INSERT INTO department_categories (department_id, category_id, position)"
                 " VALUES ($1, $2, $3)",
-                [(dept_id, category_ids[c], i) for i, c in enumerate(dict.fromkeys(d.Categories))],
+                [(dept_id, category_ids[c], i) for i, c in enumerate(dict.fromkeys(d.categories))],
             )
     await _delete_missing(conn, "departments", workspace_id, kept)
 
@@ -280,11 +292,13 @@ async def _delete_missing(conn: Connection, table: str, workspace_id: str, kept:
     keep = set(kept)
     gone = [r["id"] for r in rows if r["id"] not in keep]
     for row_id in gone:
-        await conn.execute(f"DELETE FROM {table} WHERE id = $1", row_id)
+        await conn.execute(
+            f"DELETE FROM {table} WHERE workspace_id = $1 AND id = $2", workspace_id, row_id
+        )
 
 
 async def _replace_members(
-    conn: Connection, workspace_id: str, config: ConfigFile, now: int
+    conn: Connection, workspace_id: str, members: tuple[Member, ...], now: int
 ) -> None:
     await conn.execute("UPDATE people SET is_member = FALSE WHERE workspace_id = $1", workspace_id)
     await conn.executemany(
@@ -296,15 +310,15 @@ async def _replace_members(
         [
             (
                 workspace_id,
-                m.UserId,
-                m.Username,
-                m.DisplayName,
-                m.AvatarUrl,
-                m.Rank,
+                m.user_id,
+                m.username,
+                m.display_name,
+                m.avatar_url,
+                m.rank,
                 now,
-                user_guid(workspace_id, m.UserId),
+                user_guid(workspace_id, m.user_id),
             )
-            for m in config.Members or []
+            for m in members
         ],
     )
 

@@ -1,0 +1,61 @@
+"""Input rules every client shares: integer bounds, NUL-free strings, strict text types."""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+# The largest value a BIGINT column holds: ids, Roblox user ids and place ids.
+MAX_BIGINT = 2**63 - 1
+
+PositiveBigInt = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+
+
+def no_nul(value: str) -> str:
+    """Pydantic validator: PostgreSQL text cannot hold NUL, so no engine gets one."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def has_nul(data: object) -> bool:
+    """Whether any string in a JSON value holds a NUL; iterative, since JSON may nest
+    deeper than Python's recursion limit."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+def Text(max_length: int) -> type[str]:  # noqa: N802 - reads as a type in annotations
+    """A required string, stripped, 1 to `max_length` characters, without NUL."""
+    return Annotated[  # type: ignore[return-value]
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        AfterValidator(no_nul),
+    ]
+
+
+def OptionalText(max_length: int) -> type[str]:  # noqa: N802
+    """Like Text, but null, absent or blank reads as None."""
+    return Annotated[  # type: ignore[return-value]
+        str | None,
+        StringConstraints(strip_whitespace=True, max_length=max_length),
+        AfterValidator(lambda v: None if v is None else no_nul(v) or None),
+    ]
+
+
+def bounded_int(raw: str, low: int, high: int) -> int | None:
+    """The integer `raw` spells in ASCII digits when it lies in [low, high], else None.
+    `isdigit` alone would let through other scripts' digits, which int() reads."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None

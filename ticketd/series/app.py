@@ -1,0 +1,29 @@
+"""The Series API as the root application: its envelope renders every error outside
+what the assembly mounts with error handling of its own (the helpdesk)."""
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from ticketd.kit.api import exception_handlers
+from ticketd.series import routes
+from ticketd.series.envelope import error_response
+
+
+def build_app(
+    services: object,
+    extra_routes: Sequence[BaseRoute],
+    lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]],
+) -> Starlette:
+    """`extra_routes` come first: `/health` and the other APIs' mounts. Series' own
+    routes are in this router, not behind a mount, so a Series request crosses no more
+    layers than the application needs."""
+    app = Starlette(
+        routes=[*extra_routes, *routes.routes],
+        exception_handlers=exception_handlers(error_response),
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,111 @@
+"""Who may use a workspace's tickets: API keys, the cached configuration, and the plan
+and module check every request makes, whichever API it comes through."""
+
+from dataclasses import dataclass
+
+from cachetools import TTLCache
+
+from ticketd.db.database import Database
+from ticketd.kit.clock import now_ms
+from ticketd.kit.errors import ModuleDisabled, PlanRequired, Unauthorized
+from ticketd.kit.ids import secret_hash
+from ticketd.workspaces import repository
+from ticketd.workspaces.config import TICKET_PLANS, WorkspaceConfig
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: int
+    workspace_id: str
+    workspace_name: str
+    prefix: str
+    created_at: int
+    last_used_at: int | None
+
+
+class WorkspaceCache:
+    """Per-process caches for the two lookups every request makes. Changes made in this
+    process clear them at once; changes from another process show within the TTL."""
+
+    LAST_USED_INTERVAL_MS = 60_000
+
+    def __init__(self, ttl_seconds: float) -> None:
+        size = 10_000
+        self.keys: TTLCache[str, ApiKey | None] = TTLCache(size, ttl_seconds or 1e-9)
+        self.configs: TTLCache[str, WorkspaceConfig] = TTLCache(size, ttl_seconds or 1e-9)
+        self.touched: TTLCache[int, int] = TTLCache(size, self.LAST_USED_INTERVAL_MS / 1000)
+
+    def clear(self) -> None:
+        self.keys.clear()
+        self.configs.clear()
+
+
+async def get_config(db: Database, cache: WorkspaceCache, workspace_id: str) -> WorkspaceConfig:
+    config = cache.configs.get(workspace_id)
+    if config is None:
+        async with db.connection() as conn:
+            config = await repository.load_config(conn, workspace_id)
+        if config is None:
+            raise Unauthorized()
+        cache.configs[workspace_id] = config
+    return config
+
+
+def require_tickets(config: WorkspaceConfig, *, enabled: bool = True) -> None:
+    if config.workspace.plan not in TICKET_PLANS:
+        raise PlanRequired()
+    if enabled and not config.workspace.tickets_enabled:
+        raise ModuleDisabled()
+
+
+async def tickets_workspace(
+    db: Database, cache: WorkspaceCache, workspace_id: str, *, enabled: bool = True
+) -> WorkspaceConfig:
+    """The caller's workspace, once its plan includes tickets and (with `enabled`) its
+    tickets module is on."""
+    config = await get_config(db, cache, workspace_id)
+    require_tickets(config, enabled=enabled)
+    return config
+
+
+async def find_key(db: Database, cache: WorkspaceCache, api_key: str) -> ApiKey | None:
+    # Cached by the key itself, so a hit costs no hashing.
+    cached = cache.keys.get(api_key, _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
+    async with db.connection() as conn:
+        row = await repository.find_api_key(conn, secret_hash(api_key))
+    key = None
+    if row is not None:
+        key = ApiKey(
+            id=row["id"],
+            workspace_id=row["workspace_id"],
+            workspace_name=row["name"],
+            prefix=row["prefix"],
+            created_at=row["created_at"],
+            last_used_at=row["last_used_at"],
+        )
+    cache.keys[api_key] = key
+    return key
+
+
+async def authenticate(db: Database, cache: WorkspaceCache, api_key: str | None) -> ApiKey:
+    if not api_key:
+        raise Unauthorized("API key is required: send it in the apikey or x-api-key header")
+    key = await find_key(db, cache, api_key)
+    if key is None:
+        raise Unauthorized("Invalid API key")
+    await _record_use(db, cache, key)
+    return key
+
+
+async def _record_use(db: Database, cache: WorkspaceCache, key: ApiKey) -> None:
+    """Writes last-used time at most once a minute per key, not on every request."""
+    if key.id in cache.touched:
+        return
+    now = now_ms()
+    cache.touched[key.id] = now
+    async with db.transaction() as conn:
+        await repository.touch_api_key(conn, key.workspace_id, key.id, now)
