@@ -18,8 +18,9 @@ run: $(STAMP)
 	$(VENV)/bin/ticketd serve
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check ticketd tests
-	$(VENV)/bin/ruff format --check ticketd tests
+	$(VENV)/bin/ruff check ticketd tests bench
+	$(VENV)/bin/ruff format --check ticketd tests bench
+	$(VENV)/bin/mypy
 
 test: lint
 	$(VENV)/bin/pytest

@@ -124,7 +124,9 @@ class TokenAuthority:
             return self.clients[client_id]
         async with db.connection() as conn:
             row = await repository.find_active_client(conn, client_id)
-        client = Client(**dict(row)) if row else None
+        client = None
+        if row is not None:
+            client = Client(row["id"], row["workspace_id"], row["name"], row["client_id"])
         self.clients[client_id] = client
         return client
 

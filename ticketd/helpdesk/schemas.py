@@ -16,7 +16,14 @@ from pydantic import (
 
 from ticketd.kit.email import normalize_email
 from ticketd.kit.errors import ValidationFailed
-from ticketd.kit.validation import OptionalText, PositiveBigInt, Text, has_nul
+from ticketd.kit.validation import (
+    OptionalText50,
+    OptionalText200,
+    PositiveBigInt,
+    Text200,
+    Text255,
+    has_nul,
+)
 
 M = TypeVar("M", bound=BaseModel)
 SENTIMENTS = ("question", "praise", "suggestion", "complaint")
@@ -58,14 +65,14 @@ class _Body(BaseModel):
 
 class Attachment(_Body):
     url: Url
-    name: Text(255)
+    name: Text255
 
 
 class Creator(_Body):
     email: Email
-    name: OptionalText(200) = None
+    name: OptionalText200 = None
     image: Annotated[Url | None, BeforeValidator(lambda v: v or None)] = None
-    phoneNumber: OptionalText(50) = None  # noqa: N815 - the published field names
+    phoneNumber: OptionalText50 = None  # noqa: N815 - the published field names
 
 
 class FieldValue(_Body):
@@ -80,14 +87,14 @@ class _Message(_Body):
 
 
 class CreateTicketBody(_Message):
-    title: Text(200)
+    title: Text200
     creator: Creator
     assigneeId: NullableGuid = None  # noqa: N815
     categoryId: Id | None = None  # noqa: N815
     cc: Annotated[list[Email], Field(max_length=50)] = []
     customFields: Annotated[list[FieldValue], Field(max_length=100)] = []  # noqa: N815
     sentiment: Literal[SENTIMENTS] | None = None  # type: ignore[valid-type]
-    sourceName: OptionalText(200) = None  # noqa: N815
+    sourceName: OptionalText200 = None  # noqa: N815
     tags: Annotated[list[str], Field(max_length=50)] = []
 
 
@@ -173,7 +180,7 @@ class LogBody(_Body):
 
 
 class Option(_Body):
-    value: Text(200)
+    value: Text200
 
 
 def _options(value: Any) -> Any:
@@ -187,13 +194,13 @@ Options = Annotated[list[str], BeforeValidator(_options), Field(max_length=200)]
 
 
 class NewFieldBody(_Body):
-    name: Text(200)
+    name: Text200
     type: Literal["text", "number", "date", "dropdown"]
     possibleValues: Options = []  # noqa: N815
 
 
 class FieldUpdateBody(_Body):
-    name: Text(200) | None = None
+    name: Text200 | None = None
     possibleValues: Options | None = None  # noqa: N815
     type: str | None = None  # accepted only when unchanged: stored values match the type
 

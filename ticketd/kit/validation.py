@@ -34,22 +34,27 @@ def has_nul(data: object) -> bool:
     return False
 
 
-def Text(max_length: int) -> type[str]:  # noqa: N802 - reads as a type in annotations
-    """A required string, stripped, 1 to `max_length` characters, without NUL."""
-    return Annotated[  # type: ignore[return-value]
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        AfterValidator(no_nul),
-    ]
+def _required(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
-def OptionalText(max_length: int) -> type[str]:  # noqa: N802
-    """Like Text, but null, absent or blank reads as None."""
-    return Annotated[  # type: ignore[return-value]
-        str | None,
-        StringConstraints(strip_whitespace=True, max_length=max_length),
-        AfterValidator(lambda v: None if v is None else no_nul(v) or None),
-    ]
+def _optional(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, max_length=max_length)
+
+
+_NO_NUL = AfterValidator(no_nul)
+_BLANK_IS_NONE = AfterValidator(lambda v: None if v is None else no_nul(v) or None)
+
+# Required strings, stripped, 1 to N characters, without NUL.
+Text100 = Annotated[str, _required(100), _NO_NUL]
+Text200 = Annotated[str, _required(200), _NO_NUL]
+Text255 = Annotated[str, _required(255), _NO_NUL]
+Text2048 = Annotated[str, _required(2048), _NO_NUL]
+Text4000 = Annotated[str, _required(4000), _NO_NUL]
+# Optional strings up to N characters: null, absent or blank read as None.
+OptionalText50 = Annotated[str | None, _optional(50), _BLANK_IS_NONE]
+OptionalText100 = Annotated[str | None, _optional(100), _BLANK_IS_NONE]
+OptionalText200 = Annotated[str | None, _optional(200), _BLANK_IS_NONE]
 
 
 def bounded_int(raw: str, low: int, high: int) -> int | None:

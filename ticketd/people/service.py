@@ -49,7 +49,12 @@ async def add_teammate(
         if user_id is not None and known is not None and known != user_id:
             raise Conflict(f"{email} already belongs to user id {known}")
         user_id = user_id if user_id is not None else known
-        values = {"display_name": name, "email": email, "email_key": email.lower(), "role": role}
+        values: dict[str, object] = {
+            "display_name": name,
+            "email": email,
+            "email_key": email.lower(),
+            "role": role,
+        }
         if user_id is not None:
             values["user_id"] = user_id
         if found:

@@ -12,7 +12,16 @@ from pydantic import (
 )
 
 from ticketd.kit.errors import ValidationFailed
-from ticketd.kit.validation import MAX_BIGINT, OptionalText, PositiveBigInt, Text
+from ticketd.kit.validation import (
+    MAX_BIGINT,
+    OptionalText100,
+    OptionalText200,
+    PositiveBigInt,
+    Text100,
+    Text200,
+    Text2048,
+    Text4000,
+)
 
 M = TypeVar("M", bound=BaseModel)
 UserId = PositiveBigInt
@@ -27,19 +36,19 @@ class _Body(BaseModel):
 
 
 class CreateTicketBody(_Body):
-    subject: Text(200)
-    category: Text(100)
-    message: Text(4000)
+    subject: Text200
+    category: Text100
+    message: Text4000
     authorUserId: UserId  # noqa: N815 - the published field names
-    authorAvatarUrl: Text(2048)  # noqa: N815
+    authorAvatarUrl: Text2048  # noqa: N815
     priority: Priority = "medium"
-    authorUsername: OptionalText(100) = None  # noqa: N815
-    authorDisplayName: OptionalText(100) = None  # noqa: N815
+    authorUsername: OptionalText100 = None  # noqa: N815
+    authorDisplayName: OptionalText100 = None  # noqa: N815
 
 
 class CreateGameReportBody(CreateTicketBody):
     placeId: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,19}$")] | int  # noqa: N815
-    serverId: OptionalText(200) = None  # noqa: N815
+    serverId: OptionalText200 = None  # noqa: N815
 
     @field_validator("placeId")
     @classmethod
@@ -57,11 +66,11 @@ StaffBodyT = TypeVar("StaffBodyT", bound=StaffBody)
 
 
 class StaffReplyBody(StaffBody):
-    content: Text(4000)
+    content: Text4000
 
 
 class MemberReplyBody(_Body):
-    content: Text(4000)
+    content: Text4000
     authorUserId: UserId  # noqa: N815
 
 
@@ -70,7 +79,7 @@ class StatusBody(StaffBody):
 
 
 class TransferBody(StaffBody):
-    departmentId: Text(100)  # noqa: N815
+    departmentId: Text100  # noqa: N815
 
 
 LABELS = {
