@@ -13,6 +13,7 @@ from ticketd.kit.errors import (
     TeammateNotFound,
     TeammateReadOnly,
     TicketClosed,
+    UnknownReplyAuthor,
 )
 from ticketd.tickets import actors, rules
 from ticketd.tickets.actors import ActorKind
@@ -144,3 +145,19 @@ def test_visibility_follows_the_departments_an_actor_works() -> None:
     teammate = actors.teammate(CONFIG, ANN)
     assert teammate.kind is ActorKind.TEAMMATE and not rules.sees_no_tickets(teammate)
     assert rules.visible_departments(teammate) == ("support-dept", "mod")
+
+
+def test_only_staff_claim_and_write_notes_and_members_choose_no_assignee() -> None:
+    staff, teammate = actors.staff_member(CONFIG, STAFF), actors.teammate(CONFIG, ANN)
+    for actor in (staff, teammate):
+        rules.check_may_claim(actor, ticket())
+        rules.ensure_may_write_notes(actor)
+        rules.ensure_may_choose_assignee(actor)
+    with pytest.raises(NotStaff):
+        rules.check_may_claim(actors.integration("client", "Web form"), ticket())
+    with pytest.raises(TeammateReadOnly):
+        rules.check_may_claim(actors.teammate(CONFIG, RITA), ticket())
+    with pytest.raises(UnknownReplyAuthor):
+        rules.ensure_may_write_notes(actors.member(CONFIG, AUTHOR))
+    with pytest.raises(NotStaff):
+        rules.ensure_may_choose_assignee(actors.member(CONFIG, AUTHOR))

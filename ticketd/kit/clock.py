@@ -27,7 +27,7 @@ def iso(ms: int | None) -> str | None:
 
 
 def iso_offset(ms: int | None) -> str | None:
-    """ISO 8601 with an explicit offset, as the helpdesk API shows times:
+    """ISO 8601 with an explicit offset:
     `2023-12-06T17:42:07.788+00:00`."""
     text = iso(ms)
     return None if text is None else text[:-1] + "+00:00"

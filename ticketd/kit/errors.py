@@ -1,6 +1,6 @@
 """One error hierarchy for the core. Each error has a stable `code` and a default
-`message` (the Series wording, which the seeds fix); each API maps the code to its own
-HTTP status and envelope (series/envelope.py, helpdesk/envelope.py)."""
+`message`; each API maps the code to its own HTTP status and envelope, and may word it
+its own way (series/envelope.py, helpdesk/envelope.py)."""
 
 
 class TicketdError(Exception):

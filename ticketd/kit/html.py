@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import nh3
 
 _ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
-_ATTRIBUTES["*"] = {"class"}  # the helpdesk API keeps classes
+_ATTRIBUTES["*"] = {"class"}  # classes survive sanitising: styled messages keep their look
 _CLEANER = nh3.Cleaner(attributes=_ATTRIBUTES)
 
 _BLOCKS = frozenset(

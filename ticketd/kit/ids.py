@@ -1,4 +1,4 @@
-"""Public identifiers in the shapes the Series seeds show."""
+"""Public identifiers: ticket codes, object ids, message keys, keys, tokens and GUIDs."""
 
 import hashlib
 import os
@@ -77,8 +77,8 @@ def _namespace(workspace_id: str) -> bytes:
 
 
 def user_guid(workspace_id: str, user_id: int) -> str:
-    """The helpdesk GUID of a Roblox user, UUIDv5(workspace, `roblox:<id>`): derived, so
-    both dialects name the same person without a lookup, and stable across processes.
+    """The GUID of a Roblox user, UUIDv5(workspace, `roblox:<id>`): derived, so
+    every client names the same person without a lookup, and stable across processes.
     Computed by hand as `uuid.uuid5` does, a third of its cost on the create path."""
     digest = bytearray(hashlib.sha1(_namespace(workspace_id) + b"roblox:%d" % user_id).digest())
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
@@ -92,7 +92,7 @@ def new_guid() -> str:
 
 
 def refresh_token() -> str:
-    """A helpdesk refresh token: 256 random bits, URL-safe."""
+    """A refresh token for an integration client: 256 random bits, URL-safe."""
     return "rt_" + secrets.token_urlsafe(32)
 
 

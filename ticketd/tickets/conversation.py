@@ -122,13 +122,6 @@ def _mention_guids(config: WorkspaceConfig, mentions: list[str]) -> str | None:
     return to_json(guids)
 
 
-def _note_writer(actor: Actor) -> None:
-    """Notes are the staff's own conversation."""
-    if actor.kind is not ActorKind.TEAMMATE and actor.kind is not ActorKind.STAFF:
-        raise UnknownReplyAuthor("A note's author must be a teammate")
-    rules.ensure_may_work(actor)
-
-
 async def add_note(
     db: Database,
     config: WorkspaceConfig,
@@ -138,7 +131,7 @@ async def add_note(
     body: Body,
     mentions: list[str],
 ) -> int:
-    _note_writer(actor)
+    rules.ensure_may_write_notes(actor)
     mentioned = _mention_guids(config, mentions)
     async with locked(db, config, ref) as (scope, ticket):
         now = now_ms()
@@ -164,6 +157,7 @@ async def update_note(
     """Replaces what is given (text, attachments, mentions); None keeps it."""
     mentioned = None if mentions is None else _mention_guids(config, mentions)
     async with locked(db, config, ref) as (scope, ticket):
+        rules.ensure_works_department(actor, ticket)
         await _find_note(scope, ticket, note_id)
         now = now_ms()
         changes: dict[str, Any] = {"updated_at": now}
@@ -181,6 +175,7 @@ async def delete_note(
     db: Database, config: WorkspaceConfig, ref: str | int, note_id: int, *, actor: Actor
 ) -> None:
     async with locked(db, config, ref) as (scope, ticket):
+        rules.ensure_works_department(actor, ticket)
         await _find_note(scope, ticket, note_id)
         await thread.delete_message(scope, ticket.id, note_id)
         await events.record(scope, ticket, actor, events.NoteDeleted(note_id), now_ms())

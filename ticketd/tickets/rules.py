@@ -11,6 +11,7 @@ from ticketd.kit.errors import (
     TeammateNotFound,
     TeammateReadOnly,
     TicketClosed,
+    UnknownReplyAuthor,
     ValidationFailed,
 )
 from ticketd.tickets.actors import Actor, ActorKind
@@ -60,6 +61,27 @@ def ensure_open_for_author(ticket: Ticket) -> None:
     """A resolved or closed ticket takes no more messages from its author."""
     if not ticket.is_open:
         raise TicketClosed()
+
+
+def ensure_may_choose_assignee(actor: Actor) -> None:
+    """Members do not pick who works their ticket."""
+    if actor.kind is ActorKind.MEMBER:
+        raise NotStaff()
+
+
+def check_may_claim(actor: Actor, ticket: Ticket) -> None:
+    """Claiming is staff taking a ticket for themselves."""
+    if not actor.is_staff:
+        raise NotStaff()
+    ensure_works_department(actor, ticket)
+    ensure_may_work(actor)
+
+
+def ensure_may_write_notes(actor: Actor) -> None:
+    """Notes are the staff's own conversation, never shown to the author."""
+    if not actor.is_staff:
+        raise UnknownReplyAuthor("A note's author must be a teammate")
+    ensure_may_work(actor)
 
 
 def check_may_reply(actor: Actor, ticket: Ticket) -> None:

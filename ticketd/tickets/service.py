@@ -16,7 +16,6 @@ from ticketd.kit.errors import (
     DepartmentMismatch,
     DepartmentNotFound,
     NotClaimed,
-    NotStaff,
     OpenTicketLimit,
     SameDepartment,
     TicketNotFound,
@@ -26,7 +25,7 @@ from ticketd.people import repository as people
 from ticketd.people.model import Person
 from ticketd.tickets import events, labels, labels_repository, repository, rules
 from ticketd.tickets import thread_repository as thread
-from ticketd.tickets.actors import Actor, ActorKind
+from ticketd.tickets.actors import Actor
 from ticketd.tickets.model import (
     OPEN_STATUSES,
     Author,
@@ -61,9 +60,10 @@ async def locked(
 async def create(db: Database, config: WorkspaceConfig, new: NewTicket, *, actor: Actor) -> Ticket:
     """Opens a ticket for `new.author`, whoever submits it (the author, or an
     integration on their behalf)."""
-    if new.assignee_guid is not None and actor.kind is ActorKind.MEMBER:
-        raise NotStaff()
-    assignee = rules.assignable_teammate(config, new.assignee_guid) if new.assignee_guid else None
+    assignee = None
+    if new.assignee_guid is not None:
+        rules.ensure_may_choose_assignee(actor)
+        assignee = rules.assignable_teammate(config, new.assignee_guid)
     fields = labels.checked_field_values(config, new.fields)
     now = now_ms()
     values = _ticket_values(config, new, now)
@@ -207,10 +207,7 @@ async def _insert_with_fresh_ids(
 async def claim(db: Database, config: WorkspaceConfig, ref: str | int, *, actor: Actor) -> None:
     """The actor takes the ticket; exactly one of many simultaneous claimers wins."""
     async with locked(db, config, ref) as (scope, ticket):
-        if not actor.is_staff:
-            raise NotStaff()
-        rules.ensure_works_department(actor, ticket)
-        rules.ensure_may_work(actor)
+        rules.check_may_claim(actor, ticket)
         if ticket.assignee_guid is not None:
             raise AlreadyClaimed()
         if not ticket.is_open:

@@ -101,7 +101,8 @@ class WorkspaceSettings:
 
 @dataclass(frozen=True, slots=True)
 class Teammate:
-    """A helpdesk team member; with a `user_id` the same person is Series staff."""
+    """A team member known by e-mail; with a `user_id` the same person is also staff by
+    Roblox user id."""
 
     guid: str
     name: str
@@ -178,7 +179,7 @@ class WorkspaceConfig:
         return member.rank if member else None
 
     def works_everywhere(self, user_id: int) -> bool:
-        """Helpdesk teammates (admins and agents) work the whole inbox, so with a Roblox
+        """Teammates (admins and agents) work the whole inbox, so with a Roblox
         user id they are staff of every department."""
         teammate = self.teammates_by_user_id.get(user_id)
         return teammate is not None and teammate.can_work
