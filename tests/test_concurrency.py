@@ -16,6 +16,7 @@ from ticketd.db.database import open_database
 from ticketd.demo import DEMO_CONFIG
 from ticketd.helpdesk import auth
 from ticketd.people import service as people
+from ticketd.people.actors import SYSTEM
 from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
 
@@ -32,14 +33,15 @@ async def make_workspace(database_url: str, **config: object) -> str:
     db = open_database(database_url)
     await db.connect()
     try:
-        workspace_id = await workspaces.create_workspace(db, name="race")
+        workspace_id = await workspaces.create_workspace(db, name="race", actor=SYSTEM)
         await workspaces.apply_config(
             db,
             None,
             workspace_id=workspace_id,
             config=ConfigFile.model_validate({**DEMO_CONFIG, **config}).to_settings(),
+            actor=SYSTEM,
         )
-        key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id)
+        key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id, actor=SYSTEM)
         return key
     finally:
         await db.close()
@@ -138,12 +140,13 @@ async def helpdesk_setup(database_url: str, teammates: int) -> tuple[dict, list[
     db = open_database(database_url)
     await db.connect()
     try:
-        workspace_id = await workspaces.create_workspace(db, name="race")
+        workspace_id = await workspaces.create_workspace(db, name="race", actor=SYSTEM)
         await workspaces.apply_config(
             db,
             None,
             workspace_id=workspace_id,
             config=ConfigFile.model_validate(DEMO_CONFIG).to_settings(),
+            actor=SYSTEM,
         )
         client = client_output(await auth.create_client(db, workspace_id=workspace_id, name="race"))
         guids = [
@@ -155,6 +158,7 @@ async def helpdesk_setup(database_url: str, teammates: int) -> tuple[dict, list[
                     name=f"Agent {i}",
                     email=f"agent{i}@example.com",
                     role="agent",
+                    actor=SYSTEM,
                 )
             ).guid
             for i in range(teammates)

@@ -184,8 +184,7 @@ def test_upgrading_to_typed_events_names_every_change_and_keeps_its_facts(blank_
         ("ticket.tags_changed", {"tags": ["vip"]}),
         ("ticket.field_value_changed", {"field_id": 3, "value": "Oslo"}),
     ]
-    columns = ("id", "ticket_id", "actor_user_id", "actor_guid", "actor_name", "type", "detail")
-    read = [events.read(dict(zip((*columns, "created_at"), r, strict=True))) for r in rows]
+    read = [events.read(r) for r in rows]  # selected as thread_repository.EVENT_COLUMNS
     assert [e.type.value for e in read] == [r[5] for r in rows]
     assert read[4].payload.people() == ("g-bob", "g-ann")
 

@@ -16,6 +16,7 @@ from ticketd.db.migrate import upgrade
 from ticketd.demo import Demo, create_demo_workspace
 from ticketd.helpdesk import auth
 from ticketd.kit.errors import TicketdError
+from ticketd.people import actors
 from ticketd.people import service as people
 from ticketd.series.config_file import ConfigFile
 from ticketd.settings import get_settings
@@ -138,8 +139,12 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 def cmd_workspace_create(args: argparse.Namespace) -> None:
     async def work(db: Database) -> dict[str, Any]:
-        workspace_id = await workspaces.create_workspace(db, name=args.name, plan=args.plan)
-        api_key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id)
+        workspace_id = await workspaces.create_workspace(
+            db, name=args.name, plan=args.plan, actor=actors.SYSTEM
+        )
+        api_key, _ = await workspaces.create_api_key(
+            db, workspace_id=workspace_id, actor=actors.SYSTEM
+        )
         return {"id": workspace_id, "name": args.name, "plan": args.plan, "apiKey": api_key}
 
     emit(with_database(work), args.json)
@@ -148,7 +153,12 @@ def cmd_workspace_create(args: argparse.Namespace) -> None:
 def cmd_workspace_set(args: argparse.Namespace) -> None:
     async def work(db: Database) -> None:
         await workspaces.set_workspace(
-            db, None, workspace_id=args.id, plan=args.plan, tickets_enabled=args.tickets_enabled
+            db,
+            None,
+            workspace_id=args.id,
+            plan=args.plan,
+            tickets_enabled=args.tickets_enabled,
+            actor=actors.SYSTEM,
         )
 
     with_database(work)
@@ -174,7 +184,9 @@ def cmd_workspace_configure(args: argparse.Namespace) -> None:
     config = read_config_file(args.file)
 
     async def work(db: Database) -> None:
-        await workspaces.apply_config(db, None, workspace_id=args.id, config=config)
+        await workspaces.apply_config(
+            db, None, workspace_id=args.id, config=config, actor=actors.SYSTEM
+        )
 
     with_database(work)
     print(f"Applied configuration to workspace {args.id}")
@@ -182,7 +194,9 @@ def cmd_workspace_configure(args: argparse.Namespace) -> None:
 
 def cmd_key_create(args: argparse.Namespace) -> None:
     async def work(db: Database) -> dict[str, Any]:
-        api_key, prefix = await workspaces.create_api_key(db, workspace_id=args.id, name=args.name)
+        api_key, prefix = await workspaces.create_api_key(
+            db, workspace_id=args.id, name=args.name, actor=actors.SYSTEM
+        )
         return {"apiKey": api_key, "prefix": prefix}
 
     emit(with_database(work), args.json)
@@ -190,7 +204,7 @@ def cmd_key_create(args: argparse.Namespace) -> None:
 
 def cmd_key_revoke(args: argparse.Namespace) -> None:
     async def work(db: Database) -> bool:
-        return await workspaces.revoke_api_key(db, None, prefix=args.prefix)
+        return await workspaces.revoke_api_key(db, None, prefix=args.prefix, actor=actors.SYSTEM)
 
     if not with_database(work):
         raise CommandError(f"no active API key with prefix {args.prefix}")
@@ -223,6 +237,7 @@ def cmd_teammate_add(args: argparse.Namespace) -> None:
             email=args.email,
             role=args.role,
             user_id=args.user_id,
+            actor=actors.SYSTEM,
         )
         return teammate_output(teammate)
 
@@ -239,6 +254,7 @@ def cmd_category_add(args: argparse.Namespace) -> None:
             key=args.key,
             parent_id=args.parent,
             department=args.department,
+            actor=actors.SYSTEM,
         )
         return category_output(category)
 
@@ -254,6 +270,7 @@ def cmd_field_add(args: argparse.Namespace) -> None:
             name=args.name,
             field_type=args.type,
             options=args.option,
+            actor=actors.SYSTEM,
         )
         return field_output(field)
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ticketd.db.database import Database
 from ticketd.helpdesk import auth
+from ticketd.people import actors
 from ticketd.people import service as people
 from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
@@ -70,14 +71,19 @@ class Demo:
 async def create_demo_workspace(db: Database) -> Demo:
     """The demo workspace, its Series API key, and a helpdesk client; the demo staff
     member is also a helpdesk admin (the same person in both APIs)."""
-    workspace_id = await workspaces.create_workspace(db, name="Demo workspace", plan="premium")
+    workspace_id = await workspaces.create_workspace(
+        db, name="Demo workspace", plan="premium", actor=actors.SYSTEM
+    )
     await workspaces.apply_config(
         db,
         None,
         workspace_id=workspace_id,
         config=ConfigFile.model_validate(DEMO_CONFIG).to_settings(),
+        actor=actors.SYSTEM,
     )
-    api_key, _ = await workspaces.create_api_key(db, workspace_id=workspace_id, name="demo")
+    api_key, _ = await workspaces.create_api_key(
+        db, workspace_id=workspace_id, name="demo", actor=actors.SYSTEM
+    )
     await people.add_teammate(
         db,
         None,
@@ -86,6 +92,7 @@ async def create_demo_workspace(db: Database) -> Demo:
         email=DEMO_STAFF_EMAIL,
         role="admin",
         user_id=DEMO_STAFF_ID,
+        actor=actors.SYSTEM,
     )
     client = await auth.create_client(db, workspace_id=workspace_id, name="demo")
     return Demo(workspace_id, api_key, client.client_id, client.refresh_token)

@@ -11,6 +11,7 @@ from tests.support.workspaces import Workspace
 from ticketd.cli import field_output, teammate_output
 from ticketd.helpdesk import auth
 from ticketd.people import service as people
+from ticketd.people.actors import SYSTEM
 from ticketd.workspaces import fields
 
 
@@ -36,6 +37,7 @@ async def hd(ws: Workspace) -> Helpdesk:
             email=email,
             role=role,
             user_id=user_id,
+            actor=SYSTEM,
         )
         helpdesk.teammates[name.split()[0].lower()] = teammate_output(teammate)
     for name, kind, options in (
@@ -51,6 +53,7 @@ async def hd(ws: Workspace) -> Helpdesk:
             name=name,
             field_type=kind,
             options=options,
+            actor=SYSTEM,
         )
         helpdesk.fields[name] = field_output(custom_field)
     config = await services_config(ws)

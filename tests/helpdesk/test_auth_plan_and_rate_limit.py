@@ -19,6 +19,7 @@ from tests.support.helpdesk_auth import (
 from ticketd.helpdesk.envelope import ERRORS
 from ticketd.kit import ratelimit
 from ticketd.kit.ratelimit import KeyRateLimiter
+from ticketd.people.actors import SYSTEM
 from ticketd.workspaces import service as workspaces
 
 pytestmark = pytest.mark.anyio
@@ -53,13 +54,17 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
 
 async def test_workspace_on_the_free_plan_gets_403_plan_required(hd: Helpdesk) -> None:
     services = hd.ws.services
-    await workspaces.set_workspace(services.db, services.cache, workspace_id=hd.ws.id, plan="free")
+    await workspaces.set_workspace(
+        services.db, services.cache, workspace_id=hd.ws.id, plan="free", actor=SYSTEM
+    )
     assert_hd_error(await hd.client.get(PROTECTED), 403, ERRORS["plan_required"][0], "Premium")
 
 
 async def test_workspace_with_tickets_disabled_gets_403_module_disabled(hd: Helpdesk) -> None:
     services = hd.ws.services
-    await workspaces.set_workspace(services.db, None, workspace_id=hd.ws.id, tickets_enabled=False)
+    await workspaces.set_workspace(
+        services.db, None, workspace_id=hd.ws.id, tickets_enabled=False, actor=SYSTEM
+    )
     services.cache.clear()  # set_workspace clears only the cache it is given
     assert_hd_error(await hd.client.get(PROTECTED), 403, ERRORS["module_disabled"][0])
 
@@ -67,14 +72,21 @@ async def test_workspace_with_tickets_disabled_gets_403_module_disabled(hd: Help
 async def test_free_plan_is_reported_before_a_disabled_module(hd: Helpdesk) -> None:
     services = hd.ws.services
     await workspaces.set_workspace(
-        services.db, services.cache, workspace_id=hd.ws.id, plan="free", tickets_enabled=False
+        services.db,
+        services.cache,
+        workspace_id=hd.ws.id,
+        plan="free",
+        tickets_enabled=False,
+        actor=SYSTEM,
     )
     assert_hd_error(await hd.client.get(PROTECTED), 403, ERRORS["plan_required"][0])
 
 
 async def test_auth_is_checked_before_the_plan(hd: Helpdesk) -> None:
     services = hd.ws.services
-    await workspaces.set_workspace(services.db, services.cache, workspace_id=hd.ws.id, plan="free")
+    await workspaces.set_workspace(
+        services.db, services.cache, workspace_id=hd.ws.id, plan="free", actor=SYSTEM
+    )
     assert_invalid_token(await get_with_token(hd, "not-a-jwt"))
 
 

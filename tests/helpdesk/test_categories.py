@@ -6,6 +6,7 @@ import pytest
 from tests.support.helpdesk import Helpdesk, assert_hd_error, ok
 from tests.support.helpdesk_workspace_data import HUGE_ID, other_workspace
 from tests.support.workspaces import Workspace
+from ticketd.people.actors import SYSTEM
 from ticketd.workspaces import service as workspaces
 
 pytestmark = pytest.mark.anyio
@@ -23,6 +24,7 @@ async def add_category(
         workspace_id=(ws or hd.ws).id,
         name=name,
         parent_id=parent,
+        actor=SYSTEM,
     )
     return created.id
 

@@ -15,6 +15,7 @@ from tests.support.series import ticket_body as series_body
 from tests.support.servers import run_cli
 from ticketd.app import Services
 from ticketd.demo import DEMO_CONFIG
+from ticketd.people.actors import SYSTEM
 from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import WorkspaceConfig
@@ -61,7 +62,9 @@ def test_category_add_with_a_department_routes_series_tickets_there(database_url
 
     async def configure(client: httpx.AsyncClient, services: Services) -> None:
         config = ConfigFile.model_validate(DEMO_CONFIG).to_settings()
-        await workspaces.apply_config(services.db, None, workspace_id=made["id"], config=config)
+        await workspaces.apply_config(
+            services.db, None, workspace_id=made["id"], config=config, actor=SYSTEM
+        )
 
     in_process(database_url, configure)
 

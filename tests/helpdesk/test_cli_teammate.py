@@ -18,6 +18,7 @@ from ticketd.app import Services
 from ticketd.cli import teammate_output
 from ticketd.kit.ids import user_guid
 from ticketd.people import service as people
+from ticketd.people.actors import SYSTEM
 
 pytestmark = pytest.mark.slow
 
@@ -77,6 +78,7 @@ def test_teammate_add_with_a_known_email_updates_that_person(database_url: str) 
             name="Old Name",
             email="tess@example.com",
             role="read_only_user",
+            actor=SYSTEM,
         )
         return teammate_output(teammate)
 

@@ -7,6 +7,7 @@ import pytest
 
 from tests.support.helpdesk import Helpdesk, assert_hd_error, ok
 from tests.support.helpdesk_workspace_data import HUGE_ID, other_workspace
+from ticketd.people.actors import SYSTEM
 from ticketd.workspaces import fields
 
 pytestmark = pytest.mark.anyio
@@ -340,7 +341,12 @@ async def test_another_workspaces_field_is_404_and_left_alone(
 ) -> None:
     other, headers = await other_workspace(hd)
     foreign = await fields.add_field(
-        hd.db, hd.ws.services.cache, workspace_id=other.id, name="Theirs", field_type="text"
+        hd.db,
+        hd.ws.services.cache,
+        workspace_id=other.id,
+        name="Theirs",
+        field_type="text",
+        actor=SYSTEM,
     )
 
     response = await hd.client.request(method, f"/helpdesk/customFields/{foreign.id}", json=body)

@@ -11,6 +11,7 @@ from tests.support.helpdesk_workspace_data import other_workspace
 from tests.support.series import STAFF
 from ticketd.cli import teammate_output
 from ticketd.people import service as people
+from ticketd.people.actors import SYSTEM
 
 pytestmark = pytest.mark.anyio
 
@@ -27,6 +28,7 @@ async def add_teammate(hd: Helpdesk, name: str, email: str, user_id: int | None)
         email=email,
         role="agent",
         user_id=user_id,
+        actor=SYSTEM,
     )
     return teammate_output(teammate)
 
@@ -163,6 +165,7 @@ async def test_teammates_of_another_workspace_are_not_listed(hd: Helpdesk) -> No
         name="Olga Other",
         email="olga@example.com",
         role="admin",
+        actor=SYSTEM,
     )
 
     mine = {t["email"] for t in await teammates(hd)}

@@ -6,6 +6,7 @@ import pytest
 from tests.support.series import assert_error, create_ticket, ticket_body
 from tests.support.workspaces import Workspace, new_workspace, settings_for
 from ticketd.app import build_services, create_app
+from ticketd.people.actors import SYSTEM
 from ticketd.workspaces import service as workspaces
 
 pytestmark = pytest.mark.anyio
@@ -34,14 +35,18 @@ async def test_x_api_key_header_is_accepted(ws: Workspace) -> None:
 async def test_revoked_key_is_refused_at_once(ws: Workspace) -> None:
     assert (await ws.client.get("/tickets/list")).status_code == 200
     prefix = ws.key.rsplit("_", 1)[0]
-    assert await workspaces.revoke_api_key(ws.services.db, ws.services.cache, prefix=prefix)
+    assert await workspaces.revoke_api_key(
+        ws.services.db, ws.services.cache, prefix=prefix, actor=SYSTEM
+    )
     assert_error(await ws.client.get("/tickets/list"), 401, "Invalid API key")
 
 
 @pytest.mark.parametrize("plan", ["free"])
 async def test_free_plan_is_refused_on_every_endpoint(ws: Workspace, plan: str) -> None:
     ticket = await create_ticket(ws.client)
-    await workspaces.set_workspace(ws.services.db, ws.services.cache, workspace_id=ws.id, plan=plan)
+    await workspaces.set_workspace(
+        ws.services.db, ws.services.cache, workspace_id=ws.id, plan=plan, actor=SYSTEM
+    )
     tid = ticket["TicketId"]
     calls = [
         ws.client.post("/tickets/create", json=ticket_body()),
@@ -58,7 +63,7 @@ async def test_free_plan_is_refused_on_every_endpoint(ws: Workspace, plan: str) 
 
 async def test_disabled_module_is_refused_but_config_stays_readable(ws: Workspace) -> None:
     await workspaces.set_workspace(
-        ws.services.db, ws.services.cache, workspace_id=ws.id, tickets_enabled=False
+        ws.services.db, ws.services.cache, workspace_id=ws.id, tickets_enabled=False, actor=SYSTEM
     )
     assert_error(await ws.client.post("/tickets/create", json=ticket_body()), 403, DISABLED)
     assert_error(await ws.client.get("/tickets/list"), 403, DISABLED)
@@ -68,7 +73,7 @@ async def test_disabled_module_is_refused_but_config_stays_readable(ws: Workspac
 
 async def test_enterprise_plan_is_allowed(ws: Workspace) -> None:
     await workspaces.set_workspace(
-        ws.services.db, ws.services.cache, workspace_id=ws.id, plan="enterprise"
+        ws.services.db, ws.services.cache, workspace_id=ws.id, plan="enterprise", actor=SYSTEM
     )
     await create_ticket(ws.client)
 

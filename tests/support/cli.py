@@ -15,6 +15,7 @@ import httpx
 from tests.support.series import ticket_body
 from ticketd.db.database import open_database
 from ticketd.demo import DEMO_CONFIG
+from ticketd.people.actors import SYSTEM
 from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
 
@@ -48,16 +49,21 @@ def make_workspace(
         db = open_database(database_url)
         await db.connect()
         try:
-            made = Made(await workspaces.create_workspace(db, name="CLI test", plan=plan))
+            made = Made(
+                await workspaces.create_workspace(db, name="CLI test", plan=plan, actor=SYSTEM)
+            )
             if config is not None:
                 await workspaces.apply_config(
                     db,
                     None,
                     workspace_id=made.id,
                     config=ConfigFile.model_validate(config).to_settings(),
+                    actor=SYSTEM,
                 )
             for _ in range(keys):
-                made.keys.append(await workspaces.create_api_key(db, workspace_id=made.id))
+                made.keys.append(
+                    await workspaces.create_api_key(db, workspace_id=made.id, actor=SYSTEM)
+                )
             return made
         finally:
             await db.close()

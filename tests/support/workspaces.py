@@ -6,6 +6,7 @@ import httpx
 
 from ticketd.app import Services
 from ticketd.demo import DEMO_CONFIG
+from ticketd.people.actors import SYSTEM
 from ticketd.series.config_file import ConfigFile
 from ticketd.settings import Settings
 from ticketd.workspaces import service as workspaces
@@ -30,14 +31,17 @@ class Workspace:
             self.services.cache,
             workspace_id=self.id,
             config=ConfigFile.model_validate(config).to_settings(),
+            actor=SYSTEM,
         )
 
 
 async def new_workspace(
     services: Services, client: httpx.AsyncClient, **config: object
 ) -> Workspace:
-    workspace_id = await workspaces.create_workspace(services.db, name="Test workspace")
-    key, _ = await workspaces.create_api_key(services.db, workspace_id=workspace_id)
+    workspace_id = await workspaces.create_workspace(
+        services.db, name="Test workspace", actor=SYSTEM
+    )
+    key, _ = await workspaces.create_api_key(services.db, workspace_id=workspace_id, actor=SYSTEM)
     workspace = Workspace(workspace_id, key, client, services)
     await workspace.configure(**config)
     return workspace

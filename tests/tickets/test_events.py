@@ -10,7 +10,9 @@ import pytest
 
 from ticketd.app import Services
 from ticketd.db.database import Scope
-from ticketd.tickets import actors, conversation, events, queries
+from ticketd.people import actors
+from ticketd.people.actors import SYSTEM
+from ticketd.tickets import conversation, events, queries
 from ticketd.tickets import service as tickets
 from ticketd.tickets.events import EventType
 from ticketd.tickets.model import Author, Body, NewTicket, Status
@@ -34,10 +36,9 @@ def test_each_payload_reads_back_as_it_was_stored(payload_type: type[events.Payl
     hints = typing.get_type_hints(payload_type)
     fields = {f.name: samples[hints[f.name]] for f in dataclasses.fields(payload_type)}  # type: ignore[arg-type]
     payload = payload_type(**fields)
-    row = {"id": 1, "ticket_id": 2, "actor_guid": None, "actor_user_id": None}
-    row |= {"actor_name": None, "created_at": 3}
     stored = events.stored(None, None, None, payload, 3)
-    assert events.read({**row, **stored}).payload == payload
+    row = (1, 2, None, None, None, stored["type"], stored["detail"], 3)  # EVENT_COLUMNS
+    assert events.read(row).payload == payload
     assert orjson.loads(stored["detail"]) == fields
 
 
@@ -94,7 +95,7 @@ async def test_another_workspace_scope_reaches_none_of_a_tickets_rows(
     db, config = ws.services.db, await config_of(ws.services, ws.id)
     new = NewTicket("Help", "support", Body("I need help"), Author(user_id=AUTHOR))
     ticket = await tickets.create(db, config, new, actor=actors.member(config, AUTHOR))
-    other = await workspaces.create_workspace(db, name="Other")
+    other = await workspaces.create_workspace(db, name="Other", actor=SYSTEM)
     from ticketd.tickets import labels_repository, repository, thread_repository
 
     async with db.transaction() as conn:

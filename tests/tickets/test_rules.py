@@ -8,6 +8,7 @@ import pytest
 from ticketd.kit.errors import (
     ClaimRequired,
     GameReportReadOnly,
+    NotAllowed,
     NotStaff,
     NotTicketAuthor,
     TeammateNotFound,
@@ -15,9 +16,11 @@ from ticketd.kit.errors import (
     TicketClosed,
     UnknownReplyAuthor,
 )
-from ticketd.tickets import actors, rules
-from ticketd.tickets.actors import ActorKind
+from ticketd.people import actors
+from ticketd.people.actors import ActorKind
+from ticketd.tickets import rules
 from ticketd.tickets.model import Source, Status, Ticket
+from ticketd.workspaces import access
 from ticketd.workspaces.config import Department, Member, Teammate, Workspace, WorkspaceConfig
 
 STAFF, OTHER_STAFF, AUTHOR = 100, 200, 300
@@ -161,3 +164,15 @@ def test_only_staff_claim_and_write_notes_and_members_choose_no_assignee() -> No
         rules.ensure_may_write_notes(actors.member(CONFIG, AUTHOR))
     with pytest.raises(NotStaff):
         rules.ensure_may_choose_assignee(actors.member(CONFIG, AUTHOR))
+
+
+def test_workspace_setup_is_for_the_operator_integrations_and_admins() -> None:
+    admin = actors.teammate(CONFIG, dataclasses.replace(ANN, role="admin"))
+    for actor in (actors.SYSTEM, actors.integration("client", "Web form"), admin):
+        access.ensure_may_configure(actor)
+    for actor in (actors.teammate(CONFIG, ANN), actors.staff_member(CONFIG, STAFF)):
+        with pytest.raises(NotAllowed):
+            access.ensure_may_configure(actor)
+    access.ensure_operator(actors.SYSTEM)
+    with pytest.raises(NotAllowed):
+        access.ensure_operator(admin)

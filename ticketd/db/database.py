@@ -19,10 +19,10 @@ from asyncpg.pool import PoolConnectionProxy
 
 
 class Row(Protocol):
-    """A result row: sqlite3.Row or asyncpg.Record, both indexed by column name.
+    """A result row: sqlite3.Row or asyncpg.Record, indexed by position or column name.
     Repositories turn rows into the typed values their callers use."""
 
-    def __getitem__(self, key: str, /) -> Any: ...
+    def __getitem__(self, key: Any, /) -> Any: ...
 
 
 # A constraint (unique, foreign key, not null) refused a write, on either engine.

@@ -29,6 +29,7 @@ ERRORS: dict[str, tuple[int, int]] = {
     "game_report_read_only": (306, 403),
     "ticket_closed": (307, 403),
     "not_staff": (308, 403),
+    "not_allowed": (310, 403),
     # A reply's author is named by e-mail: someone who is not the ticket's creator.
     "not_ticket_author": (303, 403),
     "not_found": (400, 404),

@@ -5,8 +5,8 @@ from typing import Any
 
 from ticketd.kit.clock import iso_offset
 from ticketd.kit.html import from_text
+from ticketd.people.actors import display_name
 from ticketd.people.model import Person
-from ticketd.tickets.actors import display_name
 from ticketd.tickets.model import (
     Attachment,
     Message,

@@ -16,8 +16,8 @@ from ticketd.kit.errors import (
 from ticketd.kit.html import sanitise, to_text
 from ticketd.kit.http import query_int as _query_int
 from ticketd.kit.validation import MAX_BIGINT
-from ticketd.tickets import actors
-from ticketd.tickets.actors import Actor
+from ticketd.people import actors
+from ticketd.people.actors import Actor
 from ticketd.tickets.model import Attachment, Body
 from ticketd.workspaces import access
 from ticketd.workspaces.config import WorkspaceConfig

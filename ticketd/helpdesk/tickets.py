@@ -35,7 +35,8 @@ from ticketd.kit.errors import (
     ValidationFailed,
 )
 from ticketd.kit.http import optional_json, read_json
-from ticketd.tickets import actors, conversation, edits, labels, queries
+from ticketd.people import actors
+from ticketd.tickets import conversation, edits, labels, queries
 from ticketd.tickets import service as tickets
 from ticketd.tickets.model import (
     REPLY_KINDS,

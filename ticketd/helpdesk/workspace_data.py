@@ -103,6 +103,7 @@ async def add_field(request: Request) -> Response:
             name=body.name,
             field_type=body.type,
             options=body.possibleValues,
+            actor=c.actor,
         )
     except InvalidInput as error:
         raise ValidationFailed(f"Validation error: {error.message}") from None
@@ -126,6 +127,7 @@ async def update_field(request: Request) -> Response:
             workspace_id=c.config.workspace.id,
             name=body.name,
             options=body.possibleValues,
+            actor=c.actor,
         )
     except InvalidInput as error:
         raise ValidationFailed(f"Validation error: {error.message}") from None
@@ -136,7 +138,7 @@ async def delete_field(request: Request) -> Response:
     c = await caller(request)
     field = _field_or_404(c, request)
     await fields.delete_field(
-        c.db, c.services.cache, workspace_id=c.config.workspace.id, field_id=field.id
+        c.db, c.services.cache, workspace_id=c.config.workspace.id, field_id=field.id, actor=c.actor
     )
     return ok({})
 

@@ -216,3 +216,8 @@ class CategoryKeyTaken(TicketdError):
 
     def __init__(self, key: str) -> None:
         super().__init__(f"a category with key {key!r} already exists")
+
+
+class NotAllowed(TicketdError):
+    code = "not_allowed"
+    message = "Only the operator, an integration or an admin may change this workspace's setup"

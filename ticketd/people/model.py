@@ -23,13 +23,5 @@ class Person:
 
     @classmethod
     def from_row(cls, r: Row) -> "Person":
-        return cls(
-            guid=r["guid"],
-            user_id=r["user_id"],
-            username=r["username"],
-            display_name=r["display_name"],
-            avatar_url=r["avatar_url"],
-            email=r["email"],
-            phone_number=r["phone_number"],
-            role=r["role"],
-        )
+        """From a row holding repository.PERSON_COLUMNS, in order."""
+        return cls(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])

@@ -71,7 +71,8 @@ async def find_by_guids(scope: Scope, guids: list[str]) -> dict[str, Person]:
         f" AND guid IN ({params.add_all(guids)})",
         *params.values,
     )
-    return {r["guid"]: Person.from_row(r) for r in rows}
+    found = (Person.from_row(r) for r in rows)
+    return {p.guid: p for p in found}
 
 
 async def find_by_email(scope: Scope, email: str) -> Person | None:

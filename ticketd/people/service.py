@@ -7,8 +7,9 @@ from ticketd.kit.email import normalize_email
 from ticketd.kit.errors import Conflict, InvalidInput, WorkspaceNotFound
 from ticketd.kit.validation import MAX_BIGINT
 from ticketd.people import repository
+from ticketd.people.actors import Actor
 from ticketd.workspaces import repository as workspace_repository
-from ticketd.workspaces.access import WorkspaceCache
+from ticketd.workspaces.access import WorkspaceCache, ensure_may_configure
 from ticketd.workspaces.config import ROLES, Teammate
 from ticketd.workspaces.service import checked_name
 
@@ -24,6 +25,7 @@ async def add_teammate(
     db: Database,
     cache: WorkspaceCache | None,
     *,
+    actor: Actor,
     workspace_id: str,
     name: str,
     email: str,
@@ -33,6 +35,7 @@ async def add_teammate(
     """Adds a teammate, or gives the role to the person who already has this e-mail or
     Roblox user id (so their tickets stay theirs). Refuses when the e-mail and the user
     id belong to two different people."""
+    ensure_may_configure(actor)
     name = checked_name(name)
     email = checked_email(email)
     if role not in ROLES:

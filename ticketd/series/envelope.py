@@ -28,6 +28,7 @@ STATUS: dict[str, int] = {
     "membership_required": 403,
     "rank_too_low": 403,
     "not_staff": 403,
+    "not_allowed": 403,
     "game_report_read_only": 403,
     "not_ticket_author": 403,
     "ticket_closed": 403,

@@ -10,6 +10,8 @@ from ticketd.kit.clock import iso
 from ticketd.kit.errors import ValidationFailed
 from ticketd.kit.http import query_int, read_json
 from ticketd.kit.validation import MAX_BIGINT
+from ticketd.people import actors
+from ticketd.people.actors import Actor
 from ticketd.series import render
 from ticketd.series.config_file import file_view
 from ticketd.series.envelope import ok
@@ -27,9 +29,8 @@ from ticketd.series.schemas import (
     TransferBody,
     parse,
 )
-from ticketd.tickets import actors, conversation, queries
+from ticketd.tickets import conversation, queries
 from ticketd.tickets import service as tickets
-from ticketd.tickets.actors import Actor
 from ticketd.tickets.model import (
     Author,
     Body,

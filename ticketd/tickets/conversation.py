@@ -5,9 +5,9 @@ from typing import Any
 from ticketd.db.database import Database, Scope
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import NoteNotFound, ReplyNotFound, UnknownReplyAuthor, ValidationFailed
+from ticketd.people.actors import Actor, ActorKind
 from ticketd.tickets import events, repository, rules
 from ticketd.tickets import thread_repository as thread
-from ticketd.tickets.actors import Actor, ActorKind
 from ticketd.tickets.model import (
     REPLY_KINDS,
     Attachment,

@@ -3,8 +3,8 @@
 from ticketd.db.database import Database
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import CategoryNotFound, FieldNotFound
+from ticketd.people.actors import Actor
 from ticketd.tickets import events, labels, labels_repository, repository, rules
-from ticketd.tickets.actors import Actor
 from ticketd.tickets.service import count_open, locked, system_message
 from ticketd.workspaces.config import WorkspaceConfig
 

@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 import orjson
 
 from ticketd.db.database import Row, Scope
+from ticketd.people.actors import Actor
 from ticketd.tickets import thread_repository
-from ticketd.tickets.actors import Actor
 from ticketd.tickets.model import Ticket
 from ticketd.workspaces.config import WorkspaceConfig
 
@@ -212,16 +212,10 @@ async def record(scope: Scope, ticket: Ticket, actor: Actor, payload: Payload, n
 
 
 def read(row: Row) -> Event:
-    payload_type = PAYLOADS[EventType(row["type"])]
-    return Event(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        actor_guid=row["actor_guid"],
-        actor_user_id=row["actor_user_id"],
-        actor_name=row["actor_name"],
-        payload=payload_type(**orjson.loads(row["detail"])),
-        created_at=row["created_at"],
-    )
+    """From a row holding thread_repository.EVENT_COLUMNS, in order."""
+    payload_type = PAYLOADS[EventType(row[5])]
+    payload = payload_type(**orjson.loads(row[6]))
+    return Event(row[0], row[1], row[3], row[2], row[4], payload, row[7])
 
 
 def sentence(

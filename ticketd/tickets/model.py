@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 
 from ticketd.db.database import Row
+from ticketd.people.actors import Actor
 from ticketd.people.model import Person
-from ticketd.tickets.actors import Actor
 
 
 class Status(StrEnum):
@@ -32,6 +32,9 @@ class MessageKind(StrEnum):
 
 
 REPLY_KINDS = (MessageKind.AUTHOR, MessageKind.STAFF)
+# Stored value -> member: a dict lookup costs a tenth of calling the enum.
+_STATUS = {s.value: s for s in Status}
+_KIND = {k.value: k for k in MessageKind}
 
 
 class Source(StrEnum):
@@ -40,6 +43,9 @@ class Source(StrEnum):
     SERIES_API = "api_series"
     HELPDESK_API = "api_helpdesk"
     GAME_REPORT = "game_report"
+
+
+_SOURCE = {s.value: s for s in Source}
 
 
 class TicketOrder(StrEnum):
@@ -143,39 +149,14 @@ class Ticket:
 
     @classmethod
     def from_row(cls, r: Row) -> "Ticket":
+        """From a row whose first columns are repository.TICKET_COLUMNS, in order (by
+        position: sqlite3.Row finds a column by name with a scan of all its names)."""
         return cls(
-            id=r["id"],
-            code=r["code"],
-            object_id=r["object_id"],
-            workspace_id=r["workspace_id"],
-            subject=r["subject"],
-            category_key=r["category_key"],
-            department_key=r["department_key"],
-            status=Status(r["status"]),
-            priority=r["priority"],
-            author_guid=r["author_guid"],
-            author_user_id=r["author_user_id"],
-            author_username=r["author_username"],
-            author_display_name=r["author_display_name"],
-            author_avatar_url=r["author_avatar_url"],
-            assignee_guid=r["assignee_guid"],
-            assignee_user_id=r["claimed_by"],
-            assigned_at=r["claimed_at"],
-            game_report=bool(r["game_report"]),
-            place_id=r["place_id"],
-            server_id=r["server_id"],
-            sentiment=r["sentiment"],
-            source=Source(r["detailed_source"]),
-            source_name=r["source_name"],
-            cc=tuple(orjson.loads(r["cc"])) if r["cc"] else (),
-            reply_count=r["reply_count"],
-            has_draft=bool(r["has_draft"]),
-            last_thread_at=r["last_thread_at"],
-            created_at=r["created_at"],
-            updated_at=r["updated_at"],
-            closed_at=r["closed_at"],
-            first_response_at=r["first_response_at"],
-        )
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], _STATUS[r[7]], r[8], r[9], r[10],
+            r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), r[18], r[19], r[20],
+            _SOURCE[r[21]], r[22], tuple(orjson.loads(r[23])) if r[23] else (), r[24],
+            bool(r[25]), r[26], r[27], r[28], r[29], r[30],
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,25 +178,15 @@ class Message:
     updated_at: int | None
 
     @classmethod
-    def from_row(cls, r: Row, prefix: str = "") -> "Message":
-        mentions = r[prefix + "mentions"]
+    def from_row(cls, r: Row, start: int = 0) -> "Message":
+        """From a row holding thread_repository.MESSAGE_COLUMNS, in order, from `start`."""
+        mentions = r[start + 9]
         return cls(
-            id=r[prefix + "id"],
-            ticket_id=r[prefix + "ticket_id"],
-            key=r[prefix + "key"],
-            kind=MessageKind(r[prefix + "type"]),
-            author_user_id=r[prefix + "author_user_id"],
-            author_guid=r[prefix + "author_guid"],
-            text=r[prefix + "content"],
-            html=r[prefix + "html"],
-            attachments=attachments_from_json(r[prefix + "attachments"]),
-            mentions=tuple(orjson.loads(mentions)) if mentions else (),
-            parent_id=r[prefix + "parent_id"],
-            level=r[prefix + "level"],
-            is_draft=bool(r[prefix + "is_draft"]),
-            created_at=r[prefix + "created_at"],
-            updated_at=r[prefix + "updated_at"],
-        )
+            r[start], r[start + 1], r[start + 2], _KIND[r[start + 3]], r[start + 4],
+            r[start + 5], r[start + 6], r[start + 7], attachments_from_json(r[start + 8]),
+            tuple(orjson.loads(mentions)) if mentions else (), r[start + 10], r[start + 11],
+            bool(r[start + 12]), r[start + 13], r[start + 14],
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

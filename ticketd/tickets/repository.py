@@ -15,9 +15,12 @@ TICKET_COLUMNS = (
     " server_id, sentiment, detailed_source, source_name, cc, reply_count, has_draft,"
     " last_thread_at, created_at, updated_at, closed_at, first_response_at"
 )
-_JOINED_MESSAGE_COLUMNS = ", ".join(
-    f"m.{c.strip()} AS m_{c.strip()}" for c in thread_repository.MESSAGE_COLUMNS.split(",")
+TICKET_COLUMN_NAMES = tuple(c.strip() for c in TICKET_COLUMNS.split(","))
+_JOINED_COLUMNS = ", ".join(
+    [f"t.{c.strip()}" for c in TICKET_COLUMNS.split(",")]
+    + [f"m.{c.strip()}" for c in thread_repository.MESSAGE_COLUMNS.split(",")]
 )
+_MESSAGE_START = len(TICKET_COLUMNS.split(","))
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 _ORDER_BY = {
     TicketOrder.LATEST_ACTIVITY_FIRST: "last_thread_at DESC, id DESC",
@@ -53,12 +56,12 @@ async def find_ticket(scope: Scope, ref: str | int, *, for_update: bool = False)
 
 async def find_ticket_with_thread(scope: Scope, ref: str) -> tuple[Ticket | None, list[Message]]:
     """The ticket and its published messages (no notes, no drafts) in time order, in
-    one query: each row carries the ticket's columns and one message's `m_` columns."""
+    one query: each row carries the ticket's columns, then one message's."""
     column = _ref_column(ref)
     if column is None:
         return None, []
     rows = await scope.conn.fetch(
-        f"SELECT t.*, {_JOINED_MESSAGE_COLUMNS}"
+        f"SELECT {_JOINED_COLUMNS}"
         " FROM tickets t LEFT JOIN messages m ON m.ticket_id = t.id"
         " AND m.type <> 'internal_note' AND m.is_draft = FALSE"
         f" WHERE t.workspace_id = $1 AND t.{column} = $2 ORDER BY m.created_at, m.id",
@@ -67,7 +70,8 @@ async def find_ticket_with_thread(scope: Scope, ref: str) -> tuple[Ticket | None
     )
     if not rows:
         return None, []
-    messages = [Message.from_row(r, "m_") for r in rows if r["m_id"] is not None]
+    start = _MESSAGE_START
+    messages = [Message.from_row(r, start) for r in rows if r[start] is not None]
     return Ticket.from_row(rows[0]), messages
 
 

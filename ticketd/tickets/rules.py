@@ -14,7 +14,7 @@ from ticketd.kit.errors import (
     UnknownReplyAuthor,
     ValidationFailed,
 )
-from ticketd.tickets.actors import Actor, ActorKind
+from ticketd.people.actors import Actor, ActorKind
 from ticketd.tickets.model import Ticket
 from ticketd.workspaces.config import Category, Teammate, WorkspaceConfig
 

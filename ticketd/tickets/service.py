@@ -22,10 +22,10 @@ from ticketd.kit.errors import (
     Unavailable,
 )
 from ticketd.people import repository as people
+from ticketd.people.actors import Actor
 from ticketd.people.model import Person
 from ticketd.tickets import events, labels, labels_repository, repository, rules
 from ticketd.tickets import thread_repository as thread
-from ticketd.tickets.actors import Actor
 from ticketd.tickets.model import (
     OPEN_STATUSES,
     Author,
@@ -89,10 +89,9 @@ async def create(db: Database, config: WorkspaceConfig, new: NewTicket, *, actor
             await labels_repository.attach_tags(scope, values["id"], new.tags)
         if fields:
             await labels_repository.insert_field_values(scope, values["id"], fields)
-    return Ticket.from_row(
-        {**values, "reply_count": 0, "has_draft": False, "closed_at": None}
-        | {"first_response_at": None, "workspace_id": config.workspace.id}
-    )
+    stored = {**values, "reply_count": 0, "has_draft": False, "closed_at": None}
+    stored |= {"first_response_at": None, "workspace_id": config.workspace.id}
+    return Ticket.from_row(tuple(stored[c] for c in repository.TICKET_COLUMN_NAMES))
 
 
 def _ticket_values(config: WorkspaceConfig, new: NewTicket, now: int) -> dict[str, Any]:

@@ -83,7 +83,8 @@ async def opening_messages(scope: Scope, ticket_ids: list[int]) -> dict[int, Mes
         f" AND id IN ({params.add_all(ticket_ids)})) GROUP BY ticket_id)",
         *params.values,
     )
-    return {r["ticket_id"]: Message.from_row(r) for r in rows}
+    found = (Message.from_row(r) for r in rows)
+    return {m.ticket_id: m for m in found}
 
 
 async def insert_event(scope: Scope, ticket_id: int, values: dict[str, Any]) -> None:

@@ -7,8 +7,9 @@ from cachetools import TTLCache
 
 from ticketd.db.database import Database
 from ticketd.kit.clock import now_ms
-from ticketd.kit.errors import ModuleDisabled, PlanRequired, Unauthorized
+from ticketd.kit.errors import ModuleDisabled, NotAllowed, PlanRequired, Unauthorized
 from ticketd.kit.ids import secret_hash
+from ticketd.people.actors import Actor, ActorKind
 from ticketd.workspaces import repository
 from ticketd.workspaces.config import TICKET_PLANS, WorkspaceConfig
 
@@ -109,3 +110,18 @@ async def _record_use(db: Database, cache: WorkspaceCache, key: ApiKey) -> None:
     cache.touched[key.id] = now
     async with db.transaction() as conn:
         await repository.touch_api_key(conn, key.workspace_id, key.id, now)
+
+
+def ensure_operator(actor: Actor) -> None:
+    """Workspaces, plans and API keys are the operator's: whoever runs `ticketd`."""
+    if actor.kind is not ActorKind.SYSTEM:
+        raise NotAllowed()
+
+
+def ensure_may_configure(actor: Actor) -> None:
+    """Categories, custom fields and teammates are set up by the operator, an
+    integration acting for the workspace, or an admin teammate."""
+    if actor.kind in (ActorKind.SYSTEM, ActorKind.INTEGRATION):
+        return
+    if actor.kind is not ActorKind.TEAMMATE or actor.role != "admin":
+        raise NotAllowed()

@@ -13,9 +13,10 @@ from ticketd.kit.errors import (
     ValidationFailed,
     WorkspaceNotFound,
 )
+from ticketd.people.actors import Actor
 from ticketd.workspaces import fields_repository as repository
 from ticketd.workspaces import repository as workspace_repository
-from ticketd.workspaces.access import WorkspaceCache
+from ticketd.workspaces.access import WorkspaceCache, ensure_may_configure
 from ticketd.workspaces.config import FIELD_TYPES, CustomField
 from ticketd.workspaces.service import checked_name
 
@@ -77,11 +78,13 @@ async def add_field(
     db: Database,
     cache: WorkspaceCache | None,
     *,
+    actor: Actor,
     workspace_id: str,
     name: str,
     field_type: str,
     options: list[str] | None = None,
 ) -> CustomField:
+    ensure_may_configure(actor)
     name = checked_name(name)
     options = _checked_options(field_type, options)
     async with db.transaction() as conn:
@@ -111,12 +114,14 @@ async def update_field(
     cache: WorkspaceCache,
     field: CustomField,
     *,
+    actor: Actor,
     workspace_id: str,
     name: str | None,
     options: list[str] | None,
 ) -> CustomField:
     """Renames a field or replaces a dropdown's options. The type cannot change: stored
     values were checked against it. Values no longer among the options are kept."""
+    ensure_may_configure(actor)
     name = checked_name(name) if name is not None else field.name
     new_options = list(field.options) if options is None else _checked_options(field.type, options)
     try:
@@ -133,9 +138,10 @@ async def update_field(
 
 
 async def delete_field(
-    db: Database, cache: WorkspaceCache, *, workspace_id: str, field_id: int
+    db: Database, cache: WorkspaceCache, *, actor: Actor, workspace_id: str, field_id: int
 ) -> None:
     """Deletes the field and every ticket's value for it."""
+    ensure_may_configure(actor)
     async with db.transaction() as conn:
         changed = await repository.delete_field(conn, workspace_id=workspace_id, field_id=field_id)
     cache.clear()

@@ -13,8 +13,9 @@ from ticketd.kit.errors import (
     InvalidInput,
     WorkspaceNotFound,
 )
+from ticketd.people.actors import Actor
 from ticketd.workspaces import repository
-from ticketd.workspaces.access import WorkspaceCache
+from ticketd.workspaces.access import WorkspaceCache, ensure_may_configure, ensure_operator
 from ticketd.workspaces.config import KEY_PATTERN, PLANS, Category, WorkspaceSettings
 
 
@@ -32,8 +33,9 @@ def checked_plan(plan: str) -> str:
 
 
 async def create_workspace(
-    db: Database, *, name: str, plan: str = "premium", tickets_enabled: bool = True
+    db: Database, *, actor: Actor, name: str, plan: str = "premium", tickets_enabled: bool = True
 ) -> str:
+    ensure_operator(actor)
     name = checked_name(name)
     plan = checked_plan(plan)
     workspace_id = str(uuid.uuid4())
@@ -50,9 +52,10 @@ async def create_workspace(
 
 
 async def create_api_key(
-    db: Database, *, workspace_id: str, name: str = "default"
+    db: Database, *, actor: Actor, workspace_id: str, name: str = "default"
 ) -> tuple[str, str]:
     """Returns (api_key, prefix). Only the hash is stored; the key is shown once."""
+    ensure_operator(actor)
     name = checked_name(name)
     api_key, prefix = ids.api_key()
     async with db.transaction() as conn:
@@ -69,7 +72,10 @@ async def create_api_key(
     return api_key, prefix
 
 
-async def revoke_api_key(db: Database, cache: WorkspaceCache | None, *, prefix: str) -> bool:
+async def revoke_api_key(
+    db: Database, cache: WorkspaceCache | None, *, actor: Actor, prefix: str
+) -> bool:
+    ensure_operator(actor)
     async with db.transaction() as conn:
         revoked = await repository.revoke_api_key(conn, prefix, now_ms()) > 0
     if cache is not None:
@@ -81,10 +87,12 @@ async def set_workspace(
     db: Database,
     cache: WorkspaceCache | None,
     *,
+    actor: Actor,
     workspace_id: str,
     plan: str | None = None,
     tickets_enabled: bool | None = None,
 ) -> None:
+    ensure_operator(actor)
     values: dict[str, object] = {}
     if plan is not None:
         values["plan"] = checked_plan(plan)
@@ -105,9 +113,11 @@ async def apply_config(
     db: Database,
     cache: WorkspaceCache | None,
     *,
+    actor: Actor,
     workspace_id: str,
     config: WorkspaceSettings,
 ) -> None:
+    ensure_may_configure(actor)
     async with db.transaction() as conn:
         if not await repository.workspace_exists(conn, workspace_id):
             raise WorkspaceNotFound(workspace_id)
@@ -130,6 +140,7 @@ async def add_category(
     db: Database,
     cache: WorkspaceCache | None,
     *,
+    actor: Actor,
     workspace_id: str,
     name: str,
     key: str | None = None,
@@ -138,6 +149,7 @@ async def add_category(
 ) -> Category:
     """One more category, without touching the others. `key` (its string id) defaults to
     a slug of the name; `department` routes the category's tickets there."""
+    ensure_may_configure(actor)
     name = checked_name(name)
     key = key or slug(name)
     if not re.match(KEY_PATTERN, key):
