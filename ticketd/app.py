@@ -56,8 +56,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         finally:
             await services.db.close()
 
-    routes = [
-        Route("/health", health, methods=["GET"]),
-        Mount(services.settings.helpdesk_prefix, app=helpdesk.build_app()),
-    ]
-    return series.build_app(services, routes, lifespan)
+    helpdesk_api = Mount(services.settings.helpdesk_prefix, app=helpdesk.build_app())
+    health_route = Route("/health", health, methods=["GET"])
+    return series.build_app(services, [helpdesk_api], [health_route], lifespan)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from ticketd.db.database import Row
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: frozen __init__ costs µs on every read
 class Person:
     guid: str
     user_id: int | None

@@ -14,14 +14,15 @@ from ticketd.series.envelope import error_response
 
 def build_app(
     services: object,
+    mounts: Sequence[BaseRoute],
     extra_routes: Sequence[BaseRoute],
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]],
 ) -> Starlette:
-    """`extra_routes` come first: `/health` and the other APIs' mounts. Series' own
-    routes are in this router, not behind a mount, so a Series request crosses no more
-    layers than the application needs."""
+    """`mounts`: the other APIs, each under its prefix, tried first (one prefix check
+    each). Series' own routes are in this router, not behind a mount, so a Series request
+    crosses no more layers than the application needs; `extra_routes` (`/health`) last."""
     app = Starlette(
-        routes=[*extra_routes, *routes.routes],
+        routes=[*mounts, *routes.routes, *extra_routes],
         exception_handlers=exception_handlers(error_response),
         lifespan=lifespan,
     )

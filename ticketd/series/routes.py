@@ -254,12 +254,13 @@ async def check_key(request: Request) -> Response:
     )
 
 
+# The busiest first: the router tries them in order.
 routes = [
-    Route("/tickets/create", create_ticket, methods=["POST"]),
-    Route("/tickets/create-game-report", create_game_report, methods=["POST"]),
-    Route("/tickets/list", list_tickets, methods=["GET"]),
-    Route("/tickets/config", get_config, methods=["GET"]),
     Route("/tickets/get/{ticketId}", get_ticket, methods=["GET"]),
+    Route("/tickets/create", create_ticket, methods=["POST"]),
+    Route("/tickets/list", list_tickets, methods=["GET"]),
+    Route("/tickets/create-game-report", create_game_report, methods=["POST"]),
+    Route("/tickets/config", get_config, methods=["GET"]),
     Route("/tickets/{ticketId}/claim", claim, methods=["POST"]),
     Route("/tickets/{ticketId}/unclaim", unclaim, methods=["POST"]),
     Route("/tickets/{ticketId}/reply", reply_staff, methods=["POST"]),

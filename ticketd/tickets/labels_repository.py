@@ -81,20 +81,21 @@ async def labels_of(
     fields: dict[int, list[FieldValue]] = {i: [] for i in ticket_ids}
     if not ticket_ids:
         return tags, fields
+    # Scoped through the tag's and the field's own workspace: a ticket only ever carries
+    # tags and fields of its workspace, and these rows are one join away.
     params = Params(scope.workspace_id)
-    scoped = (
-        f"SELECT id FROM tickets WHERE workspace_id = $1 AND id IN ({params.add_all(ticket_ids)})"
-    )
+    listed = params.add_all(ticket_ids)
     for row in await scope.conn.fetch(
         "SELECT tt.ticket_id, t.name FROM ticket_tags tt JOIN tags t ON t.id = tt.tag_id"
-        f" WHERE tt.ticket_id IN ({scoped}) ORDER BY t.name_key",
+        f" WHERE t.workspace_id = $1 AND tt.ticket_id IN ({listed}) ORDER BY t.name_key",
         *params.values,
     ):
-        tags[row["ticket_id"]].append(row["name"])
+        tags[row[0]].append(row[1])
     for row in await scope.conn.fetch(
-        "SELECT ticket_id, field_id, value FROM ticket_field_values"
-        f" WHERE ticket_id IN ({scoped}) ORDER BY field_id",
+        "SELECT v.ticket_id, v.field_id, v.value FROM ticket_field_values v"
+        " JOIN custom_fields f ON f.id = v.field_id"
+        f" WHERE f.workspace_id = $1 AND v.ticket_id IN ({listed}) ORDER BY v.field_id",
         *params.values,
     ):
-        fields[row["ticket_id"]].append(FieldValue(row["field_id"], row["value"]))
+        fields[row[0]].append(FieldValue(row[1], row[2]))
     return tags, fields

@@ -109,7 +109,7 @@ class NewTicket:
     assignee_guid: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: frozen __init__ costs µs on every read
 class Ticket:
     id: int
     code: str  # TICKET-<seconds>-<4 chars>
@@ -159,7 +159,7 @@ class Ticket:
         )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: frozen __init__ costs µs on every read
 class Message:
     id: int
     ticket_id: int

@@ -1,9 +1,6 @@
 """Reading tickets: one ticket with its messages or its details, searches, threads
 and histories, with the people they name loaded in a fixed number of queries."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from ticketd.db.database import Database, Scope
 from ticketd.kit.errors import TicketNotFound
 from ticketd.people import repository as people
@@ -22,12 +19,6 @@ from ticketd.tickets.model import (
 from ticketd.workspaces.config import WorkspaceConfig
 
 
-@asynccontextmanager
-async def _reading(db: Database, config: WorkspaceConfig) -> AsyncIterator[Scope]:
-    async with db.connection() as conn:
-        yield Scope(conn, config.workspace.id, db.dialect)
-
-
 async def _ticket_or_404(scope: Scope, ref: str | int) -> Ticket:
     ticket = await repository.find_ticket(scope, ref)
     if ticket is None:
@@ -39,7 +30,8 @@ async def ticket_with_messages(
     db: Database, config: WorkspaceConfig, ref: str
 ) -> tuple[Ticket, list[Message]]:
     """The ticket and its published messages (no notes, no drafts), oldest first."""
-    async with _reading(db, config) as scope:
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
         ticket, messages = await repository.find_ticket_with_thread(scope, ref)
     if ticket is None:
         raise TicketNotFound()
@@ -49,7 +41,8 @@ async def ticket_with_messages(
 async def ticket_with_details(
     db: Database, config: WorkspaceConfig, ref: str | int
 ) -> tuple[Ticket, TicketDetails]:
-    async with _reading(db, config) as scope:
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
         ticket = await _ticket_or_404(scope, ref)
         return ticket, await _details(scope, [ticket])
 
@@ -60,7 +53,8 @@ async def find_tickets(db: Database, config: WorkspaceConfig, query: TicketQuery
         if rules.sees_no_tickets(query.visible_to):
             return TicketPage([], 0 if query.count_total else None)
         within = rules.visible_departments(query.visible_to)
-    async with _reading(db, config) as scope:
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
         tickets, total = await repository.search(scope, query, within)
         page = TicketPage(tickets, total)
         if query.with_details:
@@ -87,7 +81,8 @@ async def messages(
     limit: int,
 ) -> Thread:
     """Messages of the given kinds after the opening one, oldest first."""
-    async with _reading(db, config) as scope:
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
         ticket = await _ticket_or_404(scope, ref)
         rows = await thread.list_messages(scope, ticket.id, kinds, offset=offset, limit=limit)
         return Thread(ticket, rows, await _writers(scope, ticket, rows))
@@ -95,7 +90,8 @@ async def messages(
 
 async def message(db: Database, config: WorkspaceConfig, ref: str | int, message_id: int) -> Thread:
     """One message (reply or note) with its ticket and the people it names."""
-    async with _reading(db, config) as scope:
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
         ticket = await _ticket_or_404(scope, ref)
         found = await thread.find_message(scope, ticket.id, message_id)
         if found is None:
@@ -121,7 +117,8 @@ async def history(
 ) -> tuple[list[events.Event], dict[str, Person]]:
     """The ticket's events, newest first (all types when `types` is empty), and the
     people they name."""
-    async with _reading(db, config) as scope:
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
         ticket = await _ticket_or_404(scope, ref)
         rows = await thread.list_events(scope, ticket.id, types, offset=offset, limit=limit)
         found = [events.read(r) for r in rows]
@@ -131,10 +128,12 @@ async def history(
 
 
 async def ensure_exists(db: Database, config: WorkspaceConfig, ref: str | int) -> None:
-    async with _reading(db, config) as scope:
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
         await _ticket_or_404(scope, ref)
 
 
 async def workspace_tags(db: Database, config: WorkspaceConfig) -> list[str]:
-    async with _reading(db, config) as scope:
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
         return await labels_repository.workspace_tags(scope)
