@@ -18,11 +18,12 @@ def build_app(
     extra_routes: Sequence[BaseRoute],
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]],
 ) -> Starlette:
-    """`mounts`: the other APIs, each under its prefix, tried first (one prefix check
-    each). Series' own routes are in this router, not behind a mount, so a Series request
-    crosses no more layers than the application needs; `extra_routes` (`/health`) last."""
+    """`extra_routes` (`/health`, polled by load balancers) and `mounts` (the other APIs,
+    each under its prefix) are tried first, one check each. Series' own routes are in
+    this router, not behind a mount, so a Series request crosses no more layers than the
+    application needs."""
     app = Starlette(
-        routes=[*mounts, *routes.routes, *extra_routes],
+        routes=[*extra_routes, *mounts, *routes.routes],
         exception_handlers=exception_handlers(error_response),
         lifespan=lifespan,
     )

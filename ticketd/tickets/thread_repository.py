@@ -78,9 +78,9 @@ async def opening_messages(scope: Scope, ticket_ids: list[int]) -> dict[int, Mes
         return {}
     params = Params(scope.workspace_id)
     rows = await scope.conn.fetch(
-        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN (SELECT MIN(id) FROM messages"
-        " WHERE ticket_id IN (SELECT id FROM tickets WHERE workspace_id = $1"
-        f" AND id IN ({params.add_all(ticket_ids)})) GROUP BY ticket_id)",
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN (SELECT MIN(m.id) FROM messages m"
+        " JOIN tickets t ON t.id = m.ticket_id WHERE t.workspace_id = $1"
+        f" AND m.ticket_id IN ({params.add_all(ticket_ids)}) GROUP BY m.ticket_id)",
         *params.values,
     )
     found = (Message.from_row(r) for r in rows)
