@@ -66,7 +66,7 @@ async def create(db: Database, config: WorkspaceConfig, new: NewTicket, *, actor
         assignee = rules.assignable_teammate(config, new.assignee_guid)
     fields = labels.checked_field_values(config, new.fields)
     now = now_ms()
-    values = _ticket_values(config, new, now)
+    values = _ticket_values(new, now)
     if assignee is not None:
         values.update(assignee_guid=assignee.guid, claimed_by=assignee.user_id, claimed_at=now)
     # Without a limit or a contact to look up, PostgreSQL needs no explicit transaction:
@@ -94,7 +94,7 @@ async def create(db: Database, config: WorkspaceConfig, new: NewTicket, *, actor
     return Ticket.from_row(tuple(stored[c] for c in repository.TICKET_COLUMN_NAMES))
 
 
-def _ticket_values(config: WorkspaceConfig, new: NewTicket, now: int) -> dict[str, Any]:
+def _ticket_values(new: NewTicket, now: int) -> dict[str, Any]:
     author = new.author
     return {
         "code": "",
