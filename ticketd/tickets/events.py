@@ -199,7 +199,7 @@ def stored(
         "actor_user_id": actor_user_id,
         "actor_guid": actor_guid,
         "actor_name": actor_name[:200] if actor_name else actor_name,
-        "type": payload.type.value,
+        "type": payload.type,  # a StrEnum: both drivers take it as text
         "detail": orjson.dumps(payload).decode(),
         "created_at": now,
     }

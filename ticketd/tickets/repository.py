@@ -15,7 +15,6 @@ TICKET_COLUMNS = (
     " server_id, sentiment, detailed_source, source_name, cc, reply_count, has_draft,"
     " last_thread_at, created_at, updated_at, closed_at, first_response_at"
 )
-TICKET_COLUMN_NAMES = tuple(c.strip() for c in TICKET_COLUMNS.split(","))
 _JOINED_COLUMNS = ", ".join(
     [f"t.{c.strip()}" for c in TICKET_COLUMNS.split(",")]
     + [f"m.{c.strip()}" for c in thread_repository.MESSAGE_COLUMNS.split(",")]

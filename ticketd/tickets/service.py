@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
+
 from ticketd.db.database import Database, Scope
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
@@ -89,9 +91,20 @@ async def create(db: Database, config: WorkspaceConfig, new: NewTicket, *, actor
             await labels_repository.attach_tags(scope, values["id"], new.tags)
         if fields:
             await labels_repository.insert_field_values(scope, values["id"], fields)
-    stored = {**values, "reply_count": 0, "has_draft": False, "closed_at": None}
-    stored |= {"first_response_at": None, "workspace_id": config.workspace.id}
-    return Ticket.from_row(tuple(stored[c] for c in repository.TICKET_COLUMN_NAMES))
+    return _created(values, config.workspace.id)
+
+
+def _created(v: dict[str, Any], workspace_id: str) -> Ticket:
+    """The new ticket as stored, from the values it was inserted with."""
+    return Ticket(
+        v["id"], v["code"], v["object_id"], workspace_id, v["subject"], v["category_key"],
+        v["department_key"], Status.OPEN, v["priority"], v["author_guid"], v["author_user_id"],
+        v["author_username"], v["author_display_name"], v["author_avatar_url"],
+        v["assignee_guid"], v["claimed_by"], v["claimed_at"], v["game_report"], v["place_id"],
+        v["server_id"], v["sentiment"], v["detailed_source"], v["source_name"],
+        tuple(orjson.loads(v["cc"])) if v["cc"] else (), 0, False, v["last_thread_at"],
+        v["created_at"], v["updated_at"], None, None,
+    )  # fmt: skip
 
 
 def _ticket_values(new: NewTicket, now: int) -> dict[str, Any]:
@@ -102,7 +115,7 @@ def _ticket_values(new: NewTicket, now: int) -> dict[str, Any]:
         "subject": new.subject,
         "category_key": new.category,
         "department_key": None,
-        "status": Status.OPEN.value,
+        "status": Status.OPEN,
         "priority": new.priority,
         "author_guid": None,
         "author_user_id": author.user_id,
@@ -116,7 +129,7 @@ def _ticket_values(new: NewTicket, now: int) -> dict[str, Any]:
         "place_id": new.place_id,
         "server_id": new.server_id,
         "sentiment": new.sentiment,
-        "detailed_source": new.source.value,
+        "detailed_source": new.source,
         "source_name": new.source_name,
         "cc": to_json(new.cc),
         "last_thread_at": now,
@@ -174,7 +187,7 @@ def message_values(
 ) -> dict[str, Any]:
     return {
         "key": ids.message_key(now),
-        "type": kind.value,
+        "type": kind,
         "author_user_id": user_id,
         "author_guid": guid,
         "content": body.text,
@@ -282,7 +295,7 @@ async def set_status(
     previous = ticket.status
     if status == previous:
         return
-    changes: dict[str, Any] = {"status": status.value, "updated_at": now}
+    changes: dict[str, Any] = {"status": status, "updated_at": now}
     was_open, is_open = previous in OPEN_STATUSES, status in OPEN_STATUSES
     if was_open != is_open:
         changes["closed_at"] = None if is_open else now
