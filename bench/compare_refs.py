@@ -145,6 +145,8 @@ def run_side(
         tail = " / ".join(done.stderr.strip().splitlines()[-3:])
         return {"error": f"exit {done.returncode}: {tail}"}
     output: dict[str, Any] = json.loads(out_path.read_text())
+    if any(r.get("failures") for r in output["results"].values()) and done.stderr.strip():
+        log(f"{tag}: the runner's log, with the failed requests' tracebacks:\n{done.stderr}")
     outside: list[str] = output["provenance"]["outside_src"]
     if outside:
         return {"error": f"ticketd modules loaded from outside {side.src}: {outside[:3]}"}

@@ -7,6 +7,7 @@ import time
 
 import jwt
 import pytest
+from cachetools import TTLCache
 
 from tests.support.helpdesk import Helpdesk, assert_hd_error, ok
 from tests.support.helpdesk_auth import (
@@ -150,3 +151,16 @@ async def test_without_client_cache_revocation_applies_to_the_next_request(
         ok(await own.client.get(PROTECTED))
         assert await auth.revoke_client(own.db, client_id=own.client_id)
         assert_invalid_token(await own.client.get(PROTECTED), "revoked")
+
+
+async def test_a_client_entry_expiring_between_two_cache_lookups_is_no_500(
+    hd: Helpdesk,
+) -> None:
+    """Alive when looked for, expired when read: the cache is consulted once."""
+    ok(await hd.client.get("/helpdesk/categories"))  # caches the client
+    ticks = iter([0.0, 0.5] + [5.0] * 100)  # entries live 2 s from 0.0
+    authority = hd.ws.services.tokens
+    cached = dict(authority.clients.items())
+    authority.clients = TTLCache(10, 2, timer=lambda: next(ticks))
+    authority.clients.update(cached)
+    ok(await hd.client.get("/helpdesk/categories"))

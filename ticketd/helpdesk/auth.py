@@ -32,6 +32,9 @@ SIGNING_KEY_NAME = "token_signing_key"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+_UNKNOWN: Any = object()  # not cached (None is cached: no such client)
+
+
 @dataclass(frozen=True, slots=True)
 class Client:
     id: int
@@ -120,8 +123,10 @@ class TokenAuthority:
         return client
 
     async def _client(self, db: Database, client_id: str) -> Client | None:
-        if client_id in self.clients:
-            return self.clients[client_id]
+        # One lookup: between `in` and `[]` the entry may expire (a KeyError, so a 500).
+        cached = self.clients.get(client_id, _UNKNOWN)
+        if cached is not _UNKNOWN:
+            return cached
         async with db.connection() as conn:
             row = await repository.find_active_client(conn, client_id)
         client = None
