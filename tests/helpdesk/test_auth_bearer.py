@@ -7,7 +7,6 @@ import time
 
 import jwt
 import pytest
-from cachetools import TTLCache
 
 from tests.support.helpdesk import Helpdesk, assert_hd_error, ok
 from tests.support.helpdesk_auth import (
@@ -22,6 +21,7 @@ from tests.support.helpdesk_auth import (
 from tests.support.workspaces import new_workspace
 from ticketd.helpdesk import auth
 from ticketd.helpdesk.envelope import ERRORS
+from ticketd.kit.cache import ExpiringCache
 
 pytestmark = pytest.mark.anyio
 
@@ -160,7 +160,7 @@ async def test_a_client_entry_expiring_between_two_cache_lookups_is_no_500(
     ok(await hd.client.get("/helpdesk/categories"))  # caches the client
     ticks = iter([0.0, 0.5] + [5.0] * 100)  # entries live 2 s from 0.0
     authority = hd.ws.services.tokens
-    cached = dict(authority.clients.items())
-    authority.clients = TTLCache(10, 2, timer=lambda: next(ticks))
-    authority.clients.update(cached)
+    [(client_id, (client, _))] = authority.clients._entries.items()
+    authority.clients = ExpiringCache(2, timer=lambda: next(ticks))
+    authority.clients[client_id] = client
     ok(await hd.client.get("/helpdesk/categories"))

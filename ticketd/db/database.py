@@ -37,7 +37,7 @@ class Connection(Protocol):
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs ~0.2 µs a field, per request
 class Scope:
     """A connection bound to one workspace. Repositories of workspace data take a Scope
     and start every statement from its workspace, so no caller writes that filter."""

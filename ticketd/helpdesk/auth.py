@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from cachetools import TTLCache
 
 from ticketd.db.database import Database
 from ticketd.helpdesk import repository
 from ticketd.kit import ids
+from ticketd.kit.cache import ExpiringCache
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import (
     InvalidGrant,
@@ -30,9 +30,6 @@ ACCESS_TOKEN_SECONDS = 3599
 ALGORITHM = "HS256"
 SIGNING_KEY_NAME = "token_signing_key"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-_UNKNOWN: Any = object()  # not cached (None is cached: no such client)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +55,7 @@ class TokenAuthority:
 
     def __init__(self, secret_key: str | None, cache_ttl_seconds: float) -> None:
         self._key = secret_key
-        self.clients: TTLCache[str, Client | None] = TTLCache(10_000, cache_ttl_seconds or 1e-9)
+        self.clients: ExpiringCache[str, Client | None] = ExpiringCache(cache_ttl_seconds)
 
     async def signing_key(self, db: Database) -> str:
         if self._key is None:
@@ -123,9 +120,8 @@ class TokenAuthority:
         return client
 
     async def _client(self, db: Database, client_id: str) -> Client | None:
-        # One lookup: between `in` and `[]` the entry may expire (a KeyError, so a 500).
-        cached = self.clients.get(client_id, _UNKNOWN)
-        if cached is not _UNKNOWN:
+        found, cached = self.clients.lookup(client_id)
+        if found:
             return cached
         async with db.connection() as conn:
             row = await repository.find_active_client(conn, client_id)

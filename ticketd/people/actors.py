@@ -18,7 +18,7 @@ class ActorKind(StrEnum):
     SYSTEM = "system"  # ticketd itself (scheduled jobs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs ~0.2 µs a field, per request
 class Actor:
     kind: ActorKind
     guid: str | None

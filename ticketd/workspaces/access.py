@@ -3,17 +3,14 @@ and module check every request makes, whichever API it comes through."""
 
 from dataclasses import dataclass
 
-from cachetools import TTLCache
-
 from ticketd.db.database import Database
+from ticketd.kit.cache import ExpiringCache
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import ModuleDisabled, NotAllowed, PlanRequired, Unauthorized
 from ticketd.kit.ids import secret_hash
 from ticketd.people.actors import Actor, ActorKind
 from ticketd.workspaces import repository
 from ticketd.workspaces.config import TICKET_PLANS, WorkspaceConfig
-
-_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +30,9 @@ class WorkspaceCache:
     LAST_USED_INTERVAL_MS = 60_000
 
     def __init__(self, ttl_seconds: float) -> None:
-        size = 10_000
-        self.keys: TTLCache[str, ApiKey | None] = TTLCache(size, ttl_seconds or 1e-9)
-        self.configs: TTLCache[str, WorkspaceConfig] = TTLCache(size, ttl_seconds or 1e-9)
-        self.touched: TTLCache[int, int] = TTLCache(size, self.LAST_USED_INTERVAL_MS / 1000)
+        self.keys: ExpiringCache[str, ApiKey | None] = ExpiringCache(ttl_seconds)
+        self.configs: ExpiringCache[str, WorkspaceConfig] = ExpiringCache(ttl_seconds)
+        self.touched: ExpiringCache[int, int] = ExpiringCache(self.LAST_USED_INTERVAL_MS / 1000)
 
     def clear(self) -> None:
         self.keys.clear()
@@ -73,9 +69,9 @@ async def tickets_workspace(
 
 async def find_key(db: Database, cache: WorkspaceCache, api_key: str) -> ApiKey | None:
     # Cached by the key itself, so a hit costs no hashing.
-    cached = cache.keys.get(api_key, _MISSING)
-    if cached is not _MISSING:
-        return cached  # type: ignore[return-value]
+    found, cached = cache.keys.lookup(api_key)
+    if found:
+        return cached
     async with db.connection() as conn:
         row = await repository.find_api_key(conn, secret_hash(api_key))
     key = None
