@@ -91,6 +91,18 @@ async def update_by_id(conn: Connection, table: str, row_id: Any, values: dict[s
     )
 
 
+async def update_in_workspace(
+    conn: Connection, table: str, workspace_id: str, row_id: Any, values: dict[str, Any]
+) -> int:
+    """`UPDATE table SET <values> WHERE workspace_id = $1 AND id = $2`; returns the number
+    of rows changed."""
+    params = Params(workspace_id, row_id)
+    assignments = ", ".join(f"{column} = {params.add(v)}" for column, v in values.items())
+    return await conn.execute(
+        f"UPDATE {table} SET {assignments} WHERE workspace_id = $1 AND id = $2", *params.values
+    )
+
+
 def open_database(url: str, *, pool_size: int = 10) -> Database:
     if url.startswith("sqlite"):
         return SqliteDatabase(sqlite_path(url))

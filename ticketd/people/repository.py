@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from ticketd.db.database import Connection, Params, Row, Scope, insert_sql, update_by_id
+from ticketd.db.database import Connection, Params, Row, Scope, insert_sql, update_in_workspace
 from ticketd.people.model import Person
 
 PERSON_COLUMNS = "guid, user_id, username, display_name, avatar_url, email, phone_number, role"
@@ -58,8 +58,10 @@ async def insert_person(conn: Connection, *, workspace_id: str, **values: object
     await conn.execute(sql, workspace_id, *values.values())
 
 
-async def update_person(conn: Connection, person_id: int, **values: object) -> None:
-    await update_by_id(conn, "people", person_id, values)
+async def update_person(
+    conn: Connection, workspace_id: str, person_id: int, **values: object
+) -> None:
+    await update_in_workspace(conn, "people", workspace_id, person_id, values)
 
 
 async def find_by_guids(scope: Scope, guids: list[str]) -> dict[str, Person]:

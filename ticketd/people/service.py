@@ -62,7 +62,7 @@ async def add_teammate(
             values["user_id"] = user_id
         if found:
             guid = found[0]["guid"]
-            await repository.update_person(conn, found[0]["id"], **values)
+            await repository.update_person(conn, workspace_id, found[0]["id"], **values)
         else:
             guid = ids.user_guid(workspace_id, user_id) if user_id else ids.new_guid()
             await repository.insert_person(

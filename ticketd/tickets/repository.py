@@ -4,7 +4,7 @@ starts from the Scope's workspace."""
 import re
 from typing import Any
 
-from ticketd.db.database import Params, Scope, placeholders
+from ticketd.db.database import Params, Scope, placeholders, update_in_workspace
 from ticketd.tickets import thread_repository
 from ticketd.tickets.model import Message, Ticket, TicketOrder, TicketQuery
 
@@ -161,11 +161,7 @@ async def insert_new_ticket(
 
 async def update_ticket(scope: Scope, ticket_id: int, **values: Any) -> int:
     """Sets columns of one ticket; returns the number of rows changed."""
-    params = Params(scope.workspace_id, ticket_id)
-    assignments = ", ".join(f"{column} = {params.add(v)}" for column, v in values.items())
-    return await scope.conn.execute(
-        f"UPDATE tickets SET {assignments} WHERE workspace_id = $1 AND id = $2", *params.values
-    )
+    return await update_in_workspace(scope.conn, "tickets", scope.workspace_id, ticket_id, values)
 
 
 async def claim(scope: Scope, ticket_id: int, guid: str, user_id: int | None, now: int) -> bool:
