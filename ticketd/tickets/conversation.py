@@ -76,11 +76,11 @@ async def _update_status_after_reply(
     update_status: bool,
 ) -> None:
     if complete:
-        await set_status(scope, config, ticket, actor, Status.RESOLVED, now)
+        await set_status(scope, config, ticket, Status.RESOLVED, now, actor=actor)
     elif update_status and kind is MessageKind.STAFF and ticket.status is Status.OPEN:
-        await set_status(scope, config, ticket, actor, Status.IN_PROGRESS, now)
+        await set_status(scope, config, ticket, Status.IN_PROGRESS, now, actor=actor)
     elif update_status and kind is MessageKind.AUTHOR and ticket.status is Status.IN_PROGRESS:
-        await set_status(scope, config, ticket, actor, Status.OPEN, now)
+        await set_status(scope, config, ticket, Status.OPEN, now, actor=actor)
 
 
 async def _publish(
@@ -92,7 +92,7 @@ async def _publish(
     now: int,
     **extra: Any,
 ) -> int:
-    message_id = await add_message(scope, ticket, kind, actor, body, now, **extra)
+    message_id = await add_message(scope, ticket, kind, body, now, actor=actor, **extra)
     changes: dict[str, Any] = {"updated_at": now}
     change: events.Payload
     if extra.get("is_draft"):
@@ -136,7 +136,7 @@ async def add_note(
     async with locked(db, config, ref) as (scope, ticket):
         now = now_ms()
         note_id = await add_message(
-            scope, ticket, MessageKind.NOTE, actor, body, now, mentions=mentioned
+            scope, ticket, MessageKind.NOTE, body, now, actor=actor, mentions=mentioned
         )
         await repository.update_ticket(scope, ticket.id, updated_at=now, last_thread_at=now)
         await events.record(scope, ticket, actor, events.NoteAdded(note_id), now)

@@ -42,7 +42,7 @@ async def change_category(
             config.categories[k].name if k in config.categories else k for k in (previous, new_key)
         ]
         text = f"Category changed from {names[0] or 'none'} to {names[1] or 'none'}"
-        await system_message(scope, ticket, f"{text} by {actor.name}", actor, now)
+        await system_message(scope, ticket, f"{text} by {actor.name}", now, actor=actor)
         await events.record(scope, ticket, actor, events.CategoryChanged(previous, new_key), now)
 
 

@@ -5,6 +5,9 @@ from ticketd.kit.errors import FieldNotFound
 from ticketd.tickets.model import FieldValue
 from ticketd.tickets.thread_repository import SCOPED_TICKET
 
+# The custom field `$3`, only if it is in the workspace `$1`.
+_SCOPED_FIELD = "(SELECT id FROM custom_fields WHERE workspace_id = $1 AND id = $3)"
+
 
 async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> None:
     """Adds tags to a ticket, creating the ones the workspace does not have yet (one
@@ -32,11 +35,12 @@ async def detach_all_tags(scope: Scope, ticket_id: int) -> None:
 
 async def insert_field_values(scope: Scope, ticket_id: int, values: tuple[FieldValue, ...]) -> None:
     """Values of a new ticket; a field deleted by another process since the workspace's
-    configuration was read is FieldNotFound."""
+    configuration was read (or of another workspace) is FieldNotFound."""
     try:
         await scope.conn.executemany(
-            "INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES ($1, $2, $3)",
-            [(ticket_id, v.field_id, v.value) for v in values],
+            "INSERT INTO ticket_field_values (ticket_id, field_id, value)"
+            f" VALUES ({SCOPED_TICKET}, {_SCOPED_FIELD}, $4)",
+            [(scope.workspace_id, ticket_id, v.field_id, v.value) for v in values],
         )
     except IntegrityError:
         raise FieldNotFound() from None
@@ -46,7 +50,7 @@ async def upsert_field_value(scope: Scope, ticket_id: int, value: FieldValue) ->
     try:
         await scope.conn.execute(
             "INSERT INTO ticket_field_values (ticket_id, field_id, value)"
-            f" VALUES ({SCOPED_TICKET}, $3, $4)"
+            f" VALUES ({SCOPED_TICKET}, {_SCOPED_FIELD}, $4)"
             " ON CONFLICT (ticket_id, field_id) DO UPDATE SET value = excluded.value",
             scope.workspace_id,
             ticket_id,

@@ -228,7 +228,7 @@ async def claim(db: Database, config: WorkspaceConfig, ref: str | int, *, actor:
         assert actor.guid is not None
         if not await repository.claim(scope, ticket.id, actor.guid, actor.user_id, now):
             raise AlreadyClaimed()
-        await system_message(scope, ticket, f"Ticket claimed by {actor.name}", actor, now)
+        await system_message(scope, ticket, f"Ticket claimed by {actor.name}", now, actor=actor)
         await events.record(scope, ticket, actor, events.Claimed(actor.guid), now)
 
 
@@ -242,7 +242,7 @@ async def unclaim(db: Database, config: WorkspaceConfig, ref: str | int, *, acto
         await repository.update_ticket(
             scope, ticket.id, assignee_guid=None, claimed_by=None, claimed_at=None, updated_at=now
         )
-        await system_message(scope, ticket, f"Ticket unclaimed by {actor.name}", actor, now)
+        await system_message(scope, ticket, f"Ticket unclaimed by {actor.name}", now, actor=actor)
         await events.record(scope, ticket, actor, events.Unclaimed(previous), now)
 
 
@@ -270,7 +270,7 @@ async def assign(
         if not await repository.reassign(scope, ticket.id, previous_guid, target, now):
             raise AssigneeChanged(None)
         text = f"Ticket assigned to {assignee.name}" if assignee else "Ticket unassigned"
-        await system_message(scope, ticket, f"{text} by {actor.name}", actor, now)
+        await system_message(scope, ticket, f"{text} by {actor.name}", now, actor=actor)
         change: events.Payload
         if assignee is None:
             assert current is not None
@@ -285,11 +285,17 @@ async def change_status(
 ) -> None:
     async with locked(db, config, ref) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
-        await set_status(scope, config, ticket, actor, status, now_ms())
+        await set_status(scope, config, ticket, status, now_ms(), actor=actor)
 
 
 async def set_status(
-    scope: Scope, config: WorkspaceConfig, ticket: Ticket, actor: Actor, status: Status, now: int
+    scope: Scope,
+    config: WorkspaceConfig,
+    ticket: Ticket,
+    status: Status,
+    now: int,
+    *,
+    actor: Actor,
 ) -> None:
     """Within a change the caller has already checked and locked."""
     previous = ticket.status
@@ -302,7 +308,7 @@ async def set_status(
         await count_open(scope, config, ticket, ticket.category_key, opened=is_open)
     await repository.update_ticket(scope, ticket.id, **changes)
     text = f"Status changed from {previous} to {status} by {actor.name}"
-    await system_message(scope, ticket, text, actor, now)
+    await system_message(scope, ticket, text, now, actor=actor)
     await events.record(scope, ticket, actor, events.StatusChanged(previous, status), now)
 
 
@@ -352,26 +358,29 @@ async def transfer(
         source = config.departments.get(ticket.department_key or "")
         from_name = source.name if source else ticket.department_key or "no department"
         text = f"Ticket transferred from {from_name} to {target.name} by {actor.name}"
-        await system_message(scope, ticket, text, actor, now)
+        await system_message(scope, ticket, text, now, actor=actor)
         if ticket.assignee_guid is not None:
             text = f"Ticket unclaimed automatically after transfer to {target.name}"
-            await system_message(scope, ticket, text, actor, now)
+            await system_message(scope, ticket, text, now, actor=actor)
         change = events.Transferred(ticket.department_key, target.key)
         await events.record(scope, ticket, actor, change, now)
         return target
 
 
-async def system_message(scope: Scope, ticket: Ticket, text: str, actor: Actor, now: int) -> None:
-    await add_message(scope, ticket, MessageKind.SYSTEM, actor, Body(text), now)
+async def system_message(
+    scope: Scope, ticket: Ticket, text: str, now: int, *, actor: Actor
+) -> None:
+    await add_message(scope, ticket, MessageKind.SYSTEM, Body(text), now, actor=actor)
 
 
 async def add_message(
     scope: Scope,
     ticket: Ticket,
     kind: MessageKind,
-    actor: Actor,
     body: Body,
     now: int,
+    *,
+    actor: Actor,
     **extra: Any,
 ) -> int:
     values = message_values(kind, actor.user_id, actor.guid, body, now)

@@ -18,11 +18,13 @@ SCOPED_TICKET = "(SELECT id FROM tickets WHERE workspace_id = $1 AND id = $2)"
 
 
 async def insert_message(scope: Scope, ticket_id: int, values: dict[str, Any]) -> int:
-    """A new message of a ticket the caller has just read or written in this Scope."""
-    columns = ["ticket_id", *values]
+    """A new message of the ticket, which must be in the Scope's workspace (otherwise
+    the ticket id is NULL and the insert fails)."""
+    columns = ", ".join(values)
     message_id: int = await scope.conn.fetchval(
-        f"INSERT INTO messages ({', '.join(columns)}) VALUES ({placeholders(len(columns))})"
-        " RETURNING id",
+        f"INSERT INTO messages (ticket_id, {columns})"
+        f" VALUES ({SCOPED_TICKET}, {placeholders(len(values), start=3)}) RETURNING id",
+        scope.workspace_id,
         ticket_id,
         *values.values(),
     )

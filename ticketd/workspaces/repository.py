@@ -62,6 +62,7 @@ async def insert_api_key(
 
 
 async def find_api_key(conn: Connection, key_hash: str) -> Row | None:
+    # By hash alone: the key is how a request's workspace is found.
     return await conn.fetchrow(
         "SELECT k.id, k.workspace_id, k.prefix, k.created_at, k.last_used_at, w.name"
         " FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
@@ -71,6 +72,7 @@ async def find_api_key(conn: Connection, key_hash: str) -> Row | None:
 
 
 async def revoke_api_key(conn: Connection, prefix: str, now: int) -> int:
+    # By prefix alone, as the operator names it (prefixes are unique).
     return await conn.execute(
         "UPDATE api_keys SET revoked_at = $2 WHERE prefix = $1 AND revoked_at IS NULL",
         prefix,
