@@ -70,6 +70,11 @@ class Params:
     def add_all(self, values: Iterable[Any]) -> str:
         return ", ".join(self.add(v) for v in values)
 
+    def assignments(self, values: dict[str, Any]) -> str:
+        """`column = $n, …` for an UPDATE's SET. Column names are the callers'
+        constants, never input."""
+        return ", ".join(f"{column} = {self.add(v)}" for column, v in values.items())
+
 
 def placeholders(count: int, start: int = 1) -> str:
     """`$start, …` for `count` parameters."""
@@ -85,10 +90,9 @@ def insert_sql(table: str, columns: Sequence[str], returning: str = "") -> str:
 
 async def update_by_id(conn: Connection, table: str, row_id: Any, values: dict[str, Any]) -> int:
     """`UPDATE table SET <values> WHERE id = $1`; returns the number of rows changed."""
-    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
-    return await conn.execute(
-        f"UPDATE {table} SET {assignments} WHERE id = $1", row_id, *values.values()
-    )
+    params = Params(row_id)
+    assignments = params.assignments(values)
+    return await conn.execute(f"UPDATE {table} SET {assignments} WHERE id = $1", *params.values)
 
 
 async def update_in_workspace(
@@ -97,7 +101,7 @@ async def update_in_workspace(
     """`UPDATE table SET <values> WHERE workspace_id = $1 AND id = $2`; returns the number
     of rows changed."""
     params = Params(workspace_id, row_id)
-    assignments = ", ".join(f"{column} = {params.add(v)}" for column, v in values.items())
+    assignments = params.assignments(values)
     return await conn.execute(
         f"UPDATE {table} SET {assignments} WHERE workspace_id = $1 AND id = $2", *params.values
     )

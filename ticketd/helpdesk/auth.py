@@ -21,7 +21,6 @@ from ticketd.kit.errors import (
     InvalidToken,
     Unauthorized,
     ValidationFailed,
-    WorkspaceNotFound,
 )
 from ticketd.workspaces import repository as workspace_repository
 from ticketd.workspaces.service import checked_name
@@ -153,8 +152,7 @@ async def create_client(db: Database, *, workspace_id: str, name: str) -> NewCli
     name = checked_name(name)
     refresh_token, client_id = ids.refresh_token(), ids.new_guid()
     async with db.transaction() as conn:
-        if not await workspace_repository.workspace_exists(conn, workspace_id):
-            raise WorkspaceNotFound(workspace_id)
+        await workspace_repository.require_workspace(conn, workspace_id)
         await repository.insert_client(
             conn,
             workspace_id=workspace_id,

@@ -56,7 +56,10 @@ ERRORS: dict[str, tuple[int, int]] = {
 
 
 # Where the core's wording names the other API's idea of a caller.
-MESSAGES = {"not_ticket_author": "The author must be a teammate or the ticket's creator"}
+MESSAGES = {
+    "not_ticket_author": "The author must be a teammate or the ticket's creator",
+    "rate_limited": "Rate limit exceeded: too many requests for this client",
+}
 
 
 def ok(data: Any, headers: dict[str, str] | None = None) -> Response:

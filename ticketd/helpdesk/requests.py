@@ -8,7 +8,6 @@ from starlette.requests import Request
 
 from ticketd.helpdesk.auth import Client
 from ticketd.kit.errors import (
-    RateLimited,
     TicketdError,
     TicketNotFound,
     ValidationFailed,
@@ -43,11 +42,7 @@ async def caller(request: Request) -> Caller:
     workspace and check its plan and module."""
     s = request.app.state.services
     client = await s.tokens.authenticate(s.db, request.headers.get("authorization"))
-    try:
-        s.limiter.hit(client.client_id)
-    except RateLimited as limited:
-        message = "Rate limit exceeded: too many requests for this client"
-        raise RateLimited(limited.retry_after, message) from None
+    s.limiter.hit(client.client_id)
     config = await access.tickets_workspace(s.db, s.cache, client.workspace_id)
     return Caller(s, config, client)
 

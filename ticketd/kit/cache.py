@@ -26,13 +26,8 @@ class ExpiringCache(Generic[K, V]):
         self._entries: dict[K, tuple[V, float]] = {}
 
     def get(self, key: K, default: V | None = None) -> V | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return default
-        if entry[1] <= self._timer():
-            del self._entries[key]
-            return default
-        return entry[0]
+        found, value = self.lookup(key)
+        return value if found else default
 
     def lookup(self, key: K) -> tuple[bool, V | None]:
         """(found, value): tells a cached None from a missing entry."""

@@ -4,7 +4,7 @@ from ticketd.db.database import Database
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
 from ticketd.kit.email import normalize_email
-from ticketd.kit.errors import Conflict, InvalidInput, WorkspaceNotFound
+from ticketd.kit.errors import Conflict, InvalidInput
 from ticketd.kit.validation import MAX_BIGINT
 from ticketd.people import repository
 from ticketd.people.actors import Actor
@@ -43,8 +43,7 @@ async def add_teammate(
     if user_id is not None and not 1 <= user_id <= MAX_BIGINT:
         raise InvalidInput("user id must be a positive integer")
     async with db.transaction() as conn:
-        if not await workspace_repository.workspace_exists(conn, workspace_id):
-            raise WorkspaceNotFound(workspace_id)
+        await workspace_repository.require_workspace(conn, workspace_id)
         found = await repository.find_matching(conn, workspace_id, email=email, user_id=user_id)
         if len(found) > 1:
             raise Conflict(f"{email} and user id {user_id} already belong to two different people")

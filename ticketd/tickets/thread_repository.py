@@ -43,7 +43,7 @@ async def find_message(scope: Scope, ticket_id: int, message_id: int) -> Message
 
 async def update_message(scope: Scope, ticket_id: int, message_id: int, **values: Any) -> None:
     params = Params(scope.workspace_id, ticket_id, message_id)
-    assignments = ", ".join(f"{column} = {params.add(v)}" for column, v in values.items())
+    assignments = params.assignments(values)
     await scope.conn.execute(
         f"UPDATE messages SET {assignments} WHERE ticket_id = {SCOPED_TICKET} AND id = $3",
         *params.values,

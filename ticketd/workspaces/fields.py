@@ -11,7 +11,6 @@ from ticketd.kit.errors import (
     FieldNotFound,
     InvalidInput,
     ValidationFailed,
-    WorkspaceNotFound,
 )
 from ticketd.people.actors import Actor
 from ticketd.workspaces import fields_repository as repository
@@ -88,8 +87,7 @@ async def add_field(
     name = checked_name(name)
     options = _checked_options(field_type, options)
     async with db.transaction() as conn:
-        if not await workspace_repository.workspace_exists(conn, workspace_id):
-            raise WorkspaceNotFound(workspace_id)
+        await workspace_repository.require_workspace(conn, workspace_id)
         field_id = await repository.insert_field(
             conn,
             workspace_id=workspace_id,

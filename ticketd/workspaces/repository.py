@@ -5,6 +5,7 @@ from typing import Any
 import orjson
 
 from ticketd.db.database import Connection, Row, update_by_id
+from ticketd.kit.errors import WorkspaceNotFound
 from ticketd.kit.ids import user_guid
 from ticketd.workspaces.config import (
     KEEP,
@@ -35,8 +36,10 @@ async def insert_workspace(
     )
 
 
-async def workspace_exists(conn: Connection, workspace_id: str) -> bool:
-    return await conn.fetchval("SELECT 1 FROM workspaces WHERE id = $1", workspace_id) is not None
+async def require_workspace(conn: Connection, workspace_id: str) -> None:
+    """WorkspaceNotFound unless the workspace exists: what setup commands check first."""
+    if await conn.fetchval("SELECT 1 FROM workspaces WHERE id = $1", workspace_id) is None:
+        raise WorkspaceNotFound(workspace_id)
 
 
 async def any_workspace(conn: Connection) -> bool:

@@ -59,8 +59,7 @@ async def create_api_key(
     name = checked_name(name)
     api_key, prefix = ids.api_key()
     async with db.transaction() as conn:
-        if not await repository.workspace_exists(conn, workspace_id):
-            raise WorkspaceNotFound(workspace_id)
+        await repository.require_workspace(conn, workspace_id)
         await repository.insert_api_key(
             conn,
             workspace_id=workspace_id,
@@ -119,8 +118,7 @@ async def apply_config(
 ) -> None:
     ensure_may_configure(actor)
     async with db.transaction() as conn:
-        if not await repository.workspace_exists(conn, workspace_id):
-            raise WorkspaceNotFound(workspace_id)
+        await repository.require_workspace(conn, workspace_id)
         await repository.replace_config(conn, workspace_id, config, now_ms())
     if cache is not None:
         cache.clear()
@@ -155,8 +153,7 @@ async def add_category(
     if not re.match(KEY_PATTERN, key):
         raise InvalidInput("key must be 1-100 letters, digits, '.', '_' or '-'")
     async with db.transaction() as conn:
-        if not await repository.workspace_exists(conn, workspace_id):
-            raise WorkspaceNotFound(workspace_id)
+        await repository.require_workspace(conn, workspace_id)
         if parent_id is not None and not await repository.category_exists(
             conn, workspace_id, parent_id
         ):
