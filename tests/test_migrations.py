@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 import secrets
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from ticketd.db.migrate import alembic_config, alembic_url
 from ticketd.db.schema import metadata
 from ticketd.kit.ids import user_guid
 from ticketd.tickets import events
+from ticketd.tickets.thread_repository import EVENT_COLUMNS
 
 WS = "11111111-2222-4333-8444-555555555555"
 
@@ -161,8 +163,7 @@ def test_upgrading_to_typed_events_names_every_change_and_keeps_its_facts(blank_
 
     command.upgrade(config, "head")
 
-    [rows] = run(blank_url, "SELECT id, ticket_id, actor_user_id, actor_guid, actor_name, type,"
-                 " detail, created_at FROM events ORDER BY id")  # fmt: skip
+    [rows] = run(blank_url, f"SELECT {EVENT_COLUMNS}, fanned_out_at FROM events ORDER BY id")
     staff = user_guid(WS, 7)
     assert [(r[5], json.loads(r[6])) for r in rows] == [
         ("ticket.game_report_created", {"priority": "high"}),
@@ -184,9 +185,14 @@ def test_upgrading_to_typed_events_names_every_change_and_keeps_its_facts(blank_
         ("ticket.tags_changed", {"tags": ["vip"]}),
         ("ticket.field_value_changed", {"field_id": 3, "value": "Oslo"}),
     ]
-    read = [events.read(r) for r in rows]  # selected as thread_repository.EVENT_COLUMNS
+    read = [events.read(r) for r in rows]
     assert [e.type.value for e in read] == [r[5] for r in rows]
     assert read[4].payload.people() == ("g-bob", "g-ann")
+    # 0004: every old event gets its own public id and counts as already fanned out (old
+    # history is not news to send).
+    assert all(re.fullmatch(r"evt_[0-9a-f]{32}", e.public_id) for e in read)
+    assert len({e.public_id for e in read}) == len(read)
+    assert [r[9] for r in rows] == [e.created_at for e in read]
 
 
 def test_the_migrated_schema_matches_the_code(blank_url: str) -> None:

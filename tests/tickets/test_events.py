@@ -37,8 +37,9 @@ def test_each_payload_reads_back_as_it_was_stored(payload_type: type[events.Payl
     fields = {f.name: samples[hints[f.name]] for f in dataclasses.fields(payload_type)}  # type: ignore[arg-type]
     payload = payload_type(**fields)
     stored = events.stored(None, None, None, payload, 3)
-    row = (1, 2, None, None, None, stored["type"], stored["detail"], 3)  # EVENT_COLUMNS
+    row = (1, 2, None, None, None, stored["type"], stored["detail"], 3, stored["public_id"])
     assert events.read(row).payload == payload
+    assert events.read(row).public_id == stored["public_id"]
     assert orjson.loads(stored["detail"]) == fields
 
 

@@ -40,6 +40,7 @@ workspaces = Table(
     Column("discord_webhook_url", Text),
     Column("discord_webhook_enabled", Boolean, nullable=False, server_default="0"),
     Column("discord_webhook_ping", String(32)),
+    Column("discord_events", Text),  # JSON array of notice names; NULL: the defaults
     Column("created_at", Millis, nullable=False),
 )
 
@@ -66,6 +67,7 @@ departments = Table(
     Column("from_rank", Integer),
     Column("to_rank", Integer),
     Column("position", Integer, nullable=False),
+    Column("discord_webhook_url", Text),  # overrides the workspace's for this department
     UniqueConstraint("workspace_id", "key"),
 )
 
@@ -215,7 +217,15 @@ events = Table(
     Column("type", String(50), nullable=False),
     Column("detail", Text, nullable=False),
     Column("created_at", Millis, nullable=False),
+    Column("public_id", String(36), nullable=False),  # evt_<32 hex>, for receivers
+    Column("fanned_out_at", Millis),  # NULL until the worker has made its deliveries
     Index("ix_events_ticket", "ticket_id", "id"),
+    Index(
+        "ix_events_fanout",
+        "id",
+        sqlite_where=text("fanned_out_at IS NULL"),
+        postgresql_where=text("fanned_out_at IS NULL"),
+    ),
 )
 
 # One row per event and destination (a Discord webhook, an integration's endpoint, an
@@ -246,6 +256,43 @@ event_deliveries = Table(
         postgresql_where=text("state = 'pending'"),
     ),
     Index("ix_event_deliveries_destination", "channel", "destination", "event_id"),
+    Index(
+        "ix_event_deliveries_finished",
+        "finished_at",
+        sqlite_where=text("finished_at IS NOT NULL"),
+        postgresql_where=text("finished_at IS NOT NULL"),
+    ),
+)
+
+# One row per destination: its deliveries go out one at a time in event order, so the
+# destination, not each delivery, holds the schedule and the lease. A dead destination
+# is one row waiting for its next attempt, however many deliveries queue behind it.
+delivery_destinations = Table(
+    "delivery_destinations",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("destination", String(2048), primary_key=True),
+    Column("next_attempt_at", Millis, nullable=False),
+    Column("leased_until", Millis),  # a worker sends its deliveries until then
+    Column("failures", Integer, nullable=False, server_default="0"),  # in a row
+    Column("disabled_reason", Text),  # set when retrying cannot help (Discord 404)
+    Column("updated_at", Millis, nullable=False),
+    Index("ix_delivery_destinations_due", "next_attempt_at"),
+)
+
+# Integrators' endpoints: each signs its deliveries with its own secret (Standard
+# Webhooks) and chooses a payload format and, optionally, the event types it wants.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(40), primary_key=True),  # wh_<hex>
+    workspace_fk(),
+    Column("url", String(2048), nullable=False),
+    Column("format", String(20), nullable=False),  # series | socialboards
+    Column("secret", String(100), nullable=False),
+    Column("event_types", Text),  # JSON array; NULL: every type
+    Column("created_at", Millis, nullable=False),
+    Index("ix_webhook_endpoints_workspace", "workspace_id"),
 )
 
 

@@ -1,5 +1,6 @@
 """Public identifiers: ticket codes, object ids, message keys, keys, tokens and GUIDs."""
 
+import base64
 import hashlib
 import os
 import secrets
@@ -62,6 +63,16 @@ def object_id() -> str:
 def message_key(ms: int) -> str:
     """`msj_<milliseconds>_<6 alnum>`, unique within a ticket."""
     return f"msj_{ms}_{_random_text(_KEY_ALPHABET, 6)}"
+
+
+def event_id() -> str:
+    """`evt_<32 hex>`: an event's public id, the same in every delivery of it."""
+    return "evt_" + os.urandom(16).hex()
+
+
+def webhook_secret() -> str:
+    """A Standard Webhooks signing secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(os.urandom(32)).decode()
 
 
 def api_key() -> tuple[str, str]:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import orjson
 
 from ticketd.db.database import Row, Scope
+from ticketd.kit import ids
 from ticketd.people.actors import Actor
 from ticketd.tickets import thread_repository
 from ticketd.tickets.model import Ticket
@@ -181,6 +182,7 @@ class Event:
     actor_name: str | None
     payload: Payload
     created_at: int
+    public_id: str  # evt_<32 hex>: what receivers de-duplicate on
 
     @property
     def type(self) -> EventType:
@@ -202,6 +204,7 @@ def stored(
         "type": payload.type,  # a StrEnum: both drivers take it as text
         "detail": orjson.dumps(payload).decode(),
         "created_at": now,
+        "public_id": ids.event_id(),
     }
 
 
@@ -215,7 +218,7 @@ def read(row: Row) -> Event:
     """From a row holding thread_repository.EVENT_COLUMNS, in order."""
     payload_type = PAYLOADS[EventType(row[5])]
     payload = payload_type(**orjson.loads(row[6]))
-    return Event(row[0], row[1], row[3], row[2], row[4], payload, row[7])
+    return Event(row[0], row[1], row[3], row[2], row[4], payload, row[7], row[8])
 
 
 def sentence(

@@ -114,8 +114,10 @@ _MESSAGE_INSERT_COLUMNS = (
     "created_at",
 )
 _MESSAGE_TYPES = ("text", "text", "bigint", "text", "text", "text", "text", "bigint")
-_EVENT_COLUMNS = ("actor_user_id", "actor_guid", "actor_name", "type", "detail", "created_at")
-_EVENT_TYPES = ("bigint", "text", "text", "text", "text", "bigint")
+_EVENT_COLUMNS = (
+    "actor_user_id", "actor_guid", "actor_name", "type", "detail", "created_at", "public_id"
+)  # fmt: skip
+_EVENT_TYPES = ("bigint", "text", "text", "text", "text", "bigint", "text")
 
 
 async def insert_new_ticket(

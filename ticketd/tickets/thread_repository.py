@@ -11,7 +11,9 @@ MESSAGE_COLUMNS = (
     "id, ticket_id, key, type, author_user_id, author_guid, content, html, attachments,"
     " mentions, parent_id, level, is_draft, created_at, updated_at"
 )
-EVENT_COLUMNS = "id, ticket_id, actor_user_id, actor_guid, actor_name, type, detail, created_at"
+EVENT_COLUMNS = (
+    "id, ticket_id, actor_user_id, actor_guid, actor_name, type, detail, created_at, public_id"
+)
 # The ticket `$2`, only if it is in the workspace `$1`: how statements on a ticket's
 # rows (messages, events, tags, field values) stay within the Scope's workspace.
 SCOPED_TICKET = "(SELECT id FROM tickets WHERE workspace_id = $1 AND id = $2)"
