@@ -1,6 +1,7 @@
 """Typed settings, read once from TICKETD_* environment variables."""
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,28 @@ class Settings(BaseSettings):
     # Signs helpdesk access tokens. Unset: a random key is made on first use and kept in
     # the database, so every process on that database shares it.
     secret_key: SecretStr | None = Field(default=None, min_length=32)
+    # Where people reach ticketd from outside; notifications link to tickets under it.
+    public_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
+
+    # Notifications (docs/notifications.md). Webhook and Discord URLs may not point at
+    # loopback, private, link-local or metadata addresses except those listed here
+    # (comma-separated host names, addresses or CIDR ranges).
+    outbound_allow_hosts: str = ""
+    delivery_first_retry_seconds: float = Field(default=5.0, gt=0)
+    delivery_max_retry_interval_seconds: float = Field(default=900.0, gt=0)
+    delivery_give_up_after_seconds: float = Field(default=3 * 86400.0, gt=0)
+    delivery_timeout_seconds: float = Field(default=10.0, gt=0)
+    delivery_poll_seconds: float = Field(default=0.2, gt=0)
+    delivery_concurrency: int = Field(default=16, ge=1)
+    delivery_retention_hours: float = Field(default=7 * 24.0, gt=0)
+
+    # E-mail to ticket creators and cc on staff replies; off while smtp_host is unset.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "ticketd@localhost"
 
 
 @lru_cache(maxsize=1)

@@ -32,15 +32,19 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What one attempt came to. `retry_after` is how long the receiver asked us to
-    wait; `permanent` means retrying cannot help (a Discord webhook answering 404)."""
+    """What one attempt came to."""
 
     delivered: bool
     status: int | None = None  # HTTP status or SMTP reply code
     response: str | None = None  # the start of the receiver's answer
     error: str | None = None
-    retry_after: float | None = None
-    permanent: bool = False
+    # Seconds the receiver asked us to wait before sending it anything else (a 429's
+    # retry_after, or an exhausted rate-limit bucket after a success).
+    wait: float | None = None
+    permanent: bool = False  # retrying this delivery cannot help (a 400, a bad address)
+    # Set when no delivery to this destination can succeed (a Discord webhook answering
+    # 401/404): the destination is disabled with this reason until reconfigured.
+    disable_reason: str | None = None
 
 
 RESPONSE_LIMIT = 2000  # characters of a receiver's answer kept with the delivery
