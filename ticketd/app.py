@@ -14,6 +14,7 @@ from ticketd.db.database import Database, open_database
 from ticketd.helpdesk import app as helpdesk
 from ticketd.helpdesk.auth import TokenAuthority
 from ticketd.kit.ratelimit import KeyRateLimiter
+from ticketd.notify.senders import delivering
 from ticketd.series import app as series
 from ticketd.series.envelope import ok
 from ticketd.settings import Settings, get_settings
@@ -45,14 +46,22 @@ async def health(request: Request) -> Response:
     return ok({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, services: Services | None = None, *, deliver: bool = False
+) -> Starlette:
+    """`deliver` runs the delivery worker in this process (`ticketd serve` does unless
+    told --no-worker)."""
     services = services or build_services(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.db.connect()
         try:
-            yield
+            if deliver:
+                async with delivering(services.db, services.settings):
+                    yield
+            else:
+                yield
         finally:
             await services.db.close()
 

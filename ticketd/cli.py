@@ -4,6 +4,8 @@ TICKETD_DATABASE_URL and brings the database to the newest migration first."""
 import argparse
 import asyncio
 import json
+import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,7 +17,13 @@ from ticketd.db.database import Database, open_database
 from ticketd.db.migrate import upgrade
 from ticketd.demo import Demo, create_demo_workspace
 from ticketd.helpdesk import auth
+from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import TicketdError
+from ticketd.notify import endpoints, senders
+from ticketd.notify import repository as outbox
+from ticketd.notify.fanout import Endpoint
+from ticketd.notify.model import shown
+from ticketd.notify.repository import Delivery, Destination
 from ticketd.people import actors
 from ticketd.people import service as people
 from ticketd.series.config_file import ConfigFile
@@ -100,7 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if demo:
         print_demo(demo, f"http://{host}:{port}")
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, deliver=not args.no_worker),
         host=host,
         port=port,
         loop="uvloop",
@@ -109,6 +117,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
         access_log=False,
         lifespan="on",
     )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Delivers until SIGINT or SIGTERM, then lets sends in flight finish."""
+
+    async def work(db: Database) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        async with senders.delivering(db, get_settings()):
+            print("ticketd worker: delivering (stop with Ctrl-C)", flush=True)
+            await stop.wait()
+
+    logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(message)s")
+    with_database(work)
 
 
 def print_demo(demo: Demo, base: str) -> None:
@@ -277,6 +301,170 @@ def cmd_field_add(args: argparse.Namespace) -> None:
     emit(with_database(work), args.json)
 
 
+def endpoint_output(e: Endpoint) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "workspaceId": e.workspace_id,
+        "url": e.url,
+        "format": e.format,
+        "events": list(e.event_types) or "all",
+    }
+
+
+def cmd_webhook_add(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> dict[str, Any]:
+        endpoint = await endpoints.add(
+            db, get_settings(), workspace_id=args.id, url=args.url, format=args.format,
+            event_types=tuple(args.event or ()), verify_token=args.verify_token,
+        )  # fmt: skip
+        shown = {"id": endpoint.id, "url": endpoint.url, "format": endpoint.format}
+        return shown | {"secret": endpoint.secret}
+
+    emit(with_database(work), args.json)
+
+
+def cmd_webhook_list(args: argparse.Namespace) -> None:
+    found = with_database(lambda db: endpoints.list_all(db, args.id))
+    emit_rows([endpoint_output(e) for e in found], args.json)
+
+
+def cmd_webhook_remove(args: argparse.Namespace) -> None:
+    with_database(lambda db: endpoints.remove(db, args.endpoint_id))
+    print(f"Removed webhook endpoint {args.endpoint_id}")
+
+
+def cmd_webhook_rotate(args: argparse.Namespace) -> None:
+    secret = with_database(lambda db: endpoints.rotate_secret(db, args.endpoint_id))
+    emit({"id": args.endpoint_id, "secret": secret}, args.json)
+
+
+def cmd_webhook_test(args: argparse.Namespace) -> None:
+    outcome = with_database(lambda db: endpoints.ping(db, get_settings(), args.endpoint_id))
+    emit(
+        {
+            "delivered": outcome.delivered,
+            "status": outcome.status,
+            "response": outcome.response,
+            "error": outcome.error,
+        },
+        args.json,
+    )
+    if not outcome.delivered:
+        sys.exit(1)
+
+
+def delivery_output(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "eventId": d.event_id,
+        "workspaceId": d.workspace_id,
+        "channel": d.channel,
+        "destination": shown(d.destination),
+        "state": d.state,
+        "attempts": d.attempts,
+        "nextAttemptAt": d.next_attempt_at if d.state == "pending" else None,
+        "lastStatus": d.last_status,
+        "lastError": d.last_error,
+        "lastResponse": d.last_response,
+        "createdAt": d.created_at,
+        "finishedAt": d.finished_at,
+    }
+
+
+def cmd_deliveries_list(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> list[Delivery]:
+        async with db.connection() as conn:
+            return await outbox.list_deliveries(
+                conn, failed_only=args.failed, workspace_id=args.workspace, limit=args.limit
+            )
+
+    emit_rows([delivery_output(d) for d in with_database(work)], args.json)
+
+
+def cmd_deliveries_retry(args: argparse.Namespace) -> None:
+    if (args.id is None) == (not args.all_failed):
+        raise CommandError("give one delivery ID or --all-failed")
+
+    async def work(db: Database) -> int:
+        async with db.transaction() as conn:
+            ids = None if args.all_failed else [args.id]
+            return await outbox.requeue(conn, ids, now_ms())
+
+    count = with_database(work)
+    if not count and not args.all_failed:
+        raise CommandError(f"delivery {args.id} is not a failed delivery")
+    print(f"Queued {count} failed deliveries again")
+
+
+def cmd_deliveries_destinations(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> list[Destination]:
+        async with db.connection() as conn:
+            return await outbox.list_destinations(conn)
+
+    rows = [
+        {
+            "channel": d.channel,
+            "destination": shown(d.destination),
+            "pending": d.pending,
+            "failures": d.failures,
+            "nextAttemptAt": d.next_attempt_at if d.pending else None,
+            "disabledReason": d.disabled_reason,
+        }
+        for d in with_database(work)
+        if d.pending or d.failures or d.disabled_reason or not args.troubled
+    ]
+    emit_rows(rows, args.json)
+
+
+def emit_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(rows))
+        return
+    for row in rows:
+        print("  ".join(f"{k}={v}" for k, v in row.items() if v is not None))
+
+
+def _add_delivery_commands(commands: Any) -> None:
+    webhook = _group(commands, "webhook", "manage integrators' signed webhook endpoints")
+    add = webhook.add_parser("add", help="add an endpoint; prints its signing secret once")
+    add.add_argument("id", help="workspace id")
+    add.add_argument("--url", required=True)
+    add.add_argument("--format", choices=("series", "socialboards"), default="series")
+    add.add_argument("--event", action="append", help="an event type to send (repeat; default all)")
+    add.add_argument("--verify-token", help="socialboards: the token the handshake sends")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(run=cmd_webhook_add)
+    listing = webhook.add_parser("list", help="list a workspace's endpoints")
+    listing.add_argument("id", help="workspace id")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cmd_webhook_list)
+    for name, run, help in (
+        ("remove", cmd_webhook_remove, "remove an endpoint"),
+        ("test", cmd_webhook_test, "send a signed ping and print the answer"),
+        ("rotate-secret", cmd_webhook_rotate, "replace the signing secret; prints it once"),
+    ):
+        command = webhook.add_parser(name, help=help)
+        command.add_argument("endpoint_id")
+        command.add_argument("--json", action="store_true")
+        command.set_defaults(run=run)
+
+    deliveries = _group(commands, "deliveries", "inspect and retry notification deliveries")
+    listing = deliveries.add_parser("list", help="newest deliveries first")
+    listing.add_argument("--failed", action="store_true", help="only failed ones")
+    listing.add_argument("--workspace", help="only this workspace's")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cmd_deliveries_list)
+    retry = deliveries.add_parser("retry", help="queue failed deliveries again")
+    retry.add_argument("id", type=int, nargs="?", help="a delivery id")
+    retry.add_argument("--all-failed", action="store_true")
+    retry.set_defaults(run=cmd_deliveries_retry)
+    places = deliveries.add_parser("destinations", help="destinations, backlog and disabled ones")
+    places.add_argument("--troubled", action="store_true", help="only backlogged or disabled")
+    places.add_argument("--json", action="store_true")
+    places.set_defaults(run=cmd_deliveries_destinations)
+
+
 def _group(commands: Any, name: str, help: str) -> Any:
     return commands.add_parser(name, help=help).add_subparsers(dest="action", required=True)
 
@@ -331,7 +519,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--no-demo", action="store_true", help="do not create a demo workspace")
+    serve.add_argument(
+        "--no-worker", action="store_true", help="do not deliver notifications in this process"
+    )
     serve.set_defaults(run=cmd_serve)
+    worker = commands.add_parser("worker", help="deliver notifications (no HTTP service)")
+    worker.set_defaults(run=cmd_worker)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
 
@@ -371,6 +564,7 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("prefix")
     revoke.set_defaults(run=cmd_key_revoke)
     _add_helpdesk_commands(commands)
+    _add_delivery_commands(commands)
     return root
 
 

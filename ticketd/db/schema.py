@@ -272,12 +272,20 @@ delivery_destinations = Table(
     metadata,
     Column("channel", String(20), primary_key=True),
     Column("destination", String(2048), primary_key=True),
+    # Counted in the same transactions that add and finish deliveries, so "is there
+    # work here" reads this row alone.
+    Column("pending", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", Millis, nullable=False),
     Column("leased_until", Millis),  # a worker sends its deliveries until then
     Column("failures", Integer, nullable=False, server_default="0"),  # in a row
     Column("disabled_reason", Text),  # set when retrying cannot help (Discord 404)
     Column("updated_at", Millis, nullable=False),
-    Index("ix_delivery_destinations_due", "next_attempt_at"),
+    Index(
+        "ix_delivery_destinations_due",
+        "next_attempt_at",
+        sqlite_where=text("pending > 0"),
+        postgresql_where=text("pending > 0"),
+    ),
 )
 
 # Integrators' endpoints: each signs its deliveries with its own secret (Standard

@@ -51,4 +51,15 @@ RESPONSE_LIMIT = 2000  # characters of a receiver's answer kept with the deliver
 
 
 def truncated(text: str | None, limit: int = RESPONSE_LIMIT) -> str | None:
-    return None if text is None or len(text) <= limit else text[: limit - 1] + "…"
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def shown(destination: str) -> str:
+    """A destination as logs and the CLI show it: webhook URLs carry a token in their
+    path, so only where they point."""
+    if destination.startswith(("http://", "https://")):
+        cut = destination.find("/", destination.find("//") + 2)
+        return destination if cut < 0 else destination[:cut] + "/…"
+    return destination

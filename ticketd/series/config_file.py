@@ -3,12 +3,14 @@
 shown from its WorkspaceConfig."""
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ticketd.kit.validation import PositiveBigInt
 from ticketd.workspaces.config import (
+    DEFAULT_DISCORD_EVENTS,
+    DISCORD_EVENTS,
     KEEP,
     KEY_PATTERN,
     CategorySettings,
@@ -21,6 +23,15 @@ from ticketd.workspaces.config import (
 RankT = Annotated[int, Field(ge=0, le=255)]
 NameT = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 KeyT = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+WebhookUrlT = Annotated[str, StringConstraints(max_length=2048)]
+# A role id (digits or <@&id>) or a user id (<@id>) to mention in each notification.
+PingT = Annotated[str, StringConstraints(pattern=r"^(\d{1,25}|<@[!&]?\d{1,25}>)$")]
+DiscordEventT = Literal[DISCORD_EVENTS]  # type: ignore[valid-type]
+
+
+def _check_webhook_url(url: str | None, name: str) -> None:
+    if url and not re.match(r"^https?://[^\s/]+/\S*$", url):
+        raise ValueError(f"{name} must be an http(s) URL")
 
 
 class _File(BaseModel):
@@ -50,6 +61,13 @@ class DepartmentFile(_File):
     Members: list[PositiveBigInt] = []
     Categories: list[KeyT] = []
     RankRange: RankRangeFile | None = None
+    # Notifications for this department's tickets go here instead of the workspace's.
+    DiscordNotificationWebhookUrl: WebhookUrlT | None = None
+
+    @model_validator(mode="after")
+    def _webhook(self) -> "DepartmentFile":
+        _check_webhook_url(self.DiscordNotificationWebhookUrl, "DiscordNotificationWebhookUrl")
+        return self
 
 
 class MemberFile(_File):
@@ -68,10 +86,9 @@ class ConfigFile(_File):
     Categories: dict[KeyT, CategoryFile]
     Departments: dict[KeyT, DepartmentFile]
     DiscordNotificationWebhookEnabled: bool = False
-    DiscordNotificationWebhookPing: (
-        Annotated[str, StringConstraints(pattern=r"^\d{1,25}$")] | None
-    ) = None
-    DiscordNotificationWebhookUrl: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    DiscordNotificationWebhookPing: PingT | None = None
+    DiscordNotificationWebhookUrl: WebhookUrlT | None = None
+    DiscordNotificationEvents: list[DiscordEventT] = list(DEFAULT_DISCORD_EVENTS)
     Members: list[MemberFile] | None = None
 
     @model_validator(mode="after")
@@ -83,9 +100,7 @@ class ConfigFile(_File):
         ids = [m.UserId for m in self.Members or []]
         if len(ids) != len(set(ids)):
             raise ValueError("Members lists the same UserId twice")
-        url = self.DiscordNotificationWebhookUrl
-        if url and not re.match(r"^https?://[^\s/]+/\S*$", url):
-            raise ValueError("DiscordNotificationWebhookUrl must be an http(s) URL")
+        _check_webhook_url(self.DiscordNotificationWebhookUrl, "DiscordNotificationWebhookUrl")
         return self
 
     def to_settings(self) -> WorkspaceSettings:
@@ -101,6 +116,7 @@ class ConfigFile(_File):
             discord_webhook_enabled=self.DiscordNotificationWebhookEnabled,
             discord_webhook_ping=self.DiscordNotificationWebhookPing,
             discord_webhook_url=(self.DiscordNotificationWebhookUrl or None) if given else KEEP,
+            discord_events=tuple(dict.fromkeys(self.DiscordNotificationEvents)),
             members=KEEP if self.Members is None else tuple(map(_member, self.Members)),
         )
 
@@ -124,6 +140,7 @@ def _department(key: str, d: DepartmentFile) -> DepartmentSettings:
         categories=tuple(dict.fromkeys(d.Categories)),
         from_rank=rank.FromRank if rank else None,
         to_rank=rank.ToRank if rank else None,
+        discord_webhook_url=d.DiscordNotificationWebhookUrl or None,
     )
 
 
@@ -165,4 +182,5 @@ def file_view(config: WorkspaceConfig) -> dict[str, Any]:
         },
         "DiscordNotificationWebhookEnabled": w.discord_webhook_enabled,
         "DiscordNotificationWebhookPing": w.discord_webhook_ping,
+        "DiscordNotificationEvents": list(w.discord_events),
     }

@@ -14,6 +14,31 @@ WORKING_ROLES = frozenset({"admin", "agent"})  # may be assigned, reply and writ
 FIELD_TYPES = ("text", "number", "date", "dropdown")
 TICKET_PLANS = frozenset({"premium", "enterprise"})
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+# What a workspace may send to Discord: event types, and status changes by their new
+# status ("ticket.status_changed:resolved").
+DISCORD_EVENTS = (
+    "ticket.created",
+    "ticket.game_report_created",
+    "ticket.claimed",
+    "ticket.unclaimed",
+    "ticket.assigned",
+    "ticket.transferred",
+    "ticket.category_changed",
+    "ticket.status_changed",
+    "ticket.status_changed:open",
+    "ticket.status_changed:in-progress",
+    "ticket.status_changed:resolved",
+    "ticket.status_changed:closed",
+    "reply.by_staff",
+    "reply.by_author",
+    "note.added",
+)
+DEFAULT_DISCORD_EVENTS = (
+    "ticket.created",
+    "ticket.game_report_created",
+    "ticket.status_changed:resolved",
+    "ticket.status_changed:closed",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +62,7 @@ class Department:
     from_rank: int | None
     to_rank: int | None
     categories: tuple[str, ...]
+    discord_webhook_url: str | None = None  # overrides the workspace's for its tickets
 
     def has_staff(self, user_id: int, rank: int | None) -> bool:
         if user_id in self.members:
@@ -81,6 +107,7 @@ class DepartmentSettings:
     categories: tuple[str, ...] = ()  # category keys it handles, each once, in order
     from_rank: int | None = None
     to_rank: int | None = None
+    discord_webhook_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +123,7 @@ class WorkspaceSettings:
     discord_webhook_enabled: bool = False
     discord_webhook_ping: str | None = None
     discord_webhook_url: str | None | Keep = KEEP
+    discord_events: tuple[str, ...] = DEFAULT_DISCORD_EVENTS
     members: tuple[Member, ...] | Keep = KEEP
 
 
@@ -134,6 +162,7 @@ class Workspace:
     discord_webhook_url: str | None
     discord_webhook_enabled: bool
     discord_webhook_ping: str | None
+    discord_events: tuple[str, ...] = DEFAULT_DISCORD_EVENTS
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from ticketd.db.database import Connection, Row, update_by_id
 from ticketd.kit.errors import WorkspaceNotFound
 from ticketd.kit.ids import user_guid
 from ticketd.workspaces.config import (
+    DEFAULT_DISCORD_EVENTS,
     KEEP,
     Category,
     CategorySettings,
@@ -105,6 +106,9 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
         discord_webhook_url=w["discord_webhook_url"],
         discord_webhook_enabled=bool(w["discord_webhook_enabled"]),
         discord_webhook_ping=w["discord_webhook_ping"],
+        discord_events=tuple(orjson.loads(w["discord_events"]))
+        if w["discord_events"] is not None
+        else DEFAULT_DISCORD_EVENTS,
     )
     links = await conn.fetch(
         "SELECT d.key AS department, c.key AS category FROM department_categories dc"
@@ -142,6 +146,7 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
             from_rank=r["from_rank"],
             to_rank=r["to_rank"],
             categories=tuple(link["category"] for link in links if link["department"] == r["key"]),
+            discord_webhook_url=r["discord_webhook_url"],
         )
         for r in await conn.fetch(
             "SELECT * FROM departments WHERE workspace_id = $1 ORDER BY position", workspace_id
@@ -203,6 +208,7 @@ async def replace_config(
         public_url=settings.public_url,
         discord_webhook_enabled=settings.discord_webhook_enabled,
         discord_webhook_ping=settings.discord_webhook_ping,
+        discord_events=orjson.dumps(settings.discord_events).decode(),
         **webhook,
     )
     category_ids = await _replace_categories(conn, workspace_id, settings.categories)
@@ -264,16 +270,19 @@ async def _replace_departments(
     kept: list[int] = []
     for position, d in enumerate(departments):
         dept_id = await conn.fetchval(
-            "INSERT INTO departments (workspace_id, key, name, from_rank, to_rank, position)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, key) DO UPDATE SET"
-            " name = excluded.name, from_rank = excluded.from_rank, to_rank = excluded.to_rank,"
-            " position = excluded.position RETURNING id",
+            "INSERT INTO departments (workspace_id, key, name, from_rank, to_rank, position,"
+            " discord_webhook_url) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (workspace_id, key) DO UPDATE SET name = excluded.name,"
+            " from_rank = excluded.from_rank, to_rank = excluded.to_rank,"
+            " position = excluded.position, discord_webhook_url = excluded.discord_webhook_url"
+            " RETURNING id",
             workspace_id,
             d.key,
             d.name,
             d.from_rank,
             d.to_rank,
             position,
+            d.discord_webhook_url,
         )
         kept.append(dept_id)
         await conn.execute("DELETE FROM department_members WHERE department_id = $1", dept_id)

@@ -53,13 +53,20 @@ def upgrade() -> None:
         "delivery_destinations",
         sa.Column("channel", sa.String(20), primary_key=True),
         sa.Column("destination", sa.String(2048), primary_key=True),
+        sa.Column("pending", sa.Integer(), server_default="0", nullable=False),
         sa.Column("next_attempt_at", Millis, nullable=False),
         sa.Column("leased_until", Millis),
         sa.Column("failures", sa.Integer(), server_default="0", nullable=False),
         sa.Column("disabled_reason", sa.Text()),
         sa.Column("updated_at", Millis, nullable=False),
     )
-    op.create_index("ix_delivery_destinations_due", "delivery_destinations", ["next_attempt_at"])
+    op.create_index(
+        "ix_delivery_destinations_due",
+        "delivery_destinations",
+        ["next_attempt_at"],
+        sqlite_where=sa.text("pending > 0"),
+        postgresql_where=sa.text("pending > 0"),
+    )
     op.create_table(
         "webhook_endpoints",
         sa.Column("id", sa.String(40), primary_key=True),

@@ -1,0 +1,294 @@
+"""The delivery worker: turns new events into deliveries (fan-out), leases destinations
+with due deliveries, and sends each destination's deliveries one at a time in event
+order, backing off when a receiver fails. Runs inside `ticketd serve` or on its own as
+`ticketd worker`; any number of workers may share a PostgreSQL database."""
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from ticketd.db.database import Database
+from ticketd.kit.cache import ExpiringCache
+from ticketd.kit.clock import now_ms
+from ticketd.notify import fanout, notices
+from ticketd.notify import repository as outbox
+from ticketd.notify.model import Channel, Notice, Outcome, shown, truncated
+from ticketd.notify.repository import Delivery
+from ticketd.settings import Settings
+from ticketd.tickets.events import Event
+from ticketd.workspaces import repository as workspaces
+from ticketd.workspaces.config import WorkspaceConfig
+
+log = logging.getLogger("ticketd.delivery")
+
+FAN_OUT_BATCH = 200
+PRUNE_EVERY_MS = 10 * 60_000
+REPORT_EVERY_MS = 60_000
+
+
+class Sender(Protocol):
+    async def send(self, destination: str, notice: Notice) -> Outcome: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """The worker's schedule, in milliseconds, from Settings."""
+
+    poll: int
+    first_retry: int
+    max_retry_interval: int
+    give_up_after: int
+    timeout: int
+    lease: int
+    retention: int
+
+    @classmethod
+    def of(cls, s: Settings) -> "Timing":
+        timeout = int(s.delivery_timeout_seconds * 1000)
+        return cls(
+            poll=int(s.delivery_poll_seconds * 1000),
+            first_retry=int(s.delivery_first_retry_seconds * 1000),
+            max_retry_interval=int(s.delivery_max_retry_interval_seconds * 1000),
+            give_up_after=int(s.delivery_give_up_after_seconds * 1000),
+            timeout=timeout,
+            # Long enough that a send still running is never taken over by another
+            # worker; short enough that a crashed worker's destinations resume soon.
+            lease=3 * timeout + 5_000,
+            retention=int(s.delivery_retention_hours * 3_600_000),
+        )
+
+    def retry_delay(self, failures: int) -> int:
+        """Exponential backoff with jitter: the first retry comes within first_retry."""
+        ceiling = min(self.first_retry * 2 ** min(failures - 1, 30), self.max_retry_interval)
+        return int(ceiling * random.uniform(0.5, 1.0))
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        senders: dict[Channel, Sender],
+        *,
+        mail_recipients: Callable[[Notice], list[str]] | None = None,
+    ) -> None:
+        self.db = db
+        self.timing = Timing.of(settings)
+        self.senders = senders
+        self.mail_recipients = mail_recipients  # None: e-mail is off
+        self.concurrency = settings.delivery_concurrency
+        self._configs: ExpiringCache[str, WorkspaceConfig | None] = ExpiringCache(
+            settings.cache_ttl_seconds
+        )
+        self._draining: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._pruned_at = 0
+        self._reported_at = 0
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        log.info("delivery worker started")
+        while not self._stopping:
+            try:
+                await self.tick()
+            except Exception:  # a database hiccup must not end delivery for good
+                log.exception("delivery worker tick failed; retrying")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.timing.poll / 1000)
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Stops claiming; sends in flight get `grace_seconds` to finish. Whatever is
+        cut off stays pending and is sent again once its lease runs out."""
+        self._stopping = True
+        self._wake.set()
+        if self._draining:
+            _, late = await asyncio.wait(self._draining, timeout=grace_seconds)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def tick(self) -> None:
+        while await self.fan_out() == FAN_OUT_BATCH:
+            pass
+        await self.claim()
+        now = now_ms()
+        if now - self._pruned_at >= PRUNE_EVERY_MS:
+            self._pruned_at = now
+            await self.prune(now)
+        if now - self._reported_at >= REPORT_EVERY_MS:
+            self._reported_at = now
+            await self.report(now)
+
+    # Fan-out
+
+    async def fan_out(self) -> int:
+        """Makes the deliveries of the oldest events not fanned out yet; returns how
+        many events it handled."""
+        async with self.db.connection() as conn:
+            rows = await outbox.events_to_fan_out(conn, FAN_OUT_BATCH)
+        if not rows:
+            return 0
+        planned = [(event, workspace_id, await self._destinations(event, workspace_id))
+                   for event, workspace_id in map(notices.event_of, rows)]  # fmt: skip
+        now = now_ms()
+        async with self.db.transaction() as conn:
+            for event, workspace_id, found in planned:
+                for channel, destination in found:
+                    await outbox.add_delivery(
+                        conn, event.id, workspace_id, channel, destination, now
+                    )
+            await outbox.mark_fanned_out(conn, [event.id for event, _, _ in planned], now)
+        return len(rows)
+
+    async def _destinations(self, event: Event, workspace_id: str) -> list[tuple[Channel, str]]:
+        config = await self._config(workspace_id)
+        if config is None or event.ticket_id is None:
+            return []
+        async with self.db.connection() as conn:
+            endpoints = await outbox.endpoints_of(conn, workspace_id)
+            department = await conn.fetchval(
+                "SELECT department_key FROM tickets WHERE id = $1", event.ticket_id
+            )
+        found = fanout.destinations(event, config, department, endpoints)
+        if self.mail_recipients is not None and fanout.wants_mail(event):
+            notice = await notices.load(self.db, config, event)
+            if notice is not None:
+                found += fanout.mail_destinations(notice, self.mail_recipients)
+        return found
+
+    async def _config(self, workspace_id: str) -> WorkspaceConfig | None:
+        if workspace_id not in self._configs:
+            async with self.db.connection() as conn:
+                self._configs[workspace_id] = await workspaces.load_config(conn, workspace_id)
+        return self._configs.get(workspace_id)
+
+    # Sending
+
+    async def claim(self) -> None:
+        room = self.concurrency - len(self._draining)
+        if room <= 0 or self._stopping:
+            return
+        now = now_ms()
+        async with self.db.transaction() as conn:
+            claimed = await outbox.claim_destinations(
+                conn, self.db.dialect, now, now + self.timing.lease, room
+            )
+        for channel, destination, failures in claimed:
+            task = asyncio.create_task(self.drain(Channel(channel), destination, failures))
+            self._draining.add(task)
+            task.add_done_callback(self._draining.discard)
+
+    async def drain(self, channel: Channel, destination: str, failures: int) -> None:
+        """Sends the destination's pending deliveries in event order until none is left
+        or the receiver fails or asks for a pause."""
+        try:
+            while not self._stopping:
+                async with self.db.connection() as conn:
+                    delivery = await outbox.next_delivery(conn, channel, destination)
+                if delivery is None:
+                    break
+                outcome = await self.attempt(channel, delivery)
+                if not await self.settle(delivery, outcome, failures):
+                    return
+                failures = 0 if outcome.delivered else failures
+        except Exception:
+            log.exception("delivery to %s %s failed unexpectedly", channel, shown(destination))
+        async with self.db.transaction() as conn:
+            await outbox.release(conn, channel, destination, now_ms())
+
+    async def attempt(self, channel: Channel, delivery: Delivery) -> Outcome:
+        notice = await self._notice(delivery.event_id)
+        if notice is None:
+            return Outcome(False, error="the ticket no longer exists", permanent=True)
+        sender = self.senders.get(channel)
+        if sender is None:
+            return Outcome(False, error=f"no sender for {channel} is configured")
+        try:
+            async with asyncio.timeout(self.timing.timeout / 1000 + 1):
+                return await sender.send(delivery.destination, notice)
+        except TimeoutError:
+            return Outcome(False, error=f"no answer within {self.timing.timeout / 1000:g} s")
+
+    async def _notice(self, event_id: int) -> Notice | None:
+        async with self.db.connection() as conn:
+            row = await outbox.find_event(conn, event_id)
+        if row is None:
+            return None
+        event, workspace_id = notices.event_of(row)
+        config = await self._config(workspace_id)
+        return None if config is None else await notices.load(self.db, config, event)
+
+    async def settle(self, delivery: Delivery, outcome: Outcome, failures: int) -> bool:
+        """Records the attempt; True when the next delivery may go out at once."""
+        now = now_ms()
+        result = {
+            "status": outcome.status,
+            "response": truncated(outcome.response),
+            "error": truncated(outcome.error),
+        }
+        channel, destination = delivery.channel, delivery.destination
+        async with self.db.transaction() as conn:
+            if outcome.delivered:
+                await outbox.record_attempt(conn, delivery, "delivered", result, now)
+                await outbox.finish_one(conn, channel, destination, succeeded=True,
+                                        lease_until=now + self.timing.lease)  # fmt: skip
+                if failures:
+                    log.info("%s %s delivers again", channel, shown(destination))
+            elif outcome.disable_reason:
+                await outbox.record_attempt(conn, delivery, "failed", result, now)
+                await outbox.disable(conn, channel, destination, outcome.disable_reason, now)
+                log.warning("%s %s disabled: %s", channel, shown(destination),
+                            outcome.disable_reason)  # fmt: skip
+                return False
+            elif outcome.permanent or now - delivery.created_at >= self.timing.give_up_after:
+                await outbox.record_attempt(conn, delivery, "failed", result, now)
+                await outbox.finish_one(conn, channel, destination, succeeded=False,
+                                        lease_until=now + self.timing.lease)  # fmt: skip
+                log.warning("gave up delivery %d of event %d to %s %s: %s", delivery.id,
+                            delivery.event_id, channel, shown(destination),
+                            outcome.error or outcome.status)  # fmt: skip
+            else:
+                delay = self._delay(outcome, failures + 1)
+                result["next_attempt_at"] = now + delay
+                await outbox.record_attempt(conn, delivery, "pending", result, now)
+                await outbox.back_off(conn, channel, destination, now + delay, now)
+                if failures == 0:
+                    log.warning("%s %s failing (%s); retrying in %.1f s", channel,
+                                shown(destination), outcome.error or outcome.status,
+                                delay / 1000)  # fmt: skip
+                return False
+            if outcome.wait:
+                await outbox.pause(conn, channel, destination, now + int(outcome.wait * 1000), now)
+                return False
+        return True
+
+    def _delay(self, outcome: Outcome, failures: int) -> int:
+        if outcome.wait is not None:
+            return int(outcome.wait * 1000)
+        return self.timing.retry_delay(failures)
+
+    # Housekeeping
+
+    async def prune(self, now: int) -> None:
+        deleted = 1
+        while deleted:
+            async with self.db.transaction() as conn:
+                deleted = await outbox.prune(conn, now - self.timing.retention, 1000)
+            if deleted:
+                log.info("pruned %d finished deliveries", deleted)
+
+    async def report(self, now: int) -> None:
+        async with self.db.connection() as conn:
+            pending, backing_off, waiting = await outbox.backlog(conn, now)
+        if pending or waiting:
+            log.info("outbox: %d deliveries pending, %d destinations backing off,"
+                     " %d events waiting for fan-out", pending, backing_off, waiting)  # fmt: skip
