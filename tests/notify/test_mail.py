@@ -60,7 +60,7 @@ async def test_a_reply_arrives_as_text_and_html_from_the_workspace(smtp: SmtpSer
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["X-Ticketd-Ticket"] == CODE
     text, html = parts(message)
-    link = f"https://help.example.com/tickets/{CODE}"
+    link = f"https://help.example.com/staff/tickets/{CODE}"
     assert text == f"Have you tried water?\n\n-- \nTicket {CODE}\n{link}\n"
     assert "<p>Have you tried <b>water</b>?</p>" in html
     assert f'<a href="{link}">{CODE}</a>' in html

@@ -10,7 +10,7 @@ from email.utils import formatdate
 import aiosmtplib
 
 from ticketd.kit import html as markup
-from ticketd.notify.model import RESPONSE_LIMIT, Notice, Outcome
+from ticketd.notify.model import Notice, Outcome, ticket_url, truncated
 from ticketd.people.model import Person
 from ticketd.settings import Settings
 from ticketd.tickets.events import EventType
@@ -61,14 +61,10 @@ def reply_mail(
     _thread(mail, ticket, reply, notice.messages, domain)
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders stay quiet
     mail["X-Ticketd-Ticket"] = ticket.code
-    link = ticket_link(base_url, ticket)
+    link = ticket_url(base_url, ticket)
     mail.set_content(_text_body(reply, ticket, link))
     mail.add_alternative(_html_body(reply, ticket, link), subtype="html")
     return mail
-
-
-def ticket_link(base_url: str | None, ticket: Ticket) -> str | None:
-    return f"{base_url.rstrip('/')}/tickets/{ticket.code}" if base_url else None
 
 
 def message_id(ticket: Ticket, message: Message, domain: str) -> str:
@@ -99,7 +95,7 @@ async def send(mail: EmailMessage, settings: Settings) -> Outcome:
         )
     except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as error:
         return _failed(error, password)
-    return Outcome(delivered=True, status=250, response=_kept(answer))
+    return Outcome(delivered=True, status=250, response=truncated(answer))
 
 
 def _failed(error: Exception, password: str | None) -> Outcome:
@@ -120,12 +116,7 @@ def _failed(error: Exception, password: str | None) -> Outcome:
 
 def _scrubbed(text: str, password: str | None) -> str:
     """A server may echo what it was sent; the password never leaves this module."""
-    return _kept(text.replace(password, "********") if password else text)
-
-
-def _kept(text: str) -> str:
-    # Not model.truncated: it returns None for every text within the limit.
-    return text if len(text) <= RESPONSE_LIMIT else text[: RESPONSE_LIMIT - 1] + "…"
+    return truncated(text.replace(password, "********") if password else text)
 
 
 def _is_staff_reply(notice: Notice) -> bool:

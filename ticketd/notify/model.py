@@ -56,6 +56,11 @@ def truncated(text: str | None, limit: int = RESPONSE_LIMIT) -> str | None:
     return text[: limit - 1] + "…"
 
 
+def ticket_url(base_url: str | None, ticket: Ticket) -> str | None:
+    """Where staff open the ticket (the dashboard), when the public URL is known."""
+    return f"{base_url.rstrip('/')}/staff/tickets/{ticket.code}" if base_url else None
+
+
 def shown(destination: str) -> str:
     """A destination as logs and the CLI show it: webhook URLs carry a token in their
     path, so only where they point."""

@@ -109,6 +109,15 @@ async def count_pending(
 # Claiming and sending
 
 
+async def any_due(conn: Connection, now: int) -> bool:
+    row = await conn.fetchrow(
+        "SELECT 1 FROM delivery_destinations WHERE pending > 0 AND next_attempt_at <= $1"
+        " AND (leased_until IS NULL OR leased_until < $1) AND disabled_reason IS NULL LIMIT 1",
+        now,
+    )
+    return row is not None
+
+
 async def claim_destinations(
     conn: Connection, dialect: str, now: int, lease_until: int, limit: int
 ) -> list[tuple[str, str, int]]:

@@ -178,6 +178,9 @@ class Worker:
         if room <= 0 or self._stopping:
             return
         now = now_ms()
+        async with self.db.connection() as conn:  # a read first: most polls find nothing
+            if not await outbox.any_due(conn, now):
+                return
         async with self.db.transaction() as conn:
             claimed = await outbox.claim_destinations(
                 conn, self.db.dialect, now, now + self.timing.lease, room
