@@ -51,4 +51,4 @@ RESPONSE_LIMIT = 2000  # characters of a receiver's answer kept with the deliver
 
 
 def truncated(text: str | None, limit: int = RESPONSE_LIMIT) -> str | None:
-    return None if text is None or len(text) <= limit else text[: limit - 1] + "…"
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
