@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import httpx
 
 from ticketd.db.database import Database
+from ticketd.helpdesk import webhook_payload as socialboards
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import InvalidInput, NotFound
@@ -14,7 +15,8 @@ from ticketd.notify import handshake, outbound
 from ticketd.notify import repository as outbox
 from ticketd.notify.fanout import Endpoint
 from ticketd.notify.model import Outcome
-from ticketd.notify.senders import FORMATS, PING_FORMATS, Http, deliver_signed
+from ticketd.notify.senders import FORMATS, Http, deliver_signed
+from ticketd.series import webhook_payload as series
 from ticketd.settings import Settings
 from ticketd.tickets.events import EventType
 from ticketd.workspaces import repository as workspaces
@@ -95,6 +97,16 @@ async def ping(db: Database, settings: Settings, endpoint_id: str) -> Outcome:
         raise NotFound("Webhook endpoint not found")
     message_id = ids.event_id()
     now = int(datetime.now(UTC).timestamp() * 1000)
-    payload = PING_FORMATS[endpoint.format](message_id, endpoint.workspace_id, now)
+    payload = (
+        socialboards.ping_payload(await _workspace_name(db, endpoint.workspace_id))
+        if endpoint.format == "socialboards"
+        else series.ping_payload(message_id, endpoint.workspace_id, now)
+    )
     async with httpx.AsyncClient(follow_redirects=False) as client:
         return await deliver_signed(Http(client, settings), endpoint, message_id, payload)
+
+
+async def _workspace_name(db: Database, workspace_id: str) -> str:
+    async with db.connection() as conn:
+        config = await workspaces.load_config(conn, workspace_id)
+    return config.workspace.name if config else ""

@@ -114,7 +114,7 @@ def _failed(error: Exception, password: str | None) -> Outcome:
     return Outcome(False, error=_scrubbed(f"{type(error).__name__}: {error}", password))
 
 
-def _scrubbed(text: str, password: str | None) -> str:
+def _scrubbed(text: str, password: str | None) -> str | None:
     """A server may echo what it was sent; the password never leaves this module."""
     return truncated(text.replace(password, "********") if password else text)
 

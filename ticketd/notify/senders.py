@@ -26,10 +26,6 @@ FORMATS: dict[str, Callable[[Notice, str | None], dict[str, Any]]] = {
     "series": series.payload,
     "socialboards": socialboards.payload,
 }
-PING_FORMATS: dict[str, Callable[[str, str, int], dict[str, Any]]] = {
-    "series": series.ping_payload,
-    "socialboards": socialboards.ping_payload,
-}
 JSON = {"content-type": "application/json"}
 
 
