@@ -166,10 +166,12 @@ class Worker:
         return found
 
     async def _config(self, workspace_id: str) -> WorkspaceConfig | None:
-        if workspace_id not in self._configs:
-            async with self.db.connection() as conn:
-                self._configs[workspace_id] = await workspaces.load_config(conn, workspace_id)
-        return self._configs.get(workspace_id)
+        if workspace_id in self._configs:
+            return self._configs.get(workspace_id)
+        async with self.db.connection() as conn:
+            config = await workspaces.load_config(conn, workspace_id)
+        self._configs[workspace_id] = config
+        return config
 
     # Sending
 
