@@ -19,7 +19,7 @@ from ticketd.demo import Demo, create_demo_workspace
 from ticketd.helpdesk import auth
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import TicketdError
-from ticketd.notify import endpoints, senders
+from ticketd.notify import endpoints, outbound, senders
 from ticketd.notify import repository as outbox
 from ticketd.notify.fanout import Endpoint
 from ticketd.notify.model import shown
@@ -206,6 +206,12 @@ def read_config_file(path: str) -> WorkspaceSettings:
 
 def cmd_workspace_configure(args: argparse.Namespace) -> None:
     config = read_config_file(args.file)
+    allow = outbound.AllowList.parse(get_settings().outbound_allow_hosts)
+    urls = [config.discord_webhook_url, *(d.discord_webhook_url for d in config.departments)]
+    for url in urls:
+        problem = isinstance(url, str) and outbound.url_problem(url, allow)
+        if problem:
+            raise CommandError(f"{args.file}: Discord webhook URL refused: {problem}")
 
     async def work(db: Database) -> None:
         await workspaces.apply_config(

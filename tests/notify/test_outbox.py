@@ -195,6 +195,9 @@ async def test_a_webhook_answering_404_is_disabled_with_its_reason(
     assert place.pending == 0
     states = sorted(d.state for d in await deliveries(services, ws))
     assert states == ["failed", "failed"]
+    services.cache.clear()  # what another process sees within the cache TTL
+    shown = (await ws.client.get("/tickets/config")).json()["data"]
+    assert shown["DiscordNotificationWebhookDisabledReason"] == place.disabled_reason
 
 
 async def test_deliveries_given_up_are_failed_and_can_be_queued_again(

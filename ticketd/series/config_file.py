@@ -183,4 +183,5 @@ def file_view(config: WorkspaceConfig) -> dict[str, Any]:
         "DiscordNotificationWebhookEnabled": w.discord_webhook_enabled,
         "DiscordNotificationWebhookPing": w.discord_webhook_ping,
         "DiscordNotificationEvents": list(w.discord_events),
+        "DiscordNotificationWebhookDisabledReason": w.discord_webhook_disabled,
     }

@@ -163,6 +163,8 @@ class Workspace:
     discord_webhook_enabled: bool
     discord_webhook_ping: str | None
     discord_events: tuple[str, ...] = DEFAULT_DISCORD_EVENTS
+    # Why delivery to the webhook stopped (it answered 401/404), until it is replaced.
+    discord_webhook_disabled: str | None = None
 
 
 @dataclass(frozen=True)

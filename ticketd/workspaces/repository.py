@@ -109,6 +109,13 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
         discord_events=tuple(orjson.loads(w["discord_events"]))
         if w["discord_events"] is not None
         else DEFAULT_DISCORD_EVENTS,
+        discord_webhook_disabled=await conn.fetchval(
+            "SELECT disabled_reason FROM delivery_destinations"
+            " WHERE channel = 'discord' AND destination = $1",
+            w["discord_webhook_url"],
+        )
+        if w["discord_webhook_url"]
+        else None,
     )
     links = await conn.fetch(
         "SELECT d.key AS department, c.key AS category FROM department_categories dc"
