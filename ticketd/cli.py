@@ -107,6 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     demo = with_database(first_start)
     if demo:
         print_demo(demo, f"http://{host}:{port}")
+    log_to_stderr()
     uvicorn.run(
         create_app(settings, deliver=not args.no_worker),
         host=host,
@@ -131,8 +132,15 @@ def cmd_worker(args: argparse.Namespace) -> None:
             print("ticketd worker: delivering (stop with Ctrl-C)", flush=True)
             await stop.wait()
 
-    logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(message)s")
+    log_to_stderr()
     with_database(work)
+
+
+def log_to_stderr() -> None:
+    """ticketd's own log lines (the delivery worker's) at the uvicorn log level."""
+    level = get_settings().log_level.upper()
+    logging.basicConfig(level=logging.DEBUG if level == "TRACE" else level,
+                        format="%(levelname)s:     %(name)s: %(message)s")  # fmt: skip
 
 
 def print_demo(demo: Demo, base: str) -> None:
