@@ -97,6 +97,13 @@ NEW_CONFIG_VIEW: dict[str, Any] = {
     },
     "DiscordNotificationWebhookEnabled": True,
     "DiscordNotificationWebhookPing": "123456789012345678",
+    "DiscordNotificationEvents": [
+        "ticket.created",
+        "ticket.game_report_created",
+        "ticket.status_changed:resolved",
+        "ticket.status_changed:closed",
+    ],
+    "DiscordNotificationWebhookDisabledReason": None,
 }
 
 
