@@ -234,14 +234,22 @@ async def test_signed_webhooks_verify_with_the_official_library(
     receiver.secret = endpoint.secret
     async with worker(services):
         ticket = await create(ws)
-        await ws.client.post(f"/tickets/{ticket['TicketId']}/claim", json={"staffUserId": STAFF})
-        await eventually(lambda: len(receiver.verified) == 2)
+        for action in ("claim", "unclaim"):
+            response = await ws.client.post(
+                f"/tickets/{ticket['TicketId']}/{action}", json={"staffUserId": STAFF}
+            )
+            assert response.status_code == 200, response.text
+        await eventually(lambda: len(receiver.verified) == 3)
 
-    created, claimed = receiver.verified
-    assert (created["type"], claimed["type"]) == ("ticket.created", "ticket.claimed")
+    created, claimed, unclaimed = receiver.verified
+    assert [e["type"] for e in receiver.verified] == [
+        "ticket.created", "ticket.claimed", "ticket.unclaimed"
+    ]  # fmt: skip
     assert created["data"]["ticket"]["TicketId"] == ticket["TicketId"]
+    # Staff known only by Roblox user id (a department member) are named by it.
+    assert unclaimed["data"]["previousAssignee"]["userId"] == STAFF
     ids = [r.headers["webhook-id"] for r in receiver.requests]
-    assert ids == [created["id"], claimed["id"]] and len(set(ids)) == 2
+    assert ids == [e["id"] for e in receiver.verified] and len(set(ids)) == 3
     assert receiver.rejected == []
 
 

@@ -4,6 +4,7 @@ the event is about, and the people they name."""
 from ticketd.db.database import Database, Row, Scope
 from ticketd.notify.model import Notice
 from ticketd.people import repository as people
+from ticketd.people.model import Person
 from ticketd.tickets import events, labels_repository, repository
 from ticketd.tickets import thread_repository as thread
 from ticketd.tickets.events import Event
@@ -41,5 +42,21 @@ async def load(db: Database, config: WorkspaceConfig, event: Event) -> Notice | 
         if message is not None and message.author_guid:
             guids.add(message.author_guid)
         found = await people.find_by_guids(scope, sorted(guids))
+    found |= staff_by_user_id(config, guids - found.keys())
     details.people = found
     return Notice(event, config, ticket, messages, details, message, found)
+
+
+def staff_by_user_id(config: WorkspaceConfig, guids: set[str]) -> dict[str, Person]:
+    """Series staff and members known only by Roblox user id in the configuration (they
+    may have no person row), for the GUIDs among `guids` that are theirs."""
+    user_ids = {*config.members, *(u for d in config.departments.values() for u in d.members)}
+    found: dict[str, Person] = {}
+    for user_id in user_ids:
+        guid = config.guid_for_user(user_id)
+        if guid in guids:
+            member = config.members.get(user_id)
+            names = (member.username, member.display_name, member.avatar_url) if member else (
+                None, None, None)  # fmt: skip
+            found[guid] = Person(guid, user_id, *names, None, None, None)
+    return found
