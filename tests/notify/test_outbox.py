@@ -182,11 +182,13 @@ async def test_a_webhook_answering_404_is_disabled_with_its_reason(
 ) -> None:
     await use_discord(ws, discord_receiver.url)
     discord_receiver.set_mode("404")
-    async with worker(services):
+    async with worker(services) as running:
         await create(ws)
         await create(ws)
         await eventually(lambda: discord_receiver.answers == [404])
         await asyncio.sleep(0.3)  # nothing more is sent to it
+        await create(ws)  # and nothing more is queued for it
+        await running.tick()
 
     assert discord_receiver.answers == [404]
     async with services.db.connection() as conn:

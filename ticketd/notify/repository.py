@@ -62,6 +62,28 @@ async def events_to_fan_out(conn: Connection, limit: int) -> Sequence[Row]:
     )
 
 
+async def departments_of(conn: Connection, ticket_ids: list[int | None]) -> dict[int, str | None]:
+    """Each ticket's department key, for the department's own Discord webhook."""
+    wanted = sorted({t for t in ticket_ids if t is not None})
+    if not wanted:
+        return {}
+    params = Params()
+    rows = await conn.fetch(
+        f"SELECT id, department_key FROM tickets WHERE id IN ({params.add_all(wanted)})",
+        *params.values,
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def disabled(conn: Connection, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those of the (channel, destination) pairs that are disabled."""
+    found: set[tuple[str, str]] = set()
+    for channel in {c for c, _ in wanted}:
+        reasons = await disabled_reasons(conn, channel, [d for c, d in wanted if c == channel])
+        found.update((channel, destination) for destination in reasons)
+    return found
+
+
 async def mark_fanned_out(conn: Connection, event_ids: list[int], now: int) -> None:
     params = Params(now)
     await conn.execute(

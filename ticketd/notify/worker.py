@@ -16,6 +16,7 @@ from ticketd.kit.cache import ExpiringCache
 from ticketd.kit.clock import now_ms
 from ticketd.notify import fanout, notices
 from ticketd.notify import repository as outbox
+from ticketd.notify.fanout import Endpoint
 from ticketd.notify.model import Channel, Notice, Outcome, shown, truncated
 from ticketd.notify.repository import Delivery
 from ticketd.settings import Settings
@@ -135,30 +136,44 @@ class Worker:
         many events it handled."""
         async with self.db.connection() as conn:
             rows = await outbox.events_to_fan_out(conn, FAN_OUT_BATCH)
-        if not rows:
+            found = [notices.event_of(r) for r in rows]
+            departments = await outbox.departments_of(conn, [e.ticket_id for e, _ in found])
+        if not found:
             return 0
-        planned = [(event, workspace_id, await self._destinations(event, workspace_id))
-                   for event, workspace_id in map(notices.event_of, rows)]  # fmt: skip
+        endpoints: dict[str, list[Endpoint]] = {}
+        planned = [
+            (event, workspace_id, await self._destinations(event, workspace_id, departments,
+                                                            endpoints))
+            for event, workspace_id in found
+        ]  # fmt: skip
         now = now_ms()
         async with self.db.transaction() as conn:
-            for event, workspace_id, found in planned:
-                for channel, destination in found:
-                    await outbox.add_delivery(
-                        conn, event.id, workspace_id, channel, destination, now
-                    )
-            await outbox.mark_fanned_out(conn, [event.id for event, _, _ in planned], now)
-        return len(rows)
+            disabled = await outbox.disabled(conn, {d for _, _, ds in planned for d in ds})
+            for event, workspace_id, destinations in planned:
+                for channel, destination in destinations:
+                    if (channel, destination) not in disabled:
+                        await outbox.add_delivery(
+                            conn, event.id, workspace_id, channel, destination, now
+                        )
+            await outbox.mark_fanned_out(conn, [event.id for event, _ in found], now)
+        return len(found)
 
-    async def _destinations(self, event: Event, workspace_id: str) -> list[tuple[Channel, str]]:
+    async def _destinations(
+        self,
+        event: Event,
+        workspace_id: str,
+        departments: dict[int, str | None],
+        endpoints: dict[str, list[Endpoint]],
+    ) -> list[tuple[Channel, str]]:
+        """`endpoints` caches each workspace's endpoints for one batch."""
         config = await self._config(workspace_id)
         if config is None or event.ticket_id is None:
             return []
-        async with self.db.connection() as conn:
-            endpoints = await outbox.endpoints_of(conn, workspace_id)
-            department = await conn.fetchval(
-                "SELECT department_key FROM tickets WHERE id = $1", event.ticket_id
-            )
-        found = fanout.destinations(event, config, department, endpoints)
+        if workspace_id not in endpoints:
+            async with self.db.connection() as conn:
+                endpoints[workspace_id] = await outbox.endpoints_of(conn, workspace_id)
+        department = departments.get(event.ticket_id)
+        found = fanout.destinations(event, config, department, endpoints[workspace_id])
         if self.mail_recipients is not None and fanout.wants_mail(event):
             notice = await notices.load(self.db, config, event)
             if notice is not None:
