@@ -141,6 +141,8 @@ def log_to_stderr() -> None:
     level = get_settings().log_level.upper()
     logging.basicConfig(level=logging.DEBUG if level == "TRACE" else level,
                         format="%(levelname)s:     %(name)s: %(message)s")  # fmt: skip
+    # httpx logs every request with its URL, and Discord webhook URLs carry a token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def print_demo(demo: Demo, base: str) -> None:

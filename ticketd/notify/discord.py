@@ -154,8 +154,12 @@ def _ticket_author(notice: Notice) -> tuple[str, str | None]:
     if display and username and display != username:
         name = f"{display} (@{username})"
     else:
-        name = display or username or (person.name if person else "Unknown author")
+        name = display or username or (person.name if person else _someone(ticket.author_user_id))
     return name, ticket.author_avatar_url or (person.avatar_url if person else None)
+
+
+def _someone(user_id: int | None) -> str:
+    return f"User {user_id}" if user_id is not None else "Unknown author"
 
 
 def _writer(notice: Notice) -> tuple[str, str | None]:
