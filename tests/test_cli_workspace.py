@@ -293,6 +293,28 @@ INVALID_CONFIGS: dict[str, tuple[str | None, str]] = {
         "Members lists the same UserId twice",
     ),
     "missing-file": (None, "No such file or directory"),
+    "unknown-discord-event": (
+        json.dumps(_with(lambda c: c.update(DiscordNotificationEvents=["ticket.exploded"]))),
+        "DiscordNotificationEvents.0: Input should be 'ticket.created'",
+    ),
+    "ping-not-an-id": (
+        json.dumps(_with(lambda c: c.update(DiscordNotificationWebhookPing="@everyone"))),
+        "DiscordNotificationWebhookPing: String should match pattern",
+    ),
+    "webhook-to-a-private-address": (
+        json.dumps(_with(lambda c: c.update(DiscordNotificationWebhookUrl="http://10.1.2.3/x"))),
+        "Discord webhook URL refused: 10.1.2.3 is a private address",
+    ),
+    "department-webhook-not-http": (
+        json.dumps(
+            _with(
+                lambda c: c["Departments"]["billing-dept"].update(
+                    DiscordNotificationWebhookUrl="ftp://discord.com/x"
+                )
+            )
+        ),
+        "DiscordNotificationWebhookUrl must be an http(s) URL",
+    ),
 }
 
 
