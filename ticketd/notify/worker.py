@@ -9,9 +9,9 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from ticketd.db.database import Database
+from ticketd.db.database import Connection, Database
 from ticketd.kit.cache import ExpiringCache
 from ticketd.kit.clock import now_ms
 from ticketd.notify import fanout, notices
@@ -230,8 +230,8 @@ class Worker:
         if notice is None:
             return Outcome(False, error="the ticket no longer exists", permanent=True)
         sender = self.senders.get(channel)
-        if sender is None:
-            return Outcome(False, error=f"no sender for {channel} is configured")
+        if sender is None:  # e-mail queued, then SMTP switched off
+            return Outcome(False, error=f"{channel} is not configured", permanent=True)
         try:
             async with asyncio.timeout(self.timing.timeout / 1000 + 1):
                 return await sender.send(delivery.destination, notice)
@@ -255,41 +255,58 @@ class Worker:
             "response": truncated(outcome.response),
             "error": truncated(outcome.error),
         }
-        channel, destination = delivery.channel, delivery.destination
         async with self.db.transaction() as conn:
-            if outcome.delivered:
-                await outbox.record_attempt(conn, delivery, "delivered", result, now)
-                await outbox.finish_one(conn, channel, destination, succeeded=True,
-                                        lease_until=now + self.timing.lease)  # fmt: skip
-                if failures:
-                    log.info("%s %s delivers again", channel, shown(destination))
-            elif outcome.disable_reason:
+            if outcome.disable_reason:
                 await outbox.record_attempt(conn, delivery, "failed", result, now)
-                await outbox.disable(conn, channel, destination, outcome.disable_reason, now)
-                log.warning("%s %s disabled: %s", channel, shown(destination),
-                            outcome.disable_reason)  # fmt: skip
+                await self._disable(conn, delivery, outcome.disable_reason, now)
                 return False
-            elif outcome.permanent or now - delivery.created_at >= self.timing.give_up_after:
-                await outbox.record_attempt(conn, delivery, "failed", result, now)
-                await outbox.finish_one(conn, channel, destination, succeeded=False,
-                                        lease_until=now + self.timing.lease)  # fmt: skip
-                log.warning("gave up delivery %d of event %d to %s %s: %s", delivery.id,
-                            delivery.event_id, channel, shown(destination),
-                            outcome.error or outcome.status)  # fmt: skip
-            else:
-                delay = self._delay(outcome, failures + 1)
-                result["next_attempt_at"] = now + delay
-                await outbox.record_attempt(conn, delivery, "pending", result, now)
-                await outbox.back_off(conn, channel, destination, now + delay, now)
-                if failures == 0:
-                    log.warning("%s %s failing (%s); retrying in %.1f s", channel,
-                                shown(destination), outcome.error or outcome.status,
-                                delay / 1000)  # fmt: skip
+            if not outcome.delivered and not self._given_up(delivery, outcome, now):
+                await self._retry_later(conn, delivery, outcome, failures, result, now)
                 return False
+            state = "delivered" if outcome.delivered else "failed"
+            await outbox.record_attempt(conn, delivery, state, result, now)
+            await outbox.finish_one(conn, delivery.channel, delivery.destination,
+                                    succeeded=outcome.delivered,
+                                    lease_until=now + self.timing.lease)  # fmt: skip
+            self._log_finished(delivery, outcome, failures)
             if outcome.wait:
-                await outbox.pause(conn, channel, destination, now + int(outcome.wait * 1000), now)
+                until = now + int(outcome.wait * 1000)
+                await outbox.pause(conn, delivery.channel, delivery.destination, until, now)
                 return False
         return True
+
+    def _given_up(self, delivery: Delivery, outcome: Outcome, now: int) -> bool:
+        return outcome.permanent or now - delivery.created_at >= self.timing.give_up_after
+
+    async def _disable(self, conn: Connection, delivery: Delivery, reason: str, now: int) -> None:
+        await outbox.disable(conn, delivery.channel, delivery.destination, reason, now)
+        log.warning("%s %s disabled: %s", delivery.channel, shown(delivery.destination), reason)
+
+    async def _retry_later(
+        self,
+        conn: Connection,
+        delivery: Delivery,
+        outcome: Outcome,
+        failures: int,
+        result: dict[str, Any],
+        now: int,
+    ) -> None:
+        delay = self._delay(outcome, failures + 1)
+        result["next_attempt_at"] = now + delay
+        await outbox.record_attempt(conn, delivery, "pending", result, now)
+        await outbox.back_off(conn, delivery.channel, delivery.destination, now + delay, now)
+        if failures == 0:
+            log.warning("%s %s failing (%s); retrying in %.1f s", delivery.channel,
+                        shown(delivery.destination), outcome.error or outcome.status,
+                        delay / 1000)  # fmt: skip
+
+    def _log_finished(self, delivery: Delivery, outcome: Outcome, failures: int) -> None:
+        where = f"{delivery.channel} {shown(delivery.destination)}"
+        if not outcome.delivered:
+            log.warning("gave up delivery %d of event %d to %s: %s", delivery.id,
+                        delivery.event_id, where, outcome.error or outcome.status)  # fmt: skip
+        elif failures:
+            log.info("%s delivers again", where)
 
     def _delay(self, outcome: Outcome, failures: int) -> int:
         if outcome.wait is not None:
