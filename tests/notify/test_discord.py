@@ -22,6 +22,8 @@ BASE_URL = "https://tickets.example.com"
 FAMILY = "👩‍👩‍👧‍👦"  # seven code points, eleven UTF-16 units
 FLAG = "🇫🇷"
 ZALGO = "Z\u0334\u0321\u0322\u0327\u0328\u031b\u0316\u0317\u0318a\u0335\u0319\u031a"
+PLAYER = {"author_display_name": "Player Name", "author_username": "player123"}
+AGENT = notices.staff(display_name="Ann Agent")  # the staff member, as the embeds name them
 
 
 def embed_of(notice: Any) -> dict[str, Any]:
@@ -36,7 +38,10 @@ def fields_of(embed: dict[str, Any]) -> dict[str, str]:
 
 
 def test_a_new_ticket_is_one_embed_with_subject_link_author_and_opening() -> None:
-    embed = embed_of(notices.notice())
+    ticket = notices.ticket(**PLAYER)
+    support = notices.config(category_name="Support")
+    at = 1_700_000_000_123  # when the event happened: 2023-11-14T22:13:20.123Z
+    embed = embed_of(notices.notice(ticket_=ticket, workspace=support, created_at=at))
 
     assert embed["title"] == "Help with ranking"
     assert embed["url"] == f"{BASE_URL}/staff/tickets/{notices.CODE}"
@@ -76,7 +81,7 @@ def test_priorities_have_four_colours_none_of_them_a_game_reports() -> None:
 
 
 def test_without_a_base_url_or_an_http_avatar_the_embed_leaves_them_out() -> None:
-    ticket = notices.ticket(author_avatar_url="rbxasset://textures/face.png")
+    ticket = notices.ticket(**PLAYER, author_avatar_url="rbxasset://textures/face.png")
     body = discord.message(notices.notice(ticket_=ticket), ping=None, base_url=None)
 
     assert "url" not in body["embeds"][0]
@@ -85,7 +90,7 @@ def test_without_a_base_url_or_an_http_avatar_the_embed_leaves_them_out() -> Non
 
 def test_a_status_change_shows_the_new_status_in_the_title_and_both_in_a_field() -> None:
     change = events.StatusChanged(Status.IN_PROGRESS, Status.RESOLVED)
-    embed = embed_of(notices.notice(change, actor_guid=notices.STAFF_GUID))
+    embed = embed_of(notices.notice(change, actor_guid=notices.STAFF_GUID, people=[AGENT]))
 
     assert embed["title"] == "Resolved: Help with ranking"
     assert fields_of(embed)["Status"] == "In progress → Resolved"
@@ -98,8 +103,9 @@ def test_a_closed_ticket_opened_again_is_titled_reopened() -> None:
 
 
 def test_a_staff_reply_is_authored_by_the_replier_and_quotes_the_reply() -> None:
-    reply = notices.message("We fixed it.", kind=MessageKind.STAFF, author_guid=notices.STAFF_GUID)
-    notice = notices.notice(events.StaffReplied(2), about=reply, actor_guid=notices.STAFF_GUID)
+    reply = notices.message(MessageKind.STAFF, by=AGENT, text="We fixed it.")
+    replied = events.StaffReplied(reply.id)
+    notice = notices.notice(replied, about=reply, actor_guid=AGENT.guid, people=[AGENT])
     embed = embed_of(notice)
 
     assert embed["title"] == "Staff replied: Help with ranking"
@@ -121,7 +127,8 @@ def test_tag_and_custom_field_changes_show_what_was_set() -> None:
 
 def test_a_transfer_and_an_assignment_show_before_and_after() -> None:
     moved = embed_of(notices.notice(events.Transferred(None, "staff")))
-    assigned = embed_of(notices.notice(events.Assigned(notices.STAFF_GUID, None)))
+    assignment = events.Assigned(notices.STAFF_GUID, None)
+    assigned = embed_of(notices.notice(assignment, people=[AGENT]))
 
     assert (moved["title"], fields_of(moved)["Department"]) == (
         "Transferred: Help with ranking",
@@ -141,7 +148,7 @@ def sample(payload_type: type[events.Payload]) -> events.Payload:
 def test_every_kind_of_event_makes_an_acceptable_titled_message(
     payload_type: type[events.Payload],
 ) -> None:
-    note = notices.message("Internal", kind=MessageKind.NOTE, author_guid=notices.STAFF_GUID)
+    note = notices.message(MessageKind.NOTE, text="Internal")
     embed = embed_of(notices.notice(sample(payload_type), about=note))
 
     assert embed["title"].endswith("Help with ranking")

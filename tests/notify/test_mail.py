@@ -7,16 +7,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.support.mail_notices import (
-    BASE_URL,
-    CREATOR,
-    OTHER_STAFF,
-    SENDER,
-    STAFF,
-    MailThread,
-    new_ticket,
-    workspace_config,
-)
+from tests.support import notices
+from tests.support.notices import MailThread
 from tests.support.servers import free_port
 from tests.support.smtp_server import PASSWORD, USER, Received, SmtpServer, silent_server
 from ticketd.notify import mail
@@ -25,7 +17,10 @@ from ticketd.tickets.model import Attachment, MessageKind, TicketDetails
 
 pytestmark = pytest.mark.anyio
 
-CODE = new_ticket().code
+SENDER = "support@ticketd.test"
+BASE_URL = "https://help.example.com/"
+CODE = notices.CODE
+CREATOR, STAFF, TEAMMATE = notices.author(), notices.staff(), notices.teammate()
 
 
 def build(notice: Notice, recipient: str = CREATOR.email or "") -> EmailMessage:
@@ -45,7 +40,10 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 
 
 async def test_a_reply_arrives_as_text_and_html_from_the_workspace(smtp: SmtpServer) -> None:
-    notice = MailThread().reply("Have you tried water?", html="<p>Have you tried <b>water</b>?</p>")
+    new_year = 1_767_225_600_000  # 2026-01-01T00:00:00Z; the first reply comes a minute later
+    ticket = notices.ticket(subject="Printer on fire", created_at=new_year)
+    thread = MailThread(ticket=ticket, config=notices.config(name="Acme Support"))
+    notice = thread.reply("Have you tried water?", html="<p>Have you tried <b>water</b>?</p>")
 
     outcome = await mail.send(build(notice), smtp.settings())
 
@@ -108,7 +106,7 @@ async def test_three_replies_on_one_ticket_form_one_thread(smtp: SmtpServer) -> 
     thread = MailThread()
     first = await deliver(smtp, thread.reply("First"))
     thread.write(MessageKind.AUTHOR, "Still broken", by=CREATOR)
-    second = await deliver(smtp, thread.reply("Second", by=OTHER_STAFF))
+    second = await deliver(smtp, thread.reply("Second", by=TEAMMATE))
     third = await deliver(smtp, thread.reply("Third"))
 
     root = f"<{CODE}@ticketd.test>"
@@ -136,7 +134,7 @@ def test_building_a_reply_again_later_gives_the_same_mail() -> None:
     before = build(notice)
     thread.reply("Third, written before the retry")
 
-    again = build(thread.notice(notice.message))
+    again = build(thread.notice_of(notice.message))
 
     assert again["Message-ID"] == f"<{notice.message.key}.{CODE}@ticketd.test>"
     assert identity(again) == identity(before)
@@ -161,9 +159,9 @@ def test_notes_are_never_mailed() -> None:
     thread = MailThread()
     note = thread.write(MessageKind.NOTE, "Customer is difficult, refund denied")
 
-    assert mail.recipients(thread.notice(note)) == []
+    assert mail.recipients(thread.notice_of(note)) == []
     with pytest.raises(mail.NotAStaffReply):
-        build(thread.notice(note))
+        build(thread.notice_of(note))
 
 
 def test_a_note_given_with_the_thread_stays_out_of_the_mail() -> None:
@@ -171,7 +169,7 @@ def test_a_note_given_with_the_thread_stays_out_of_the_mail() -> None:
     note = thread.write(MessageKind.NOTE, "Internal: refund denied")
     reply = thread.write(MessageKind.STAFF, "We are looking into it.")
 
-    built = build(thread.notice(reply, messages=list(thread.written)))
+    built = build(thread.notice_of(reply, messages=list(thread.written)))
 
     text, html = parts(built)
     assert "refund" not in text and "refund" not in html
@@ -181,7 +179,7 @@ def test_a_note_given_with_the_thread_stays_out_of_the_mail() -> None:
 
 def test_recipients_are_the_creator_and_cc_once_each_without_the_replier() -> None:
     cc = ("Boss@Example.com", "CARA@example.com", "boss@example.com", "SAM@acme.test", "x@y.z")
-    thread = MailThread(ticket=new_ticket(cc=cc))
+    thread = MailThread(ticket=notices.ticket(cc=cc))
 
     assert mail.recipients(thread.reply("Hello", by=STAFF)) == [
         "cara@example.com",
@@ -191,18 +189,18 @@ def test_recipients_are_the_creator_and_cc_once_each_without_the_replier() -> No
 
 
 def test_the_replier_is_excluded_when_only_the_workspace_knows_them() -> None:
-    thread = MailThread(ticket=new_ticket(cc=("ola@acme.test",)))
-    notice = replace(thread.reply("Hello", by=OTHER_STAFF), people={})
+    thread = MailThread(ticket=notices.ticket(cc=("tess@acme.test",)))
+    notice = replace(thread.reply("Hello", by=TEAMMATE), people={}, details=TicketDetails())
 
     assert mail.recipients(notice) == []
 
 
 def test_the_creator_is_found_in_the_tickets_details_too() -> None:
-    thread = MailThread(ticket=new_ticket(cc=("cc@example.com",)))
+    thread = MailThread(ticket=notices.ticket(cc=("cc@example.com",)))
     notice = thread.reply("Hello")
 
     in_details = replace(notice, people={}, details=TicketDetails(people={CREATOR.guid: CREATOR}))
-    unknown = replace(notice, people={})
+    unknown = replace(notice, people={}, details=TicketDetails())
 
     assert mail.recipients(in_details) == ["cara@example.com", "cc@example.com"]
     assert mail.recipients(unknown) == ["cc@example.com"]
@@ -210,7 +208,9 @@ def test_the_creator_is_found_in_the_tickets_details_too() -> None:
 
 async def test_unicode_subject_body_and_sender_name_round_trip(smtp: SmtpServer) -> None:
     subject, body = "Ærlig talt — 日本語のチケット 🎫", "Grüße aus Tromsø 👋\nZweite Zeile"
-    thread = MailThread(ticket=new_ticket(subject=subject), config=workspace_config("Støtte ✉"))
+    thread = MailThread(
+        ticket=notices.ticket(subject=subject), config=notices.config(name="Støtte ✉")
+    )
 
     message = (await deliver(smtp, thread.reply(body))).message
 
@@ -220,7 +220,7 @@ async def test_unicode_subject_body_and_sender_name_round_trip(smtp: SmtpServer)
 
 
 async def test_a_line_break_in_the_subject_cannot_add_a_header(smtp: SmtpServer) -> None:
-    thread = MailThread(ticket=new_ticket(subject="Hi\r\nBcc: x@y"))
+    thread = MailThread(ticket=notices.ticket(subject="Hi\r\nBcc: x@y"))
 
     got = await deliver(smtp, thread.reply("Hello"))
 
@@ -231,7 +231,7 @@ async def test_a_line_break_in_the_subject_cannot_add_a_header(smtp: SmtpServer)
 
 async def test_a_long_subject_is_folded_and_reads_back_whole(smtp: SmtpServer) -> None:
     subject = " ".join(f"word{n}" for n in range(60))
-    thread = MailThread(ticket=new_ticket(subject=subject))
+    thread = MailThread(ticket=notices.ticket(subject=subject))
 
     got = await deliver(smtp, thread.reply("Hello"))
 

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.support import notice_builder as nb
+from tests.support import notices
 from ticketd.helpdesk import render
 from ticketd.helpdesk.webhook_payload import EVENT_TYPES, pascal, payload, ping_payload
 from ticketd.tickets import events
@@ -20,9 +20,9 @@ SUPPORT = {"Id": 2, "Name": "General Support", "Parents": [{"Id": 1, "Name": "He
 
 
 def status_change() -> dict[str, Any]:
-    notice = nb.notice(
+    notice = notices.notice(
         events.StatusChanged(previous_status="in-progress", status="resolved"),
-        ticket_changes={"status": Status.RESOLVED},
+        ticket_=notices.ticket(status=Status.RESOLVED),
     )
     return payload(notice, BASE)
 
@@ -48,7 +48,7 @@ def test_a_status_change_in_the_published_shape() -> None:
 
 
 def test_the_ticket_is_the_helpdesk_ticket_with_every_key_in_pascal_case() -> None:
-    notice = nb.notice(events.TicketCreated(priority="high"))
+    notice = notices.notice(events.TicketCreated(priority="high"))
     ticket = payload(notice, BASE)["Events"][0]["Ticket"]
     shown = render.ticket(notice.ticket, notice.details, notice.config)
     assert ticket["Id"] == shown["id"] == 42
@@ -61,18 +61,19 @@ def test_the_ticket_is_the_helpdesk_ticket_with_every_key_in_pascal_case() -> No
 
 
 def test_an_uncategorised_ticket_has_no_category() -> None:
-    notice = nb.notice(events.TicketCreated(priority="low"), ticket_changes={"category_key": None})
+    uncategorised = notices.ticket(category_key=None)
+    notice = notices.notice(events.TicketCreated(priority="low"), ticket_=uncategorised)
     assert payload(notice, BASE)["Events"][0]["Ticket"]["Category"] is None
 
 
 def test_without_a_public_base_url_there_is_no_inbox_link() -> None:
-    notice = nb.notice(events.TicketCreated(priority="high"))
+    notice = notices.notice(events.TicketCreated(priority="high"))
     assert payload(notice, None)["Events"][0]["InboxLink"] is None
 
 
 def test_a_reply_comes_as_the_helpdesk_reply() -> None:
-    reply = nb.message(MessageKind.STAFF)
-    body = payload(nb.notice(events.StaffReplied(reply_id=reply.id), about=reply), BASE)
+    reply = notices.message(MessageKind.STAFF)
+    body = payload(notices.notice(events.StaffReplied(reply_id=reply.id), about=reply), BASE)
     assert body["EventType"] == "reply_created"
     event = body["Events"][0]
     assert event["Reply"]["Id"] == 7
@@ -82,8 +83,8 @@ def test_a_reply_comes_as_the_helpdesk_reply() -> None:
 
 
 def test_a_note_comes_as_the_helpdesk_note() -> None:
-    note = nb.message(MessageKind.NOTE, text="Known issue", mentions=(nb.TEAMMATE_GUID,))
-    body = payload(nb.notice(events.NoteAdded(note_id=note.id), about=note), BASE)
+    note = notices.message(MessageKind.NOTE, text="Known issue", mentions=(notices.TEAMMATE_GUID,))
+    body = payload(notices.notice(events.NoteAdded(note_id=note.id), about=note), BASE)
     assert body["EventType"] == "note_created"
     event = body["Events"][0]
     assert event["Note"]["Message"] == "Known issue"
@@ -93,7 +94,7 @@ def test_a_note_comes_as_the_helpdesk_note() -> None:
 
 def test_a_category_change_names_the_previous_category() -> None:
     change = events.CategoryChanged(previous_category="support", category="reports")
-    notice = nb.notice(change, ticket_changes={"category_key": "reports"})
+    notice = notices.notice(change, ticket_=notices.ticket(category_key="reports"))
     event = payload(notice, BASE)["Events"][0]
     assert event["PreviousCategory"] == SUPPORT
     assert event["Ticket"]["Category"] == {"Id": 3, "Name": "Player Reports", "Parents": []}
@@ -111,7 +112,7 @@ def test_every_event_type_makes_a_json_payload(payload_type: type[events.Payload
     change = payload_type(
         **{f.name: samples[hints[f.name]] for f in dataclasses.fields(payload_type)}
     )  # type: ignore[arg-type]
-    body = orjson.loads(orjson.dumps(payload(nb.notice(change), BASE)))
+    body = orjson.loads(orjson.dumps(payload(notices.notice(change), BASE)))
     assert body["EventType"] == EVENT_TYPES[payload_type.type]
     assert body["Events"][0]["Ticket"]["SeriesTicketId"] == "TICKET-1736937000-ABCD"
 
