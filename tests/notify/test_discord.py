@@ -398,3 +398,10 @@ def test_the_receiver_refuses_a_payload_over_a_limit(discord_receiver: DiscordRe
     assert "embeds[0].title: 258 UTF-16 units, more than 256" in answer.text
     assert (result.permanent, result.disable_reason) == (True, None)
     assert discord_receiver.payloads == []
+
+
+def test_an_author_known_only_by_user_id_is_named_by_it() -> None:
+    # The Series seed's create example gives only authorUserId and an avatar.
+    anonymous = notices.ticket(author_username=None, author_display_name=None)
+    body = discord.message(notices.notice(ticket_=anonymous, people=[]), ping=None, base_url=None)
+    assert body["embeds"][0]["author"]["name"] == f"User {anonymous.author_user_id}"
