@@ -63,6 +63,9 @@ class Receiver:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep connections open, as real receivers do
+    # Headers and body go out in two writes: without TCP_NODELAY the body waits for the
+    # client's delayed ACK, some 40 ms a request.
+    disable_nagle_algorithm = True
     server: "_Server"
 
     def do_POST(self) -> None:
