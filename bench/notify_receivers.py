@@ -321,7 +321,8 @@ def set_up(python: str, url: str, urls: dict[str, str | None], workdir: Path) ->
     spec = workdir / "setup.json"
     spec.write_text(json.dumps(configs))
     this = str(Path(__file__).resolve())
-    out = run_python(python, side_env(REPO, url), workdir, this, "setup", str(spec))
+    env = side_env(REPO, url) | {"TICKETD_OUTBOUND_ALLOW_HOSTS": ALLOW}
+    out = run_python(python, env, workdir, this, "setup", str(spec))
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 

@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -91,6 +92,17 @@ class Worker:
         self._pruned_at = 0
         self._reported_at = 0
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Connection]:
+        """The outbox's own writes commit without waiting for the disk on PostgreSQL:
+        each is safe to lose in a crash (an event is fanned out again, a delivery sent
+        again, a lease taken again), and a commit that waits for the disk is most of
+        what one delivery costs."""
+        async with self.db.transaction() as conn:
+            if self.db.dialect == "postgresql":
+                await conn.execute("SET LOCAL synchronous_commit = off")
+            yield conn
+
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
         self._wake.set()
@@ -147,7 +159,7 @@ class Worker:
             for event, workspace_id in found
         ]  # fmt: skip
         now = now_ms()
-        async with self.db.transaction() as conn:
+        async with self._transaction() as conn:
             disabled = await outbox.disabled(conn, {d for _, _, ds in planned for d in ds})
             for event, workspace_id, destinations in planned:
                 for channel, destination in destinations:
@@ -198,7 +210,7 @@ class Worker:
         async with self.db.connection() as conn:  # a read first: most polls find nothing
             if not await outbox.any_due(conn, now):
                 return
-        async with self.db.transaction() as conn:
+        async with self._transaction() as conn:
             claimed = await outbox.claim_destinations(
                 conn, self.db.dialect, now, now + self.timing.lease, room
             )
@@ -222,7 +234,7 @@ class Worker:
                 failures = 0 if outcome.delivered else failures
         except Exception:
             log.exception("delivery to %s %s failed unexpectedly", channel, shown(destination))
-        async with self.db.transaction() as conn:
+        async with self._transaction() as conn:
             await outbox.release(conn, channel, destination, now_ms())
 
     async def attempt(self, channel: Channel, delivery: Delivery) -> Outcome:
@@ -255,7 +267,7 @@ class Worker:
             "response": truncated(outcome.response),
             "error": truncated(outcome.error),
         }
-        async with self.db.transaction() as conn:
+        async with self._transaction() as conn:
             if outcome.disable_reason:
                 await outbox.record_attempt(conn, delivery, "failed", result, now)
                 await self._disable(conn, delivery, outcome.disable_reason, now)
@@ -318,7 +330,7 @@ class Worker:
     async def prune(self, now: int) -> None:
         deleted = 1
         while deleted:
-            async with self.db.transaction() as conn:
+            async with self._transaction() as conn:
                 deleted = await outbox.prune(conn, now - self.timing.retention, 1000)
             if deleted:
                 log.info("pruned %d finished deliveries", deleted)
