@@ -3,16 +3,15 @@
 
 Only fixtures live here; the helpers they use are in tests/support."""
 
-import asyncio
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.cli import Server
-from tests.support.databases import ENGINES, PG_ADMIN_URL, pg_admin, pg_available, pg_database_url
+from tests.support.databases import ENGINES, PG_ADMIN_URL, pg_available, throwaway_pg_database
 from tests.support.servers import running_servers
 from tests.support.workspaces import Workspace, new_workspace, settings_for
 from ticketd.app import Services, build_services, create_app
@@ -24,22 +23,39 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+def require_pg() -> None:
     if not pg_available():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but {PG_ADMIN_URL} does not answer")
         pytest.skip("no PostgreSQL server answers (set CI=true to make this a failure)")
-    name = f"ticketd_test_{os.getpid()}_{secrets.token_hex(3)}"
-    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
-    # A throwaway database: commits need not wait for the disk. Visibility, locking and
-    # isolation are unchanged, so no test checks less; the PostgreSQL half runs faster.
-    asyncio.run(pg_admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-    url = pg_database_url(name)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    require_pg()
+    with throwaway_pg_database("ticketd_test") as url:
+        yield url
+
+
+@pytest.fixture
+def own_pg_url() -> Iterator[str]:
+    """A PostgreSQL database for one test alone (its workers see only its outbox)."""
+    require_pg()
+    with throwaway_pg_database("ticketd_own") as url:
+        yield url
+
+
+@pytest.fixture
+def own_sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'ticketd.db'}"
     upgrade(url)
-    yield url
-    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return url
+
+
+@pytest.fixture(params=ENGINES)
+def own_database_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(f"own_{'pg' if request.param == 'postgresql' else 'sqlite'}_url")
 
 
 @pytest.fixture(scope="session")

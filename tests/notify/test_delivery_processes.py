@@ -9,7 +9,6 @@ gets a database of its own, so its workers see only its outbox."""
 import asyncio
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -31,13 +30,11 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tests.support.cli import assert_clean_failure, make_workspace, only_json_object
-from tests.support.databases import pg_admin, pg_database_url
 from tests.support.receiver import Received, Receiver, running
 from tests.support.series import ticket_body
 from tests.support.servers import free_port, ticketd_env
 from tests.support.workspaces import settings_for
 from ticketd.db.database import open_database
-from ticketd.db.migrate import upgrade
 from ticketd.notify import endpoints
 
 pytestmark = pytest.mark.slow
@@ -52,34 +49,6 @@ QUICK = {
     "TICKETD_DELIVERY_MAX_RETRY_INTERVAL_SECONDS": "0.5",
     "TICKETD_DELIVERY_TIMEOUT_SECONDS": "1",
 }
-
-
-# --- databases ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'ticketd.db'}"
-    upgrade(url)
-    return url
-
-
-@pytest.fixture
-def pg_db(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A PostgreSQL database of the test's own; skips, or fails in CI, as pg_url does."""
-    request.getfixturevalue("pg_url")
-    name = f"ticketd_proc_{os.getpid()}_{secrets.token_hex(3)}"
-    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
-    asyncio.run(pg_admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-    url = pg_database_url(name)
-    upgrade(url)
-    yield url
-    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_db(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue("pg_db" if request.param == "postgresql" else "sqlite_db")
 
 
 def query(database_url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -323,23 +292,23 @@ def webhook(database_url: str, *args: str, **env: str) -> dict[str, Any]:
     return only_json_object(cli(database_url, "webhook", *args, "--json", **env))
 
 
-def test_webhook_commands_round_trip(fresh_db: str, receiver: Receiver) -> None:
-    made = make_workspace(fresh_db)
+def test_webhook_commands_round_trip(own_database_url: str, receiver: Receiver) -> None:
+    made = make_workspace(own_database_url)
     url = receiver.url + "/hook"
     missing = str(uuid.uuid4())
     with ThreadPoolExecutor(max_workers=2) as pool:  # beside the rest: reads only
         unknown = pool.submit(
-            cli, fresh_db, "webhook", "add", missing, "--url", url, "--json", **ALLOW_LOCAL
+            cli, own_database_url, "webhook", "add", missing, "--url", url, "--json", **ALLOW_LOCAL
         )
         events = ("--event", "ticket.created", "--event", "reply.by_author")
-        added = webhook(fresh_db, "add", made.id, "--url", url, *events, **ALLOW_LOCAL)
+        added = webhook(own_database_url, "add", made.id, "--url", url, *events, **ALLOW_LOCAL)
         endpoint_id, secret = added["id"], added["secret"]
         assert added == {"id": endpoint_id, "url": url, "format": "series", "secret": secret}
         assert endpoint_id.startswith("wh_") and secret.startswith("whsec_")
 
-        listing = pool.submit(cli, fresh_db, "webhook", "list", made.id, "--json")
+        listing = pool.submit(cli, own_database_url, "webhook", "list", made.id, "--json")
         receiver.secret = secret
-        pinged = webhook(fresh_db, "test", endpoint_id, **ALLOW_LOCAL)
+        pinged = webhook(own_database_url, "test", endpoint_id, **ALLOW_LOCAL)
         assert pinged == {"delivered": True, "status": 200, "response": "ok", "error": None}
         assert receiver.rejected == []
         [ping] = receiver.verified
@@ -359,13 +328,13 @@ def test_webhook_commands_round_trip(fresh_db: str, receiver: Receiver) -> None:
         ]
         assert secret.removeprefix("whsec_") not in listed.stdout
 
-        rotated = webhook(fresh_db, "rotate-secret", endpoint_id)
+        rotated = webhook(own_database_url, "rotate-secret", endpoint_id)
         new_secret = rotated["secret"]
         assert rotated == {"id": endpoint_id, "secret": new_secret}
         assert new_secret.startswith("whsec_") and new_secret != secret
 
         receiver.secret = new_secret
-        pinged = webhook(fresh_db, "test", endpoint_id, **ALLOW_LOCAL)
+        pinged = webhook(own_database_url, "test", endpoint_id, **ALLOW_LOCAL)
         assert pinged["delivered"] is True, pinged
         assert receiver.rejected == [] and len(receiver.verified) == 2
         last = receiver.requests[-1]
@@ -374,10 +343,10 @@ def test_webhook_commands_round_trip(fresh_db: str, receiver: Receiver) -> None:
         with pytest.raises(WebhookVerificationError):
             Webhook(secret).verify(last.body, last.headers)
 
-        removed = cli(fresh_db, "webhook", "remove", endpoint_id)
+        removed = cli(own_database_url, "webhook", "remove", endpoint_id)
         assert removed.returncode == 0, removed.stderr
         assert removed.stdout == f"Removed webhook endpoint {endpoint_id}\n"
-        assert query(fresh_db, "SELECT id FROM webhook_endpoints") == []
+        assert query(own_database_url, "SELECT id FROM webhook_endpoints") == []
 
         assert_clean_failure(unknown.result(), f"no workspace {missing}")
         assert unknown.result().stdout == ""
@@ -409,33 +378,35 @@ REFUSED = {
 }
 
 
-def test_webhook_add_refuses_bad_input_in_one_line(sqlite_db: str) -> None:
-    made = make_workspace(sqlite_db)
+def test_webhook_add_refuses_bad_input_in_one_line(own_sqlite_url: str) -> None:
+    made = make_workspace(own_sqlite_url)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = {
-            name: pool.submit(cli, sqlite_db, "webhook", "add", made.id, *args, "--json", **env)
+            name: pool.submit(
+                cli, own_sqlite_url, "webhook", "add", made.id, *args, "--json", **env
+            )
             for name, (args, env, _) in REFUSED.items()
         }
     for name, (_, _, why) in REFUSED.items():
         result = results[name].result()
         assert_clean_failure(result, why)
         assert result.stdout == "", name
-    assert query(sqlite_db, "SELECT id FROM webhook_endpoints") == []
+    assert query(own_sqlite_url, "SELECT id FROM webhook_endpoints") == []
 
 
 # --- 2. at least once across kill -9 -------------------------------------------------
 
 
-def test_every_event_arrives_after_the_server_is_killed_mid_delivery(fresh_db: str) -> None:
-    made = make_workspace(fresh_db)
+def test_every_event_arrives_after_the_server_is_killed_mid_delivery(own_database_url: str) -> None:
+    made = make_workspace(own_database_url)
     with ExitStack() as stack:
         receiver = stack.enter_context(running(Recorder(delay=0.1)))
         stack.callback(receiver.release.set)
-        receiver.secrets["/hook"] = add_endpoint(fresh_db, made.id, receiver.url + "/hook")
-        server = serve(stack, fresh_db, env=QUICK)
+        receiver.secrets["/hook"] = add_endpoint(own_database_url, made.id, receiver.url + "/hook")
+        server = serve(stack, own_database_url, env=QUICK)
 
         open_tickets(server.url, made.key, 60, reply_every=3)
-        events = events_in_order(fresh_db, made.id)
+        events = events_in_order(own_database_url, made.id)
         every_id = [public_id for public_id, _ in events]
         assert len(events) == 80
 
@@ -453,7 +424,7 @@ def test_every_event_arrives_after_the_server_is_killed_mid_delivery(fresh_db: s
         assert receiver.held is not None
         assert 10 <= len(set(before)) < len(events)
 
-        restarted = serve(stack, fresh_db, env=QUICK)
+        restarted = serve(stack, own_database_url, env=QUICK)
         wait_for(
             lambda: set(receiver.arrived("/hook")) >= set(every_id),
             60,
@@ -462,7 +433,9 @@ def test_every_event_arrives_after_the_server_is_killed_mid_delivery(fresh_db: s
         states = "SELECT state, COUNT(*) FROM event_deliveries GROUP BY state"
         settled = [("delivered", 80)]
         wait_for(
-            lambda: query(fresh_db, states) == settled, 10, lambda: str(query(fresh_db, states))
+            lambda: query(own_database_url, states) == settled,
+            10,
+            lambda: str(query(own_database_url, states)),
         )
 
     arrived = receiver.arrived("/hook")
@@ -481,32 +454,32 @@ def test_every_event_arrives_after_the_server_is_killed_mid_delivery(fresh_db: s
 # --- 3. workers racing on PostgreSQL -------------------------------------------------
 
 
-def test_three_workers_share_a_backlog_without_overlap_or_loss(pg_db: str) -> None:
+def test_three_workers_share_a_backlog_without_overlap_or_loss(own_pg_url: str) -> None:
     """Every eighth request to an endpoint is answered 503: the destination backs off
     for a few milliseconds and is released, and whichever worker polls first takes it
     over (each holds one destination at a time). None may send what another sends."""
-    made = make_workspace(pg_db)
+    made = make_workspace(own_pg_url)
     paths = ["/a", "/b", "/c"]
     with ExitStack() as stack:
         receiver = stack.enter_context(running(Recorder(delay=0.02, busy_every=8)))
         for path in paths:
-            receiver.secrets[path] = add_endpoint(pg_db, made.id, receiver.url + path)
+            receiver.secrets[path] = add_endpoint(own_pg_url, made.id, receiver.url + path)
         env = {
             **ALLOW_LOCAL,
             "TICKETD_DELIVERY_POLL_SECONDS": "0.05",
             "TICKETD_DELIVERY_FIRST_RETRY_SECONDS": "0.05",
             "TICKETD_DELIVERY_CONCURRENCY": "1",
         }
-        backlog = serve(stack, pg_db, "--no-worker", env=env)
+        backlog = serve(stack, own_pg_url, "--no-worker", env=env)
         open_tickets(backlog.url, made.key, 150)
         time.sleep(0.3)  # a worker would have fanned out and sent something by now
         backlog.close()
         assert receiver.arrivals == []
-        every_id = [public_id for public_id, _ in events_in_order(pg_db, made.id)]
+        every_id = [public_id for public_id, _ in events_in_order(own_pg_url, made.id)]
         assert len(every_id) == 150
 
         receiver.gate.clear()  # the first claims wait until every worker runs
-        workers = [Ticketd(pg_db, "worker", env=env) for _ in range(3)]
+        workers = [Ticketd(own_pg_url, "worker", env=env) for _ in range(3)]
         for worker in workers:
             stack.callback(worker.close)
         wait_for(
@@ -546,25 +519,27 @@ def test_three_workers_share_a_backlog_without_overlap_or_loss(pg_db: str) -> No
         assert [message_id for message_id, _ in groupby(arrived)] == every_id, path
         assert len(arrived) - 150 == len(receiver.answered(path, 503)) == len(arrived) // 8
     deliveries = query(
-        pg_db, "SELECT state, COUNT(*), SUM(attempts) FROM event_deliveries GROUP BY state"
+        own_pg_url, "SELECT state, COUNT(*), SUM(attempts) FROM event_deliveries GROUP BY state"
     )
     assert deliveries == [("delivered", 450, len(receiver.arrivals))]
-    destinations = query(pg_db, "SELECT pending, failures, leased_until FROM delivery_destinations")
+    destinations = query(
+        own_pg_url, "SELECT pending, failures, leased_until FROM delivery_destinations"
+    )
     assert destinations == [(0, 0, None)] * 3
 
 
 # --- 4. a receiver down for a while --------------------------------------------------
 
 
-def test_a_failing_receiver_gets_every_event_once_it_recovers(fresh_db: str) -> None:
-    made = make_workspace(fresh_db)
+def test_a_failing_receiver_gets_every_event_once_it_recovers(own_database_url: str) -> None:
+    made = make_workspace(own_database_url)
     with ExitStack() as stack:
         receiver = stack.enter_context(running(Recorder(status=500)))
-        receiver.secrets["/hook"] = add_endpoint(fresh_db, made.id, receiver.url + "/hook")
-        server = serve(stack, fresh_db, env=QUICK)
+        receiver.secrets["/hook"] = add_endpoint(own_database_url, made.id, receiver.url + "/hook")
+        server = serve(stack, own_database_url, env=QUICK)
 
         open_tickets(server.url, made.key, 10, reply_every=1)
-        events = events_in_order(fresh_db, made.id)
+        events = events_in_order(own_database_url, made.id)
         every_id = [public_id for public_id, _ in events]
         assert len(events) == 20
 
@@ -576,8 +551,8 @@ def test_a_failing_receiver_gets_every_event_once_it_recovers(fresh_db: str) -> 
             lambda: f"{receiver.answers}\n{server.output()}",
         )
         settled = "SELECT COUNT(*) FROM event_deliveries WHERE state = 'delivered'"
-        wait_for(lambda: query(fresh_db, settled) == [(20,)], 10, lambda: "not recorded")
-        listed = cli(fresh_db, "deliveries", "list", "--workspace", made.id, "--json")
+        wait_for(lambda: query(own_database_url, settled) == [(20,)], 10, lambda: "not recorded")
+        listed = cli(own_database_url, "deliveries", "list", "--workspace", made.id, "--json")
 
     assert receiver.rejected == []
     # Only the oldest event was tried while the receiver failed: nothing overtook it.
@@ -590,7 +565,7 @@ def test_a_failing_receiver_gets_every_event_once_it_recovers(fresh_db: str) -> 
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     sql = "SELECT id, public_id FROM events WHERE workspace_id = $1"
-    public_id = dict(query(fresh_db, sql, made.id))
+    public_id = dict(query(own_database_url, sql, made.id))
     tries = Counter(receiver.arrived("/hook"))
     assert len(rows) == 20
     for row in rows:

@@ -3,8 +3,13 @@ connection used to create and drop databases of their own."""
 
 import asyncio
 import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import asyncpg
+
+from ticketd.db.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("TICKETD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ENGINES = ["sqlite", "postgresql"]
@@ -32,3 +37,19 @@ async def pg_admin(statement: str) -> None:
 
 def pg_database_url(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@contextmanager
+def throwaway_pg_database(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database at the newest migration, dropped afterwards. Commits
+    need not wait for the disk: visibility, locking and isolation are unchanged, so no
+    test checks less, and the PostgreSQL half runs faster."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    try:
+        url = pg_database_url(name)
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
