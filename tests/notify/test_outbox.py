@@ -160,6 +160,7 @@ async def test_a_hanging_destination_does_not_delay_another(
             await eventually(lambda: len(discord_receiver.received) == 1)
             assert discord_receiver.received[0].at - sent < 1.0
             assert hanging.received == []
+            hanging.set_mode("ok")  # answers the held request: the worker stops at once
 
 
 async def test_a_429_is_waited_out_for_retry_after(
