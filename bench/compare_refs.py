@@ -19,11 +19,10 @@ from typing import Any
 from databases import (
     Credentials,
     Engine,
-    PostgreSQL,
     SetupError,
-    SQLite,
     check_cli_source,
-    pg_version,
+    log,
+    make_engines,
     set_up_workspace,
     side_env,
 )
@@ -81,23 +80,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 class Template:
     url: str
     credentials: Credentials
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def make_engines(args: argparse.Namespace, workdir: Path) -> tuple[list[Engine], str]:
-    """The engines to measure, and a line for the report about PostgreSQL."""
-    engines: list[Engine] = [SQLite(workdir)] if "sqlite" in args.engines else []
-    if "postgresql" not in args.engines:
-        return engines, "PostgreSQL: not requested"
-    version, problem = pg_version(args.pg_url)
-    if version is None:
-        log(problem)
-        return engines, problem
-    engines.append(PostgreSQL(args.pg_url))
-    return engines, f"PostgreSQL {version}"
 
 
 def set_up(
@@ -281,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             prepare(label, given, repo, workdir)
             for label, given in (("before", args.before), ("after", args.after))
         ]
-        engines, pg = make_engines(args, workdir)
+        engines, pg = make_engines(args.engines, args.pg_url, workdir)
         try:
             templates = set_up(args, sides, engines, workdir)
             runs = run_rounds(args, sides, engines, templates, workdir)

@@ -7,6 +7,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -198,3 +199,20 @@ class PostgreSQL:
     def close(self) -> None:
         for database in list(self.created):
             self.drop(self.url(database))
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def make_engines(names: list[str], pg_url: str, workdir: Path) -> tuple[list[Engine], str]:
+    """The engines to measure, and a line for the report about PostgreSQL."""
+    engines: list[Engine] = [SQLite(workdir)] if "sqlite" in names else []
+    if "postgresql" not in names:
+        return engines, "PostgreSQL: not requested"
+    version, problem = pg_version(pg_url)
+    if version is None:
+        log(problem)
+        return engines, problem
+    engines.append(PostgreSQL(pg_url))
+    return engines, f"PostgreSQL {version} on this machine"

@@ -28,7 +28,7 @@ from statistics import median
 from typing import Any
 
 from databases import WORKSPACE_CONFIG as BASE_CONFIG
-from databases import PostgreSQL, SetupError, SQLite, pg_version, run_python, side_env
+from databases import SetupError, log, make_engines, run_python, side_env
 from report import load_average, machine
 from sources import git
 
@@ -43,10 +43,6 @@ ENGINES = ("sqlite", "postgresql")
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 ALLOW = "127.0.0.1"
 STATES = ("delivered", "pending", "failed")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # The receivers (a separate process) ------------------------------------------------
@@ -554,18 +550,6 @@ def render(
     return "\n".join(lines), bool(problems)
 
 
-def make_engines(args: argparse.Namespace, workdir: Path) -> tuple[list[Any], str]:
-    engines: list[Any] = [SQLite(workdir)] if "sqlite" in args.engines else []
-    if "postgresql" not in args.engines:
-        return engines, "PostgreSQL: not requested"
-    version, problem = pg_version(args.pg_url)
-    if version is None:
-        log(problem)
-        return engines, problem
-    engines.append(PostgreSQL(args.pg_url))
-    return engines, f"PostgreSQL {version} on this machine"
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     notes = {
@@ -585,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="ticketd-notify-bench-") as tmp:
             workdir = Path(tmp)
             (workdir / "notify").mkdir()
-            engines, notes["pg"] = make_engines(args, workdir)
+            engines, notes["pg"] = make_engines(args.engines, args.pg_url, workdir)
             try:
                 templates = {}
                 for engine in engines:
