@@ -50,6 +50,11 @@ class Destination:
     disabled_reason: str | None
 
 
+async def commit_without_waiting_for_disk(conn: Connection) -> None:
+    """PostgreSQL, for this transaction only (see Worker._transaction)."""
+    await conn.execute("SET LOCAL synchronous_commit = off")
+
+
 # Fan-out
 
 

@@ -100,7 +100,7 @@ class Worker:
         what one delivery costs."""
         async with self.db.transaction() as conn:
             if self.db.dialect == "postgresql":
-                await conn.execute("SET LOCAL synchronous_commit = off")
+                await outbox.commit_without_waiting_for_disk(conn)
             yield conn
 
     def wake(self) -> None:
