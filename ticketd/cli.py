@@ -3,6 +3,7 @@ TICKETD_DATABASE_URL and brings the database to the newest migration first."""
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
 import signal
@@ -24,7 +25,7 @@ from ticketd.notify import repository as outbox
 from ticketd.notify.fanout import Endpoint
 from ticketd.notify.model import shown
 from ticketd.notify.repository import Delivery, Destination
-from ticketd.people import actors
+from ticketd.people import actors, credentials
 from ticketd.people import service as people
 from ticketd.series.config_file import ConfigFile
 from ticketd.settings import get_settings
@@ -317,6 +318,46 @@ def cmd_field_add(args: argparse.Namespace) -> None:
     emit(with_database(work), args.json)
 
 
+def account_output(a: credentials.StaffAccount) -> dict[str, Any]:
+    return {
+        "id": a.guid,
+        "name": a.name,
+        "email": a.email,
+        "userId": a.user_id,
+        "role": a.role,
+        "departments": list(a.departments),
+        "hasPassword": a.has_password,
+    }
+
+
+def read_new_password(from_stdin: bool) -> str:
+    """From standard input (one line), or asked twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise CommandError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_staff_set_password(args: argparse.Namespace) -> None:
+    password = read_new_password(args.password_stdin)
+
+    async def work(db: Database) -> credentials.StaffAccount:
+        return await credentials.set_password(
+            db, actor=actors.SYSTEM, workspace_id=args.id, password=password,
+            user_id=args.user_id, email=args.email,
+        )  # fmt: skip
+
+    account = with_database(work)
+    print(f"Password set for {account.name} ({account.role})")
+
+
+def cmd_staff_list(args: argparse.Namespace) -> None:
+    found = with_database(lambda db: credentials.accounts(db, args.id))
+    emit_rows([account_output(a) for a in found], args.json)
+
+
 def endpoint_output(e: Endpoint) -> dict[str, Any]:
     return {
         "id": e.id,
@@ -438,6 +479,22 @@ def emit_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
         return
     for row in rows:
         print("  ".join(f"{k}={v}" for k, v in row.items() if v is not None))
+
+
+def _add_staff_commands(commands: Any) -> None:
+    staff = _group(commands, "staff", "dashboard sign-in for staff and teammates")
+    password = staff.add_parser("set-password", help="set a staff member's dashboard password")
+    password.add_argument("id", help="workspace id")
+    who = password.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user-id", type=int, help="a Series staff member's Roblox user id")
+    who.add_argument("--email", help="a helpdesk teammate's e-mail")
+    password.add_argument("--password-stdin", action="store_true",
+                          help="read the password from standard input")  # fmt: skip
+    password.set_defaults(run=cmd_staff_set_password)
+    listing = staff.add_parser("list", help="who works the workspace, and who has a password")
+    listing.add_argument("id", help="workspace id")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cmd_staff_list)
 
 
 def _add_delivery_commands(commands: Any) -> None:
@@ -581,6 +638,7 @@ def parser() -> argparse.ArgumentParser:
     revoke.set_defaults(run=cmd_key_revoke)
     _add_helpdesk_commands(commands)
     _add_delivery_commands(commands)
+    _add_staff_commands(commands)
     return root
 
 

@@ -125,6 +125,19 @@ people = Table(
     UniqueConstraint("workspace_id", "email_key"),
 )
 
+# A password for someone who works tickets (Series staff, helpdesk teammates), to sign in
+# to the dashboard. Only the argon2 hash is kept.
+staff_credentials = Table(
+    "staff_credentials",
+    metadata,
+    Column(
+        "person_guid", String(36), ForeignKey("people.guid", ondelete="CASCADE"), primary_key=True
+    ),  # fmt: skip
+    workspace_fk(),
+    Column("password_hash", Text, nullable=False),
+    Column("changed_at", Millis, nullable=False),
+)
+
 tickets = Table(
     "tickets",
     metadata,

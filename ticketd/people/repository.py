@@ -84,3 +84,48 @@ async def find_by_email(scope: Scope, email: str) -> Person | None:
         email.lower(),
     )
     return None if row is None else Person.from_row(row)
+
+
+async def ensure_person_by_user_id(
+    conn: Connection, workspace_id: str, *, guid: str, user_id: int, now: int
+) -> None:
+    """A row for someone known only by Roblox user id (Series staff need none to work
+    tickets, but a password hangs off one)."""
+    await conn.execute(
+        "INSERT INTO people (workspace_id, guid, user_id, is_member, created_at)"
+        " VALUES ($1, $2, $3, FALSE, $4) ON CONFLICT (workspace_id, user_id) DO NOTHING",
+        workspace_id,
+        guid,
+        user_id,
+        now,
+    )
+
+
+async def set_password_hash(
+    conn: Connection, workspace_id: str, guid: str, password_hash: str, now: int
+) -> None:
+    await conn.execute(
+        "INSERT INTO staff_credentials (person_guid, workspace_id, password_hash, changed_at)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (person_guid) DO UPDATE"
+        " SET password_hash = excluded.password_hash, changed_at = excluded.changed_at",
+        guid,
+        workspace_id,
+        password_hash,
+        now,
+    )
+
+
+async def password_hash(conn: Connection, workspace_id: str, guid: str) -> str | None:
+    value: str | None = await conn.fetchval(
+        "SELECT password_hash FROM staff_credentials WHERE workspace_id = $1 AND person_guid = $2",
+        workspace_id,
+        guid,
+    )
+    return value
+
+
+async def guids_with_password(conn: Connection, workspace_id: str) -> set[str]:
+    rows = await conn.fetch(
+        "SELECT person_guid FROM staff_credentials WHERE workspace_id = $1", workspace_id
+    )
+    return {r[0] for r in rows}

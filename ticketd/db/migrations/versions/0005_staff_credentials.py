@@ -1,0 +1,31 @@
+"""staff credentials: an argon2 password hash per person who works tickets
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "staff_credentials",
+        sa.Column("person_guid", sa.String(36), primary_key=True),
+        sa.Column("workspace_id", sa.String(36), nullable=False),
+        sa.Column("password_hash", sa.Text(), nullable=False),
+        sa.Column("changed_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["person_guid"], ["people.guid"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("staff_credentials")
