@@ -127,6 +127,9 @@ class DemoServe:
     curl: str
     client_id: str
     refresh_token: str
+    dashboard: str
+    staff_login: str
+    staff_password: str
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +143,11 @@ def demo_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServe]:
         helpdesk = serve.read_until(
             r"^Demo helpdesk client \(shown once\): client_id=(\S+) refresh_token=(\S+)$"
         )
+        dashboard = serve.read_until(r"^Staff dashboard: (\S+)$").group(1)
+        staff = serve.read_until(r"^\s*sign in as (\d+) .* the password (\S+) \(shown once")
         serve.wait_until_up()
-        yield DemoServe(serve.url, serve.port, workspace_id, key, curl, *helpdesk.groups())
+        yield DemoServe(serve.url, serve.port, workspace_id, key, curl, *helpdesk.groups(),
+                        dashboard, *staff.groups())  # fmt: skip
 
 
 def test_serve_on_an_empty_database_prints_a_working_demo_key(demo_serve: DemoServe) -> None:
@@ -212,3 +218,18 @@ def test_serve_no_demo_on_an_empty_database_prints_no_key(tmp_path: Path) -> Non
 
     assert not any("API key" in line or "curl" in line for line in output), output
     assert workspace_count(database) == 0
+
+
+def test_serve_on_an_empty_database_prints_a_dashboard_sign_in_that_works(
+    demo_serve: DemoServe,
+) -> None:
+    assert demo_serve.dashboard == (
+        f"{demo_serve.url}/staff/login?workspace={demo_serve.workspace_id}"
+    )
+    with httpx.Client(base_url=demo_serve.url) as browser:
+        form = browser.get(demo_serve.dashboard)
+        assert form.status_code == 200 and demo_serve.workspace_id in form.text
+        data = {"login": demo_serve.staff_login, "password": demo_serve.staff_password,
+                "workspace": demo_serve.workspace_id}  # fmt: skip
+        assert browser.post("/staff/login", data=data).status_code == 303
+        assert browser.get("/staff/").status_code == 200

@@ -18,6 +18,7 @@ from ticketd.notify.senders import delivering
 from ticketd.series import app as series
 from ticketd.series.envelope import ok
 from ticketd.settings import Settings, get_settings
+from ticketd.staff import app as staff
 from ticketd.workspaces.access import WorkspaceCache
 
 
@@ -66,5 +67,6 @@ def create_app(
             await services.db.close()
 
     helpdesk_api = Mount(services.settings.helpdesk_prefix, app=helpdesk.build_app())
+    dashboard = Mount("/staff", app=staff.build_app())
     health_route = Route("/health", health, methods=["GET"])
-    return series.build_app(services, [helpdesk_api], [health_route], lifespan)
+    return series.build_app(services, [helpdesk_api, dashboard], [health_route], lifespan)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ticketd.db.database import Database, open_database
 from ticketd.db.migrate import upgrade
-from ticketd.demo import Demo, create_demo_workspace
+from ticketd.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_ID, Demo, create_demo_workspace
 from ticketd.helpdesk import auth
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import TicketdError
@@ -163,7 +163,12 @@ def print_demo(demo: Demo, base: str) -> None:
     print("Get a helpdesk access token:")
     print(
         f"  curl -X POST {base}/helpdesk/token -d grant_type=refresh_token"
-        f" -d refresh_token={demo.refresh_token} -d client_id={demo.client_id}",
+        f" -d refresh_token={demo.refresh_token} -d client_id={demo.client_id}"
+    )
+    print(f"Staff dashboard: {base}/staff/login?workspace={demo.workspace_id}")
+    print(
+        f"  sign in as {DEMO_STAFF_ID} (or {DEMO_STAFF_EMAIL}) with the password"
+        f" {demo.staff_password} (shown once; `ticketd staff set-password` changes it)",
         flush=True,
     )
 

@@ -1,10 +1,11 @@
 """The demo workspace `ticketd serve` creates on an empty database."""
 
+import secrets
 from dataclasses import dataclass
 
 from ticketd.db.database import Database
 from ticketd.helpdesk import auth
-from ticketd.people import actors
+from ticketd.people import actors, credentials
 from ticketd.people import service as people
 from ticketd.series.config_file import ConfigFile
 from ticketd.workspaces import service as workspaces
@@ -66,6 +67,7 @@ class Demo:
     api_key: str
     client_id: str  # helpdesk client
     refresh_token: str
+    staff_password: str  # the demo staff member's dashboard password
 
 
 async def create_demo_workspace(db: Database) -> Demo:
@@ -95,4 +97,9 @@ async def create_demo_workspace(db: Database) -> Demo:
         actor=actors.SYSTEM,
     )
     client = await auth.create_client(db, workspace_id=workspace_id, name="demo")
-    return Demo(workspace_id, api_key, client.client_id, client.refresh_token)
+    password = secrets.token_urlsafe(12)
+    await credentials.set_password(
+        db, actor=actors.SYSTEM, workspace_id=workspace_id, password=password,
+        user_id=DEMO_STAFF_ID,
+    )  # fmt: skip
+    return Demo(workspace_id, api_key, client.client_id, client.refresh_token, password)

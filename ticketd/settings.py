@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # Where people reach ticketd from outside; notifications link to tickets under it.
     public_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
 
+    # The staff dashboard: a session ends after this long without a request.
+    staff_session_idle_hours: float = Field(default=12.0, gt=0)
+
     # Notifications (docs/notifications.md). Webhook and Discord URLs may not point at
     # loopback, private, link-local or metadata addresses except those listed here
     # (comma-separated host names, addresses or CIDR ranges).

@@ -138,6 +138,32 @@ staff_credentials = Table(
     Column("changed_at", Millis, nullable=False),
 )
 
+# A signed-in dashboard session. The cookie holds a random token; only its SHA-256 is
+# kept, so a copy of the database signs nobody in. Revoked by deleting the row.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    workspace_fk(),
+    Column(
+        "person_guid", String(36), ForeignKey("people.guid", ondelete="CASCADE"), nullable=False
+    ),  # fmt: skip
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Millis, nullable=False),
+    Column("last_seen_at", Millis, nullable=False),
+    Index("ix_staff_sessions_person", "person_guid"),
+)
+
+# Failed sign-ins per account and per client address, counted in the database so that
+# every process enforces one limit.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("key", String(300), primary_key=True),  # account:<login> or address:<ip>
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", Millis, nullable=False),
+)
+
 tickets = Table(
     "tickets",
     metadata,

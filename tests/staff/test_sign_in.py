@@ -1,0 +1,170 @@
+"""The dashboard's sign-in, sessions and queue, through the real app in process (the
+browser tests come with the rest of the dashboard)."""
+
+import re
+
+import httpx
+import pytest
+
+from tests.support.series import ticket_body
+from tests.support.workspaces import Workspace, new_workspace
+from ticketd.app import Services
+from ticketd.demo import DEMO_STAFF_ID
+from ticketd.people import credentials
+from ticketd.people import service as people
+from ticketd.people.actors import SYSTEM
+from ticketd.staff.sessions import ACCOUNT_LIMIT
+
+pytestmark = pytest.mark.anyio
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+async def staff_password(services: Services, ws: Workspace) -> str:
+    await credentials.set_password(services.db, actor=SYSTEM, workspace_id=ws.id,
+                                   password=PASSWORD, user_id=DEMO_STAFF_ID)  # fmt: skip
+    return PASSWORD
+
+
+async def sign_in(
+    client: httpx.AsyncClient, login: str, password: str, workspace: str = ""
+) -> httpx.Response:
+    data = {"login": login, "password": password, "workspace": workspace}
+    return await client.post("/staff/login", data=data)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
+
+
+async def test_staff_sign_in_and_see_their_queue(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    await ws.client.post("/tickets/create", json=ticket_body(subject="Cannot rank up"))
+    answer = await sign_in(client, str(DEMO_STAFF_ID), staff_password, ws.id)
+    assert answer.status_code == 303 and answer.headers["location"] == "/staff/"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/staff" in cookie
+    queue = await client.get("/staff/")
+    assert queue.status_code == 200
+    assert "Cannot rank up" in queue.text and "Staff Member" in queue.text
+
+
+async def test_pages_carry_a_strict_content_security_policy(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/staff/login")
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "<script" not in answer.text and "style=" not in answer.text
+
+
+async def test_without_a_session_every_page_sends_you_to_sign_in(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/staff/", "/staff/tickets/TICKET-1700000000-ABCD"):
+        answer = await client.get(path)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/staff/login")
+
+
+async def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_account(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    login = f"{DEMO_STAFF_ID}"
+    for _ in range(ACCOUNT_LIMIT):
+        refused = await sign_in(client, login, "not the password", ws.id)
+        assert refused.status_code == 401 and "Wrong login or password." in refused.text
+    locked = await sign_in(client, login, staff_password, ws.id)  # even the right one, for now
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins for this account" in locked.text
+    assert "ticketd_staff" not in locked.headers.get("set-cookie", "")
+
+
+async def test_an_unknown_login_is_refused_like_a_wrong_password(
+    client: httpx.AsyncClient,
+) -> None:
+    refused = await sign_in(client, "nobody@example.com", PASSWORD)
+    assert refused.status_code == 401 and "Wrong login or password." in refused.text
+
+
+async def test_signing_out_ends_the_session_on_the_server(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    await sign_in(client, str(DEMO_STAFF_ID), staff_password, ws.id)
+    token = client.cookies["ticketd_staff"]
+    queue = await client.get("/staff/")
+    out = await client.post("/staff/logout", data={"csrf": csrf_of(queue.text)})
+    assert out.status_code == 303
+    client.cookies.set("ticketd_staff", token, path="/staff")  # a copy of the old cookie
+    assert (await client.get("/staff/")).status_code == 303
+
+
+async def test_signing_out_needs_the_pages_csrf_token(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    await sign_in(client, str(DEMO_STAFF_ID), staff_password, ws.id)
+    token = client.cookies["ticketd_staff"]
+    await client.post("/staff/logout", data={"csrf": "forged"})
+    client.cookies.set("ticketd_staff", token, path="/staff")
+    assert (await client.get("/staff/")).status_code == 200  # still signed in
+
+
+async def test_a_cross_site_sign_in_post_is_refused(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    answer = await client.post(
+        "/staff/login", data={"login": str(DEMO_STAFF_ID), "password": staff_password},
+        headers={"origin": "https://evil.example"},
+    )  # fmt: skip
+    assert answer.status_code == 403 and "ticketd_staff" not in answer.headers.get("set-cookie", "")
+
+
+async def test_ticket_text_is_shown_as_text(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    created = await ws.client.post(
+        "/tickets/create",
+        json=ticket_body(subject=attack, message=attack, authorAvatarUrl="javascript:alert(3)"),
+    )
+    assert created.status_code == 200, created.text
+    code = created.json()["data"]["TicketId"]
+    await sign_in(client, str(DEMO_STAFF_ID), staff_password, ws.id)
+    for path in ("/staff/", f"/staff/tickets/{code}"):
+        page = await client.get(path)
+        assert "<script>alert" not in page.text and "<img src=x" not in page.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+        assert "javascript:" not in page.text
+
+
+async def test_a_teammate_signs_in_by_email_and_sees_the_ticket_page(
+    client: httpx.AsyncClient, services: Services, ws: Workspace
+) -> None:
+    await people.add_teammate(services.db, None, actor=SYSTEM, workspace_id=ws.id,
+                              name="Rita Reader", email="rita@example.com",
+                              role="read_only_user")  # fmt: skip
+    await credentials.set_password(services.db, actor=SYSTEM, workspace_id=ws.id,
+                                   password=PASSWORD, email="rita@example.com")  # fmt: skip
+    created = await ws.client.post("/tickets/create", json=ticket_body(subject="Lost items"))
+    code = created.json()["data"]["TicketId"]
+    assert (await sign_in(client, "RITA@example.com", PASSWORD, ws.id)).status_code == 303
+    page = await client.get(f"/staff/tickets/{code}")
+    assert page.status_code == 200 and "Lost items" in page.text and "Rita Reader" in page.text
+
+
+async def test_staff_of_two_workspaces_sign_in_to_the_one_named(
+    client: httpx.AsyncClient, services: Services, ws: Workspace, staff_password: str
+) -> None:
+    other = await new_workspace(services, client)
+    await credentials.set_password(services.db, actor=SYSTEM, workspace_id=other.id,
+                                   password=PASSWORD, user_id=DEMO_STAFF_ID)  # fmt: skip
+    await sign_in(client, str(DEMO_STAFF_ID), PASSWORD, ws.id)
+    assert (await client.get("/staff/")).text.count("Test workspace") == 1
+    async with services.db.connection() as conn:
+        signed_into = await conn.fetchval(
+            "SELECT workspace_id FROM staff_sessions WHERE person_guid IN"
+            " (SELECT guid FROM people WHERE user_id = $1) ORDER BY created_at DESC LIMIT 1",
+            DEMO_STAFF_ID,
+        )
+    assert signed_into == ws.id

@@ -1,0 +1,170 @@
+"""The staff dashboard under /staff/: sign-in, the queue and ticket pages, rendered on
+the server. Every action goes through the core as the signed-in person's Actor."""
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+
+from ticketd.db.database import Scope
+from ticketd.kit.api import mounted_api
+from ticketd.kit.clock import now_ms
+from ticketd.people.actors import Actor, staff_member, teammate
+from ticketd.people.repository import find_by_guids
+from ticketd.staff import sessions
+from ticketd.staff.pages import HERE, error_page, page
+from ticketd.tickets import queries
+from ticketd.tickets.model import OPEN_STATUSES, Status, TicketOrder, TicketQuery
+from ticketd.workspaces.access import get_config
+from ticketd.workspaces.config import WorkspaceConfig
+
+COOKIE = "ticketd_staff"
+PAGE_SIZE = 25
+STATUS_FILTERS = {"open": tuple(OPEN_STATUSES), **{s.value: (s,) for s in Status}, "all": ()}
+
+
+class SignedIn:
+    """Who is asking: their session, workspace configuration and Actor."""
+
+    def __init__(self, session: sessions.Session, config: WorkspaceConfig, actor: Actor) -> None:
+        self.session, self.config, self.actor = session, config, actor
+
+
+def services(request: Request) -> Any:
+    return request.app.state.services
+
+
+def base(request: Request) -> str:
+    return str(request.scope.get("root_path", "")) or "/staff"
+
+
+async def signed_in(request: Request) -> SignedIn | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    s = services(request)
+    idle_ms = int(s.settings.staff_session_idle_hours * 3_600_000)
+    session = await sessions.session_of(s.db, token, idle_ms, now_ms())
+    if session is None:
+        return None
+    config = await get_config(s.db, s.cache, session.workspace_id)
+    actor = await _actor(s.db, config, session.person_guid)
+    return None if actor is None else SignedIn(session, config, actor)
+
+
+async def _actor(db: Any, config: WorkspaceConfig, guid: str) -> Actor | None:
+    """The person as they act now: a teammate, or Series staff by Roblox user id while
+    they still work a department."""
+    if guid in config.teammates:
+        return teammate(config, config.teammates[guid])
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
+        person = (await find_by_guids(scope, [guid])).get(guid)
+    if person is None or person.user_id is None:
+        return None
+    actor = staff_member(config, person.user_id)
+    return actor if actor.departments else None
+
+
+def same_origin(request: Request) -> bool:
+    """A state-changing request must come from our own pages (with SameSite=Lax
+    cookies and the form's CSRF token, this stops cross-site posts)."""
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def login_form(request: Request) -> Response:
+    if await signed_in(request):
+        return RedirectResponse(f"{base(request)}/", 303)
+    workspace = request.query_params.get("workspace", "")
+    return page("login.html", base=base(request), title="Sign in", workspace=workspace)
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    login_name, password = str(form.get("login", "")), str(form.get("password", ""))
+    workspace = str(form.get("workspace", ""))[:36] or None
+    if not same_origin(request):
+        return page("login.html", 403, base=base(request), title="Sign in",
+                    message="This form must be sent from this site.")  # fmt: skip
+    address = request.client.host if request.client else "unknown"
+    db = services(request).db
+    try:
+        token = await sessions.sign_in(db, login_name, password, address, now_ms(), workspace)
+    except sessions.SignInRefused as refused:
+        status = 429 if "Too many" in str(refused) else 401
+        return page("login.html", status, base=base(request), title="Sign in",
+                    message=str(refused), login=login_name, workspace=workspace)  # fmt: skip
+    response = RedirectResponse(f"{base(request)}/", 303)
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="lax", path=base(request),
+        secure=request.url.scheme == "https",
+    )  # fmt: skip
+    return response
+
+
+async def logout(request: Request) -> Response:
+    who = await signed_in(request)
+    form = await request.form()
+    if who is not None and same_origin(request) and form.get("csrf") == who.session.csrf_token:
+        await sessions.sign_out(services(request).db, request.cookies[COOKIE])
+    response = RedirectResponse(f"{base(request)}/login", 303)
+    response.delete_cookie(COOKIE, path=base(request))
+    return response
+
+
+async def queue(request: Request) -> Response:
+    who = await signed_in(request)
+    if who is None:
+        return RedirectResponse(f"{base(request)}/login", 303)
+    status = request.query_params.get("status", "open")
+    statuses = STATUS_FILTERS.get(status, STATUS_FILTERS["open"])
+    page_number = _page_number(request)
+    query = TicketQuery(
+        statuses=statuses, visible_to=who.actor, order=TicketOrder.LATEST_ACTIVITY_FIRST,
+        offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE, count_total=True,
+    )  # fmt: skip
+    found = await queries.find_tickets(services(request).db, who.config, query)
+    return page(
+        "queue.html", base=base(request), title="Queue", who=who, tickets=found.tickets,
+        total=found.total or 0, status=status, statuses=list(STATUS_FILTERS), page=page_number,
+        pages=max(1, -(-(found.total or 0) // PAGE_SIZE)), config=who.config,
+    )  # fmt: skip
+
+
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+async def ticket_page(request: Request) -> Response:
+    who = await signed_in(request)
+    if who is None:
+        return RedirectResponse(f"{base(request)}/login", 303)
+    s = services(request)
+    code = request.path_params["code"]
+    ticket, messages = await queries.ticket_with_messages(s.db, who.config, code)
+    only_it = TicketQuery(visible_to=who.actor, ticket_ids=(ticket.id,), limit=1)
+    visible = await queries.find_tickets(s.db, who.config, only_it)
+    if not visible.tickets:
+        return page("error.html", 404, base=base(request), title="Not found",
+                    message="Ticket not found")  # fmt: skip
+    return page("ticket.html", base=base(request), title=ticket.subject, who=who,
+                ticket=ticket, messages=messages, config=who.config)  # fmt: skip
+
+
+routes = [
+    Route("/", queue, methods=["GET"]),
+    Route("/login", login_form, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/tickets/{code}", ticket_page, methods=["GET"]),
+    Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+]
+
+
+def build_app() -> ASGIApp:
+    return mounted_api(routes, error_page)

@@ -1,0 +1,51 @@
+"""Rendering dashboard pages: Jinja2 with autoescaping on, so ticket text is always
+text; the security headers every dashboard response carries."""
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse, Response
+
+from ticketd.kit.errors import TicketdError
+
+HERE = Path(__file__).parent
+TEMPLATES = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+# No inline script or style anywhere, so the policy can forbid both.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:;"
+        " form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+    "x-content-type-options": "nosniff",
+    "cache-control": "no-store",
+}
+STATUS_OF_CODE = {"ticket_not_found": 404, "not_found": 404, "method_not_allowed": 405}
+
+
+def page(name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
+    html = TEMPLATES.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=http_status, headers=SECURITY_HEADERS)
+
+
+def error_page(error: TicketdError, status: int | None = None) -> Response:
+    """A domain error as a page: the dashboard never shows a JSON envelope."""
+    shown = status or STATUS_OF_CODE.get(error.code, 400)
+    if shown >= 500:
+        return page("error.html", shown, title="Something went wrong", message=error.message)
+    return page("error.html", shown, title="That did not work", message=error.message)
+
+
+def safe_image(url: str | None) -> str | None:
+    """Only http(s) images are shown (no javascript:, data: or relative tricks)."""
+    return url if url and url.startswith(("https://", "http://")) else None
+
+
+TEMPLATES.filters["safe_image"] = safe_image
