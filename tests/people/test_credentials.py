@@ -1,13 +1,11 @@
 """Dashboard passwords: who may have one, how they are kept, and how they are checked."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from tests.support.cli import assert_clean_failure, make_workspace
-from tests.support.servers import ticketd_env
+from tests.support.servers import run_cli
 from tests.support.workspaces import Workspace
 from ticketd.app import Services
 from ticketd.demo import DEMO_STAFF_ID
@@ -92,25 +90,18 @@ async def test_only_the_operator_or_an_admin_sets_passwords(
                                        password=PASSWORD, user_id=DEMO_STAFF_ID)  # fmt: skip
 
 
-def cli(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ticketd.cli", *args], input=stdin, env=ticketd_env(database_url),
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-
-
 @pytest.mark.slow
 def test_staff_commands_set_a_password_from_stdin_and_list_who_has_one(
     database_url: str,
 ) -> None:
     made = make_workspace(database_url)
-    result = cli(database_url, "staff", "set-password", made.id, "--user-id",
-                 str(DEMO_STAFF_ID), "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    result = run_cli(database_url, "staff", "set-password", made.id, "--user-id",
+                 str(DEMO_STAFF_ID), "--password-stdin", input=PASSWORD + "\n")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Password set for Staff Member (staff)"  # the demo's name
-    listed = cli(database_url, "staff", "list", made.id, "--json")
+    listed = run_cli(database_url, "staff", "list", made.id, "--json")
     [account] = json.loads(listed.stdout)
     assert (account["userId"], account["hasPassword"]) == (DEMO_STAFF_ID, True)
-    refused = cli(database_url, "staff", "set-password", made.id, "--user-id", "5",
-                  "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    refused = run_cli(database_url, "staff", "set-password", made.id, "--user-id", "5",
+                  "--password-stdin", input=PASSWORD + "\n")  # fmt: skip
     assert_clean_failure(refused, "user 5 is not staff")

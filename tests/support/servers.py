@@ -25,9 +25,13 @@ def ticketd_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    database_url: str, *args: str, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`ticketd ARGS…` on the database, `input` on its standard input."""
     return subprocess.run(
         [sys.executable, "-m", "ticketd.cli", *args],
+        input=input,
         env=ticketd_env(database_url),
         capture_output=True,
         text=True,
