@@ -1,6 +1,7 @@
 """The dashboard's sign-in, sessions and queue, through the real app in process (the
 browser tests come with the rest of the dashboard)."""
 
+import copy
 import re
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 from tests.support.series import ticket_body
 from tests.support.workspaces import Workspace, new_workspace
 from ticketd.app import Services
-from ticketd.demo import DEMO_STAFF_ID
+from ticketd.demo import DEMO_CONFIG, DEMO_STAFF_ID
 from ticketd.people import credentials
 from ticketd.people import service as people
 from ticketd.people.actors import SYSTEM
@@ -168,3 +169,50 @@ async def test_staff_of_two_workspaces_sign_in_to_the_one_named(
             DEMO_STAFF_ID,
         )
     assert signed_into == ws.id
+
+
+async def signed_in_on(client: httpx.AsyncClient, ws: Workspace, password: str) -> str:
+    """Signs the demo staff member in; returns a ticket's code, its page's CSRF token."""
+    created = await ws.client.post("/tickets/create", json=ticket_body(subject="Help me"))
+    await sign_in(client, str(DEMO_STAFF_ID), password, ws.id)
+    return str(created.json()["data"]["TicketId"])
+
+
+async def test_claim_reply_note_and_close_from_the_ticket_page(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    code = await signed_in_on(client, ws, staff_password)
+    page = await client.get(f"/staff/tickets/{code}")
+    csrf = csrf_of(page.text)
+    for action, data in [
+        ("claim", {}),
+        ("reply", {"text": "Join the help centre, please."}),
+        ("note", {"text": "Probably a rank sync issue."}),
+        ("status", {"status": "closed"}),
+    ]:
+        done = await client.post(f"/staff/tickets/{code}/{action}", data={"csrf": csrf, **data})
+        assert (done.status_code, done.headers["location"]) == (303, f"/staff/tickets/{code}")
+    got = (await ws.client.get(f"/tickets/get/{code}")).json()["data"]["Ticket"]  # the API agrees
+    assert got["Status"] == "closed" and got["ClaimedBy"] == DEMO_STAFF_ID
+    kinds = [m["Type"] for m in got["Content"].values()]
+    assert "staff_message" in kinds and "internal_note" not in kinds
+    shown = (await client.get(f"/staff/tickets/{code}")).text
+    assert "Probably a rank sync issue." in shown and "Join the help centre" in shown
+
+
+async def test_a_refused_action_is_explained_on_the_page(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    departments = copy.deepcopy(DEMO_CONFIG["Departments"])
+    departments["support-dept"]["Members"].append(555)
+    await ws.configure(Departments=departments)
+    code = await signed_in_on(client, ws, staff_password)
+    csrf = csrf_of((await client.get(f"/staff/tickets/{code}")).text)
+    # Someone else claims it first, through the API.
+    other = await ws.client.post(f"/tickets/{code}/claim", json={"staffUserId": 555})
+    assert other.status_code == 200, other.text
+    refused = await client.post(f"/staff/tickets/{code}/claim", data={"csrf": csrf})
+    assert refused.status_code == 409
+    assert "Ticket already claimed" in refused.text and "User 555" in refused.text
+    forged = await client.post(f"/staff/tickets/{code}/unclaim", data={"csrf": "forged"})
+    assert forged.status_code == 403 and "This form has expired" in forged.text

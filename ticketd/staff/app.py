@@ -12,9 +12,10 @@ from starlette.types import ASGIApp
 from ticketd.db.database import Scope
 from ticketd.kit.api import mounted_api
 from ticketd.kit.clock import now_ms
+from ticketd.kit.errors import TicketdError
 from ticketd.people.actors import Actor, staff_member, teammate
 from ticketd.people.repository import find_by_guids
-from ticketd.staff import sessions
+from ticketd.staff import actions, sessions
 from ticketd.staff.pages import HERE, error_page, page
 from ticketd.tickets import queries
 from ticketd.tickets.model import OPEN_STATUSES, Status, TicketOrder, TicketQuery
@@ -144,16 +145,40 @@ async def ticket_page(request: Request) -> Response:
     who = await signed_in(request)
     if who is None:
         return RedirectResponse(f"{base(request)}/login", 303)
-    s = services(request)
-    code = request.path_params["code"]
-    ticket, messages = await queries.ticket_with_messages(s.db, who.config, code)
-    only_it = TicketQuery(visible_to=who.actor, ticket_ids=(ticket.id,), limit=1)
-    visible = await queries.find_tickets(s.db, who.config, only_it)
-    if not visible.tickets:
+    return await _ticket_view(request, who, request.path_params["code"])
+
+
+async def _ticket_view(
+    request: Request, who: SignedIn, code: str, message: str | None = None, http_status: int = 200
+) -> Response:
+    """The ticket as it is now, with `message` (a refused action) on top."""
+    thread = await actions.staff_thread(services(request).db, who.config, who.actor, code)
+    if thread is None:
         return page("error.html", 404, base=base(request), title="Not found",
                     message="Ticket not found")  # fmt: skip
-    return page("ticket.html", base=base(request), title=ticket.subject, who=who,
-                ticket=ticket, messages=messages, config=who.config)  # fmt: skip
+    return page("ticket.html", http_status, base=base(request), title=thread.ticket.subject,
+                who=who, ticket=thread.ticket, messages=thread.messages, people=thread.people,
+                config=who.config, message=message, statuses=[s.value for s in Status],
+                may_act=actions.may_act(who.actor))  # fmt: skip
+
+
+async def act(request: Request) -> Response:
+    """One action on a ticket from its page; a refusal (someone claimed it first, a
+    rule) is shown on the page with the ticket as it is now."""
+    who = await signed_in(request)
+    if who is None:
+        return RedirectResponse(f"{base(request)}/login", 303)
+    form = await request.form()
+    code = request.path_params["code"]
+    if not same_origin(request) or form.get("csrf") != who.session.csrf_token:
+        return await _ticket_view(request, who, code, "This form has expired; try again.", 403)
+    fields = {k: str(v) for k, v in form.items()}
+    try:
+        await actions.perform(services(request).db, who.config, who.actor, code,
+                              request.path_params["action"], fields)  # fmt: skip
+    except TicketdError as refused:
+        return await _ticket_view(request, who, code, refused.message, 409)
+    return RedirectResponse(f"{base(request)}/tickets/{code}", 303)
 
 
 routes = [
@@ -162,6 +187,7 @@ routes = [
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/tickets/{code}", ticket_page, methods=["GET"]),
+    Route("/tickets/{code}/{action}", act, methods=["POST"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]
 

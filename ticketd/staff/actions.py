@@ -1,0 +1,73 @@
+"""What staff do from a ticket's page, through the same core functions as the APIs, as
+the signed-in person's Actor; and the thread a staff member reads (notes included)."""
+
+from ticketd.db.database import Database
+from ticketd.kit.errors import InvalidInput, TicketNotFound
+from ticketd.people.actors import Actor
+from ticketd.tickets import conversation, queries, service
+from ticketd.tickets.model import Body, MessageKind, Status, Thread, TicketQuery
+from ticketd.workspaces.config import WorkspaceConfig
+
+TEXT_LIMIT = 4000
+
+
+def may_act(actor: Actor) -> bool:
+    """Read-only teammates see the page without its forms."""
+    return actor.role != "read_only_user"
+
+
+async def staff_thread(
+    db: Database, config: WorkspaceConfig, actor: Actor, code: str
+) -> Thread | None:
+    """The ticket with every message staff read (notes too), oldest first, if the
+    actor may see it."""
+    try:
+        ticket, published = await queries.ticket_with_messages(db, config, code)
+    except TicketNotFound:
+        return None
+    only_it = TicketQuery(visible_to=actor, ticket_ids=(ticket.id,), limit=1)
+    if not (await queries.find_tickets(db, config, only_it)).tickets:
+        return None
+    notes = await queries.messages(db, config, ticket.id, (MessageKind.NOTE,), offset=0, limit=500)
+    merged = sorted([*published, *notes.messages], key=lambda m: (m.created_at, m.id))
+    return Thread(ticket, merged, notes.people)
+
+
+async def perform(
+    db: Database, config: WorkspaceConfig, actor: Actor, code: str, action: str,
+    form: dict[str, str],
+) -> None:  # fmt: skip
+    match action:
+        case "claim":
+            await service.claim(db, config, code, actor=actor)
+        case "unclaim":
+            await service.unclaim(db, config, code, actor=actor)
+        case "reply":
+            body = Body(_text(form, "text"))
+            await conversation.reply(db, config, code, actor=actor, body=body)
+        case "note":
+            body = Body(_text(form, "text"))
+            await conversation.add_note(db, config, code, actor=actor, body=body, mentions=[])
+        case "status":
+            await service.change_status(db, config, code, actor=actor, status=_status(form))
+        case "transfer":
+            department = form.get("department", "")
+            await service.transfer(db, config, code, actor=actor, department_key=department)
+        case _:
+            raise InvalidInput(f"unknown action {action!r}")
+
+
+def _text(form: dict[str, str], name: str) -> str:
+    text = form.get(name, "").strip()
+    if not text:
+        raise InvalidInput("Write something first.")
+    if len(text) > TEXT_LIMIT or "\x00" in text:
+        raise InvalidInput(f"A message has at most {TEXT_LIMIT} characters.")
+    return text
+
+
+def _status(form: dict[str, str]) -> Status:
+    try:
+        return Status(form.get("status", ""))
+    except ValueError:
+        raise InvalidInput("Choose one of the statuses.") from None
