@@ -8,6 +8,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, Response
 
 from ticketd.kit.errors import TicketdError
+from ticketd.people.actors import display_name
+from ticketd.people.model import Person
+from ticketd.workspaces.config import WorkspaceConfig
 
 HERE = Path(__file__).parent
 TEMPLATES = Environment(
@@ -48,4 +51,17 @@ def safe_image(url: str | None) -> str | None:
     return url if url and url.startswith(("https://", "http://")) else None
 
 
+def person_name(
+    config: WorkspaceConfig, people: dict[str, Person], guid: str | None, user_id: int | None
+) -> str:
+    """Someone a page names, as the workspace knows them; messages without a writer are
+    ticketd's own (system messages)."""
+    if guid in people:
+        return people[guid].name
+    if guid in config.teammates:
+        return config.teammates[guid].name
+    return display_name(config, user_id) if user_id is not None else "ticketd"
+
+
 TEMPLATES.filters["safe_image"] = safe_image
+TEMPLATES.globals["person_name"] = person_name
