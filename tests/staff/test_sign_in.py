@@ -216,3 +216,34 @@ async def test_a_refused_action_is_explained_on_the_page(
     assert "Ticket already claimed" in refused.text and "User 555" in refused.text
     forged = await client.post(f"/staff/tickets/{code}/unclaim", data={"csrf": "forged"})
     assert forged.status_code == 403 and "This form has expired" in forged.text
+
+
+async def test_queue_filters_live_in_the_url_and_count_per_status(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    for subject, priority in (("Lag in lobby", "high"), ("Lost pet", "low"), ("Lag again", "low")):
+        created = await ws.client.post(
+            "/tickets/create", json=ticket_body(subject=subject, priority=priority)
+        )
+        assert created.status_code == 200, created.text
+    report = await ws.client.post(
+        "/tickets/create-game-report",
+        json=ticket_body(subject="Exploiter", category="reports", placeId="1"),
+    )
+    assert report.status_code == 200, report.text
+    await sign_in(client, str(DEMO_STAFF_ID), staff_password, ws.id)
+
+    def subjects(html: str) -> set[str]:
+        shown = {"Lag in lobby", "Lost pet", "Lag again", "Exploiter"}
+        return {s for s in shown if s in html}
+
+    assert subjects((await client.get("/staff/?q=lag")).text) == {"Lag in lobby", "Lag again"}
+    low = await client.get("/staff/?q=lag&priority=low")
+    assert subjects(low.text) == {"Lag again"}
+    assert subjects((await client.get("/staff/?game_reports=1")).text) == {"Exploiter"}
+    claimed = await client.get("/staff/?held_by=me")
+    assert subjects(claimed.text) == set()
+    counts = await client.get("/staff/?status=all")
+    assert re.search(r'open <span class="n">4</span>', counts.text), counts.text
+    stale = await client.get("/staff/?status=nonsense&priority=&page=x")  # old bookmarks open
+    assert stale.status_code == 200 and len(subjects(stale.text)) == 4

@@ -17,14 +17,13 @@ from ticketd.people.actors import Actor, staff_member, teammate
 from ticketd.people.repository import find_by_guids
 from ticketd.staff import actions, sessions
 from ticketd.staff.pages import HERE, error_page, page
+from ticketd.staff.queue import PAGE_SIZE, STATUS_FILTERS, Filters
 from ticketd.tickets import queries
-from ticketd.tickets.model import OPEN_STATUSES, Status, TicketOrder, TicketQuery
+from ticketd.tickets.model import PRIORITIES, Status
 from ticketd.workspaces.access import get_config
 from ticketd.workspaces.config import WorkspaceConfig
 
 COOKIE = "ticketd_staff"
-PAGE_SIZE = 25
-STATUS_FILTERS = {"open": tuple(OPEN_STATUSES), **{s.value: (s,) for s in Status}, "all": ()}
 
 
 class SignedIn:
@@ -121,24 +120,17 @@ async def queue(request: Request) -> Response:
     who = await signed_in(request)
     if who is None:
         return RedirectResponse(f"{base(request)}/login", 303)
-    status = request.query_params.get("status", "open")
-    statuses = STATUS_FILTERS.get(status, STATUS_FILTERS["open"])
-    page_number = _page_number(request)
-    query = TicketQuery(
-        statuses=statuses, visible_to=who.actor, order=TicketOrder.LATEST_ACTIVITY_FIRST,
-        offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE, count_total=True,
-    )  # fmt: skip
-    found = await queries.find_tickets(services(request).db, who.config, query)
+    filters = Filters.read(request.query_params, who.config)
+    query = filters.query(who.actor)
+    db = services(request).db
+    found = await queries.find_tickets(db, who.config, query)
+    counts = await queries.counts_by_status(db, who.config, query)
+    total = found.total or 0
     return page(
         "queue.html", base=base(request), title="Queue", who=who, tickets=found.tickets,
-        total=found.total or 0, status=status, statuses=list(STATUS_FILTERS), page=page_number,
-        pages=max(1, -(-(found.total or 0) // PAGE_SIZE)), config=who.config,
+        total=total, counts=counts, filters=filters, statuses=list(STATUS_FILTERS),
+        pages=max(1, -(-total // PAGE_SIZE)), config=who.config, priorities=PRIORITIES,
     )  # fmt: skip
-
-
-def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
 async def ticket_page(request: Request) -> Response:

@@ -205,6 +205,10 @@ class TicketQuery:
     created_to: int | None = None
     sources: tuple[Source, ...] = ()
     ticket_ids: tuple[int, ...] = ()
+    priorities: tuple[str, ...] = ()
+    assignee_guid: str | None = None  # only tickets claimed by or assigned to them
+    unassigned: bool = False  # only tickets nobody holds
+    game_reports: bool = False  # only game reports
     order: TicketOrder = TicketOrder.LATEST_ACTIVITY_FIRST
     offset: int = 0
     limit: int = 25

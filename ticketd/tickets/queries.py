@@ -62,6 +62,21 @@ async def find_tickets(db: Database, config: WorkspaceConfig, query: TicketQuery
     return page
 
 
+async def counts_by_status(
+    db: Database, config: WorkspaceConfig, query: TicketQuery
+) -> dict[str, int]:
+    """Per status, the tickets matching the query's other filters that its
+    `visible_to` may see."""
+    within = None
+    if query.visible_to is not None:
+        if rules.sees_no_tickets(query.visible_to):
+            return {}
+        within = rules.visible_departments(query.visible_to)
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
+        return await repository.count_by_status(scope, query, within)
+
+
 async def _details(scope: Scope, tickets: list[Ticket]) -> TicketDetails:
     ids = [t.id for t in tickets]
     details = TicketDetails(openings=await thread.opening_messages(scope, ids))

@@ -1,6 +1,7 @@
 """Ticket storage: tickets, open-ticket counters and ticket searches. Every statement
 starts from the Scope's workspace."""
 
+import dataclasses
 import re
 from typing import Any
 
@@ -232,6 +233,12 @@ def _where(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, par
             "EXISTS (SELECT 1 FROM ticket_field_values v WHERE v.ticket_id = tickets.id"
             f" AND v.field_id = {params.add(field_id)} AND v.value = {params.add(value)})"
         )
+    if query.assignee_guid is not None:
+        where.append(f"assignee_guid = {params.add(query.assignee_guid)}")
+    if query.unassigned:
+        where.append("assignee_guid IS NULL")
+    if query.game_reports:
+        where.append("game_report")
     if query.created_from is not None:
         where.append(f"created_at >= {params.add(query.created_from)}")
     if query.created_to is not None:
@@ -240,6 +247,7 @@ def _where(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, par
         ("status", query.statuses),
         ("detailed_source", query.sources),
         ("id", query.ticket_ids),
+        ("priority", query.priorities),
     ):
         if values:
             where.append(f"{column} IN ({params.add_all(values)})")
@@ -248,6 +256,18 @@ def _where(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, par
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def count_by_status(
+    scope: Scope, query: TicketQuery, within: tuple[str, ...] | None
+) -> dict[str, int]:
+    """How many tickets match the query's other filters, per status."""
+    params = Params()
+    clause = _where(scope, dataclasses.replace(query, statuses=()), within, params)
+    rows = await scope.conn.fetch(
+        f"SELECT status, COUNT(*) FROM tickets WHERE {clause} GROUP BY status", *params.values
+    )
+    return {r[0]: int(r[1]) for r in rows}
 
 
 async def search(

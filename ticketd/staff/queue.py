@@ -1,0 +1,88 @@
+"""The queue's filters, read from the URL (so a view can be bookmarked and shared) into
+the core's TicketQuery."""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+from ticketd.people.actors import Actor
+from ticketd.tickets.model import OPEN_STATUSES, PRIORITIES, Status, TicketOrder, TicketQuery
+from ticketd.workspaces.config import WorkspaceConfig
+
+PAGE_SIZE = 25
+STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
+    "open": tuple(OPEN_STATUSES),
+    **{s.value: (s,) for s in Status},
+    "all": (),
+}
+HOLDERS = ("anyone", "me", "nobody")
+ORDERS = {
+    "activity": TicketOrder.LATEST_ACTIVITY_FIRST,
+    "newest": TicketOrder.NEWEST_FIRST,
+    "oldest": TicketOrder.OLDEST_FIRST,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    status: str = "open"
+    department: str = ""
+    category: str = ""
+    priority: str = ""
+    held_by: str = "anyone"
+    game_reports: bool = False
+    text: str = ""
+    order: str = "activity"
+    page: int = 1
+
+    @classmethod
+    def read(cls, params: QueryParams, config: WorkspaceConfig) -> "Filters":
+        """Unknown values fall back to the defaults: a stale bookmark still opens."""
+        raw_page = params.get("page", "1")
+        return cls(
+            status=_one_of(params.get("status"), STATUS_FILTERS, "open"),
+            department=_one_of(params.get("department"), config.departments, ""),
+            category=_one_of(params.get("category"), config.categories, ""),
+            priority=_one_of(params.get("priority"), PRIORITIES, ""),
+            held_by=_one_of(params.get("held_by"), HOLDERS, "anyone"),
+            game_reports=params.get("game_reports") == "1",
+            text=params.get("q", "").strip()[:100],
+            order=_one_of(params.get("order"), ORDERS, "activity"),
+            page=int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1,
+        )
+
+    def query(self, actor: Actor) -> TicketQuery:
+        return TicketQuery(
+            statuses=STATUS_FILTERS[self.status],
+            department=self.department or None,
+            category=self.category or None,
+            priorities=(self.priority,) if self.priority else (),
+            assignee_guid=actor.guid if self.held_by == "me" else None,
+            unassigned=self.held_by == "nobody",
+            game_reports=self.game_reports,
+            text=self.text or None,
+            visible_to=actor,
+            order=ORDERS[self.order],
+            offset=(self.page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+            count_total=True,
+        )
+
+    def url(self, **changes: object) -> str:
+        """This view's query string with `changes`, leaving out defaults."""
+        values = {**self._values(), **changes}
+        defaults = Filters()._values()
+        return "?" + urlencode({k: v for k, v in values.items() if v != defaults[k]})
+
+    def _values(self) -> dict[str, object]:
+        return {
+            "status": self.status, "department": self.department, "category": self.category,
+            "priority": self.priority, "held_by": self.held_by,
+            "game_reports": "1" if self.game_reports else "", "q": self.text,
+            "order": self.order, "page": self.page,
+        }  # fmt: skip
+
+
+def _one_of(value: str | None, allowed: object, default: str) -> str:
+    return value if value is not None and value in allowed else default  # type: ignore[operator]
