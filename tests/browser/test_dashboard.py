@@ -3,7 +3,7 @@ ticket created through the Series API in the queue, open it, sign out."""
 
 import copy
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -19,11 +19,17 @@ PASSWORD = "correct horse battery staple"
 OTHER_STAFF = 555
 
 
+class Prepared(NamedTuple):
+    workspace_id: str
+    key: str  # its Series API key
+    code: str  # a ticket's TicketId
+
+
 def signed_in_workspace(
     server: Server, config: dict[str, Any] = DEMO_CONFIG, extra_staff: int | None = None
-) -> tuple[str, str]:
-    """A workspace with staff passwords and a ticket: (workspace id, ticket code). Made
-    in another thread: Playwright's event loop runs in this one."""
+) -> Prepared:
+    """A workspace with staff passwords and a ticket. Made in another thread:
+    Playwright's event loop runs in this one."""
     with ThreadPoolExecutor(1) as elsewhere:
         made = elsewhere.submit(make_workspace, server.database_url, config=config).result()
     for user_id in (DEMO_STAFF_ID, extra_staff):
@@ -37,11 +43,11 @@ def signed_in_workspace(
         json=ticket_body(subject="Stuck <b>below</b> the map"),
     )  # fmt: skip
     assert created.status_code == 200, created.text
-    return made.id, created.json()["data"]["TicketId"]
+    return Prepared(made.id, made.key, created.json()["data"]["TicketId"])
 
 
 def test_sign_in_open_a_ticket_and_sign_out(server: Server, page: Page) -> None:
-    workspace_id, code = signed_in_workspace(server)
+    workspace_id, _, code = signed_in_workspace(server)
     page.goto(f"{server.url}/staff/login?workspace={workspace_id}")
     page.get_by_label("E-mail or Roblox user id").fill(str(DEMO_STAFF_ID))
     page.get_by_label("Password").fill(PASSWORD)
@@ -60,7 +66,7 @@ def test_sign_in_open_a_ticket_and_sign_out(server: Server, page: Page) -> None:
 
 
 def test_a_wrong_password_says_so_in_the_page(server: Server, page: Page) -> None:
-    workspace_id, _ = signed_in_workspace(server)
+    workspace_id, _, _ = signed_in_workspace(server)
     page.goto(f"{server.url}/staff/login?workspace={workspace_id}")
     page.get_by_label("E-mail or Roblox user id").fill(str(DEMO_STAFF_ID))
     page.get_by_label("Password").fill("not the password")
@@ -77,7 +83,7 @@ def sign_in(page: Page, server: Server, workspace_id: str, login: str) -> None:
 
 
 def test_claim_reply_and_close_in_the_browser(server: Server, page: Page) -> None:
-    workspace_id, code = signed_in_workspace(server)
+    workspace_id, _, code = signed_in_workspace(server)
     sign_in(page, server, workspace_id, str(DEMO_STAFF_ID))
     page.goto(f"{server.url}/staff/tickets/{code}")
     page.get_by_role("button", name="Claim").click()
@@ -93,7 +99,7 @@ def test_claim_reply_and_close_in_the_browser(server: Server, page: Page) -> Non
 def test_two_staff_race_to_claim_and_exactly_one_wins(server: Server, browser: Browser) -> None:
     config = copy.deepcopy(DEMO_CONFIG)
     config["Departments"]["support-dept"]["Members"].append(OTHER_STAFF)
-    workspace_id, code = signed_in_workspace(server, config, extra_staff=OTHER_STAFF)
+    workspace_id, _, code = signed_in_workspace(server, config, extra_staff=OTHER_STAFF)
     pages = []
     for login in (str(DEMO_STAFF_ID), str(OTHER_STAFF)):
         page = browser.new_context().new_page()
@@ -108,3 +114,16 @@ def test_two_staff_race_to_claim_and_exactly_one_wins(server: Server, browser: B
     expect(loser.get_by_role("alert")).to_have_text("Ticket already claimed")
     winner_name = "Staff Member" if outcomes[0] == 0 else f"User {OTHER_STAFF}"
     expect(loser.locator("#claimed-by")).to_have_text(winner_name)
+
+
+def test_a_new_ticket_appears_in_the_queue_without_a_reload(server: Server, page: Page) -> None:
+    workspace_id, key, _ = signed_in_workspace(server)
+    sign_in(page, server, workspace_id, str(DEMO_STAFF_ID))
+    expect(page).to_have_title("(1) Queue · ticketd")
+    created = httpx.post(f"{server.url}/tickets/create", headers={"apikey": key},
+                         json=ticket_body(subject="Arrived while watching"))  # fmt: skip
+    assert created.status_code == 200, created.text
+    expect(page.get_by_role("row").filter(has_text="Arrived while watching")).to_be_visible(
+        timeout=10_000
+    )
+    expect(page).to_have_title("(2) Queue · ticketd")

@@ -1,10 +1,11 @@
 """The staff dashboard under /staff/: sign-in, the queue and ticket pages, rendered on
 the server. Every action goes through the core as the signed-in person's Actor."""
 
+import hashlib
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -16,10 +17,10 @@ from ticketd.kit.errors import TicketdError
 from ticketd.people.actors import Actor, staff_member, teammate
 from ticketd.people.repository import find_by_guids
 from ticketd.staff import actions, sessions
-from ticketd.staff.pages import HERE, error_page, page
+from ticketd.staff.pages import HERE, SECURITY_HEADERS, error_page, page
 from ticketd.staff.queue import PAGE_SIZE, STATUS_FILTERS, Filters
 from ticketd.tickets import queries
-from ticketd.tickets.model import PRIORITIES, Status
+from ticketd.tickets.model import OPEN_STATUSES, PRIORITIES, Status, Ticket, TicketQuery
 from ticketd.workspaces.access import get_config
 from ticketd.workspaces.config import WorkspaceConfig
 
@@ -128,9 +129,32 @@ async def queue(request: Request) -> Response:
     total = found.total or 0
     return page(
         "queue.html", base=base(request), title="Queue", who=who, tickets=found.tickets,
+        fingerprint=view_fingerprint(found.tickets, found.total),
         total=total, counts=counts, filters=filters, statuses=list(STATUS_FILTERS),
         pages=max(1, -(-total // PAGE_SIZE)), config=who.config, priorities=PRIORITIES,
     )  # fmt: skip
+
+
+async def queue_state(request: Request) -> Response:
+    """What the queue page polls: a fingerprint of the view (it changes when a ticket in
+    it is created or changed) and the count of open tickets nobody has claimed."""
+    who = await signed_in(request)
+    if who is None:
+        return JSONResponse({"signedIn": False}, status_code=401)
+    filters = Filters.read(request.query_params, who.config)
+    db = services(request).db
+    found = await queries.find_tickets(db, who.config, filters.query(who.actor))
+    waiting = TicketQuery(statuses=tuple(OPEN_STATUSES), unassigned=True, visible_to=who.actor)
+    unclaimed = sum((await queries.counts_by_status(db, who.config, waiting)).values())
+    return JSONResponse(
+        {"view": view_fingerprint(found.tickets, found.total), "unclaimed": unclaimed},
+        headers=SECURITY_HEADERS,
+    )
+
+
+def view_fingerprint(tickets: list[Ticket], total: int | None) -> str:
+    text = f"{total}|" + ",".join(f"{t.id}:{t.updated_at}:{t.status}" for t in tickets)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 async def ticket_page(request: Request) -> Response:
@@ -175,6 +199,7 @@ async def act(request: Request) -> Response:
 
 routes = [
     Route("/", queue, methods=["GET"]),
+    Route("/queue-state", queue_state, methods=["GET"]),
     Route("/login", login_form, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
