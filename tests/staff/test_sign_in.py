@@ -247,3 +247,17 @@ async def test_queue_filters_live_in_the_url_and_count_per_status(
     assert re.search(r'open <span class="n">4</span>', counts.text), counts.text
     stale = await client.get("/staff/?status=nonsense&priority=&page=x")  # old bookmarks open
     assert stale.status_code == 200 and len(subjects(stale.text)) == 4
+
+
+async def test_tags_are_edited_on_the_ticket_page_and_shown_with_its_facts(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    code = await signed_in_on(client, ws, staff_password)
+    csrf = csrf_of((await client.get(f"/staff/tickets/{code}")).text)
+    saved = await client.post(f"/staff/tickets/{code}/tags",
+                              data={"csrf": csrf, "tags": "vip, <b>bug</b>,  "})  # fmt: skip
+    assert saved.status_code == 303
+    shown = (await client.get(f"/staff/tickets/{code}")).text
+    assert '<span class="badge">vip</span>' in shown
+    assert '<span class="badge">&lt;b&gt;bug&lt;/b&gt;</span>' in shown
+    assert "First response</dt><dd>not yet" in shown

@@ -4,8 +4,8 @@ the signed-in person's Actor; and the thread a staff member reads (notes include
 from ticketd.db.database import Database
 from ticketd.kit.errors import InvalidInput, TicketNotFound
 from ticketd.people.actors import Actor
-from ticketd.tickets import conversation, queries, service
-from ticketd.tickets.model import Body, MessageKind, Status, Thread, TicketQuery
+from ticketd.tickets import conversation, edits, queries, service
+from ticketd.tickets.model import Body, MessageKind, Status, Thread, TicketDetails, TicketQuery
 from ticketd.workspaces.config import WorkspaceConfig
 
 TEXT_LIMIT = 4000
@@ -18,9 +18,9 @@ def may_act(actor: Actor) -> bool:
 
 async def staff_thread(
     db: Database, config: WorkspaceConfig, actor: Actor, code: str
-) -> Thread | None:
-    """The ticket with every message staff read (notes too), oldest first, if the
-    actor may see it."""
+) -> tuple[Thread, TicketDetails] | None:
+    """The ticket with every message staff read (notes too), oldest first, and its
+    tags and field values, if the actor may see it."""
     try:
         ticket, published = await queries.ticket_with_messages(db, config, code)
     except TicketNotFound:
@@ -30,7 +30,8 @@ async def staff_thread(
         return None
     notes = await queries.messages(db, config, ticket.id, (MessageKind.NOTE,), offset=0, limit=500)
     merged = sorted([*published, *notes.messages], key=lambda m: (m.created_at, m.id))
-    return Thread(ticket, merged, notes.people)
+    _, details = await queries.ticket_with_details(db, config, ticket.id)
+    return Thread(ticket, merged, {**details.people, **notes.people}), details
 
 
 async def perform(
@@ -50,6 +51,9 @@ async def perform(
             await conversation.add_note(db, config, code, actor=actor, body=body, mentions=[])
         case "status":
             await service.change_status(db, config, code, actor=actor, status=_status(form))
+        case "tags":
+            tags = [t.strip() for t in form.get("tags", "").split(",") if t.strip()]
+            await edits.replace_tags(db, config, code, actor=actor, tags=tags)
         case "transfer":
             department = form.get("department", "")
             await service.transfer(db, config, code, actor=actor, department_key=department)

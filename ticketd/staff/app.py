@@ -168,12 +168,15 @@ async def _ticket_view(
     request: Request, who: SignedIn, code: str, message: str | None = None, http_status: int = 200
 ) -> Response:
     """The ticket as it is now, with `message` (a refused action) on top."""
-    thread = await actions.staff_thread(services(request).db, who.config, who.actor, code)
-    if thread is None:
+    found = await actions.staff_thread(services(request).db, who.config, who.actor, code)
+    if found is None:
         return page("error.html", 404, base=base(request), title="Not found",
                     message="Ticket not found")  # fmt: skip
+    thread, details = found
     return page("ticket.html", http_status, base=base(request), title=thread.ticket.subject,
                 who=who, ticket=thread.ticket, messages=thread.messages, people=thread.people,
+                tags=details.tags.get(thread.ticket.id, []),
+                fields=details.fields.get(thread.ticket.id, []),
                 config=who.config, message=message, statuses=[s.value for s in Status],
                 may_act=actions.may_act(who.actor))  # fmt: skip
 

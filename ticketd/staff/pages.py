@@ -1,6 +1,7 @@
 """Rendering dashboard pages: Jinja2 with autoescaping on, so ticket text is always
 text; the security headers every dashboard response carries."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,5 +64,19 @@ def person_name(
     return display_name(config, user_id) if user_id is not None else "ticketd"
 
 
+def when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def duration(ms: int) -> str:
+    minutes = max(0, ms) // 60_000
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
+
+
 TEMPLATES.filters["safe_image"] = safe_image
+TEMPLATES.filters["when"] = when
+TEMPLATES.filters["duration"] = duration
 TEMPLATES.globals["person_name"] = person_name
