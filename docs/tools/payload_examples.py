@@ -334,6 +334,10 @@ def timeline() -> Iterator[Notice]:
     bug.change(updated_at=when)
     yield bug.notice(RILEY, events.TagsChanged(["checkpoints", "mobile"]), when)
 
+    when = at("16:22:15.000")
+    bug.change(priority="high", updated_at=when)
+    yield bug.notice(RILEY, events.PriorityChanged("medium", "high"), when)
+
     when = at("16:22:30.250")
     bug.fields = [FieldValue(1, "Tablet")]
     bug.change(updated_at=when)

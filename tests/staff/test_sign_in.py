@@ -2,6 +2,7 @@
 browser tests come with the rest of the dashboard)."""
 
 import copy
+import json
 import re
 
 import httpx
@@ -281,3 +282,27 @@ async def test_pages_run_the_same_statements_for_1_or_30_tickets(
     assert await counter.measure(client.get("/staff/?status=all")) == queue_one
     assert await counter.measure(client.get(f"/staff/tickets/{code}")) == page_one
     assert (queue_one, page_one) == (5, 12)  # docs/dashboard.md lists them
+
+
+async def test_priority_changes_are_recorded_and_shown_in_the_helpdesk_log_words(
+    client: httpx.AsyncClient, services: Services, ws: Workspace, staff_password: str
+) -> None:
+    code = await signed_in_on(client, ws, staff_password)
+    csrf = csrf_of((await client.get(f"/staff/tickets/{code}")).text)
+    changed = await client.post(f"/staff/tickets/{code}/priority",
+                                data={"csrf": csrf, "priority": "urgent"})  # fmt: skip
+    assert changed.status_code == 303
+    refused = await client.post(f"/staff/tickets/{code}/priority",
+                                data={"csrf": csrf, "priority": "whenever"})  # fmt: skip
+    assert refused.status_code == 409 and "priority must be one of" in refused.text
+    got = (await ws.client.get(f"/tickets/get/{code}")).json()["data"]["Ticket"]
+    assert got["Priority"] == "urgent"
+    async with services.db.connection() as conn:
+        recorded = await conn.fetch(
+            "SELECT type, detail FROM events WHERE workspace_id = $1"
+            " AND type = 'ticket.priority_changed'",
+            ws.id,
+        )
+    assert [(r[0], json.loads(r[1])) for r in recorded] == [
+        ("ticket.priority_changed", {"previous_priority": "medium", "priority": "urgent"})
+    ]

@@ -28,6 +28,7 @@ ACTION_TYPES: dict[str, tuple[E, ...]] = {
     "ticket_department_changed": (E.TRANSFERRED,),
     "ticket_tags_changed": (E.TAGS_CHANGED,),
     "custom_field_value_changed": (E.FIELD_VALUE_CHANGED,),
+    "ticket_priority_changed": (E.PRIORITY_CHANGED,),
 }
 NOBODY = "00000000-0000-0000-0000-000000000000"
 ACTION_OF = {core: action for action, cores in ACTION_TYPES.items() for core in cores}

@@ -23,6 +23,7 @@ EVENT_TYPES: dict[E, str] = {
     E.UNCLAIMED: "ticket_unassigned",
     E.UNASSIGNED: "ticket_unassigned",
     E.STATUS_CHANGED: "ticket_status_change",
+    E.PRIORITY_CHANGED: "ticket_priority_change",
     E.TRANSFERRED: "ticket_transferred",
     E.CATEGORY_CHANGED: "ticket_category_change",
     E.TAGS_CHANGED: "ticket_tags_change",

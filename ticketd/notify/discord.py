@@ -41,6 +41,7 @@ PREFIXES = {
     EventType.ASSIGNED: "Assigned: ",
     EventType.UNASSIGNED: "Unassigned: ",
     EventType.TRANSFERRED: "Transferred: ",
+    EventType.PRIORITY_CHANGED: "Priority changed: ",
     EventType.CATEGORY_CHANGED: "Category changed: ",
     EventType.TAGS_CHANGED: "Tags changed: ",
     EventType.FIELD_VALUE_CHANGED: "Field changed: ",

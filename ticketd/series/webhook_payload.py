@@ -71,6 +71,8 @@ def _changes(notice: Notice) -> dict[str, Any]:
             return {"previousAssignee": _person(notice, p.previous_assignee_guid)}
         case events.Transferred():
             return {"fromDepartment": p.from_department, "toDepartment": p.to_department}
+        case events.PriorityChanged():
+            return {"previousPriority": p.previous_priority, "priority": p.priority}
         case events.CategoryChanged():
             return {"previousCategory": p.previous_category, "category": p.category}
         case events.TagsChanged():

@@ -51,6 +51,9 @@ async def perform(
             await conversation.add_note(db, config, code, actor=actor, body=body, mentions=[])
         case "status":
             await service.change_status(db, config, code, actor=actor, status=_status(form))
+        case "priority":
+            priority = form.get("priority", "")
+            await service.change_priority(db, config, code, actor=actor, priority=priority)
         case "tags":
             tags = [t.strip() for t in form.get("tags", "").split(",") if t.strip()]
             await edits.replace_tags(db, config, code, actor=actor, tags=tags)

@@ -178,6 +178,7 @@ async def _ticket_view(
                 tags=details.tags.get(thread.ticket.id, []),
                 fields=details.fields.get(thread.ticket.id, []),
                 config=who.config, message=message, statuses=[s.value for s in Status],
+                priorities=PRIORITIES,
                 may_act=actions.may_act(who.actor))  # fmt: skip
 
 

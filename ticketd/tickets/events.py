@@ -26,6 +26,7 @@ class EventType(StrEnum):
     ASSIGNED = "ticket.assigned"
     UNASSIGNED = "ticket.unassigned"
     STATUS_CHANGED = "ticket.status_changed"
+    PRIORITY_CHANGED = "ticket.priority_changed"
     TRANSFERRED = "ticket.transferred"
     CATEGORY_CHANGED = "ticket.category_changed"
     TAGS_CHANGED = "ticket.tags_changed"
@@ -105,6 +106,13 @@ class StatusChanged(Payload):
     type = EventType.STATUS_CHANGED
     previous_status: str
     status: str
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityChanged(Payload):
+    type = EventType.PRIORITY_CHANGED
+    previous_priority: str
+    priority: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +245,8 @@ def sentence(
             return f"{who} created the ticket"
         case StatusChanged():
             return f"{who} changed status from {status(p.previous_status)} to {status(p.status)}"
+        case PriorityChanged():
+            return f"{who} changed priority from {p.previous_priority} to {p.priority}"
         case Claimed() | Assigned():
             return f"{who} assigned the ticket to {person(p.assignee_guid)}"
         case Unclaimed() | Unassigned():

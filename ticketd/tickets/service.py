@@ -17,6 +17,7 @@ from ticketd.kit.errors import (
     ClaimClosed,
     DepartmentMismatch,
     DepartmentNotFound,
+    InvalidInput,
     NotClaimed,
     OpenTicketLimit,
     SameDepartment,
@@ -30,6 +31,7 @@ from ticketd.tickets import events, labels, labels_repository, repository, rules
 from ticketd.tickets import thread_repository as thread
 from ticketd.tickets.model import (
     OPEN_STATUSES,
+    PRIORITIES,
     Author,
     Body,
     MessageKind,
@@ -286,6 +288,22 @@ async def change_status(
     async with locked(db, config, ref) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
         await set_status(scope, config, ticket, status, now_ms(), actor=actor)
+
+
+async def change_priority(
+    db: Database, config: WorkspaceConfig, ref: str | int, *, actor: Actor, priority: str
+) -> None:
+    if priority not in PRIORITIES:
+        raise InvalidInput(f"priority must be one of: {', '.join(PRIORITIES)}")
+    async with locked(db, config, ref) as (scope, ticket):
+        rules.ensure_works_department(actor, ticket)
+        rules.ensure_may_work(actor)
+        if ticket.priority == priority:
+            return
+        now = now_ms()
+        await repository.update_ticket(scope, ticket.id, priority=priority, updated_at=now)
+        payload = events.PriorityChanged(ticket.priority, priority)
+        await events.record(scope, ticket, actor, payload, now)
 
 
 async def set_status(

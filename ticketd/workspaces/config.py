@@ -24,6 +24,7 @@ DISCORD_EVENTS = (
     "ticket.assigned",
     "ticket.transferred",
     "ticket.category_changed",
+    "ticket.priority_changed",
     "ticket.status_changed",
     "ticket.status_changed:open",
     "ticket.status_changed:in-progress",
