@@ -306,3 +306,25 @@ async def test_priority_changes_are_recorded_and_shown_in_the_helpdesk_log_words
     assert [(r[0], json.loads(r[1])) for r in recorded] == [
         ("ticket.priority_changed", {"previous_priority": "medium", "priority": "urgent"})
     ]
+
+
+async def test_assigning_a_teammate_from_a_stale_page_is_refused_with_the_current_state(
+    client: httpx.AsyncClient, services: Services, ws: Workspace, staff_password: str
+) -> None:
+    for name in ("Ann Agent", "Bo Agent"):
+        email = f"{name.split()[0].lower()}@example.com"
+        await people.add_teammate(services.db, None, actor=SYSTEM, workspace_id=ws.id,
+                                  name=name, email=email, role="agent")  # fmt: skip
+    services.cache.clear()
+    code = await signed_in_on(client, ws, staff_password)
+    page = (await client.get(f"/staff/tickets/{code}")).text
+    csrf = csrf_of(page)
+    guids = dict(re.findall(r'<option value="([0-9a-f-]{36})"[^>]*>([^<]+)</option>', page))
+    ann, bo = (g for g, name in guids.items() if name in ("Ann Agent", "Bo Agent"))
+    first = await client.post(f"/staff/tickets/{code}/assign",
+                              data={"csrf": csrf, "assignee": ann, "previous": ""})  # fmt: skip
+    assert first.status_code == 303
+    stale = await client.post(f"/staff/tickets/{code}/assign",
+                              data={"csrf": csrf, "assignee": bo, "previous": ""})  # fmt: skip
+    assert stale.status_code == 409
+    assert '<dd id="claimed-by">Ann Agent</dd>' in stale.text

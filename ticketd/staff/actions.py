@@ -54,6 +54,11 @@ async def perform(
         case "priority":
             priority = form.get("priority", "")
             await service.change_priority(db, config, code, actor=actor, priority=priority)
+        case "assign":
+            await service.assign(
+                db, config, code, actor=actor, assignee_guid=form.get("assignee") or None,
+                previous_guid=form.get("previous") or None,
+            )  # fmt: skip
         case "tags":
             tags = [t.strip() for t in form.get("tags", "").split(",") if t.strip()]
             await edits.replace_tags(db, config, code, actor=actor, tags=tags)

@@ -251,7 +251,7 @@ async def unclaim(db: Database, config: WorkspaceConfig, ref: str | int, *, acto
 async def assign(
     db: Database,
     config: WorkspaceConfig,
-    ticket_id: int,
+    ticket_id: str | int,
     *,
     actor: Actor,
     assignee_guid: str | None,
