@@ -3,6 +3,7 @@ ticket created through the Series API in the queue, open it, sign out."""
 
 import copy
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
@@ -127,3 +128,15 @@ def test_a_new_ticket_appears_in_the_queue_without_a_reload(server: Server, page
         timeout=10_000
     )
     expect(page).to_have_title("(2) Queue · ticketd")
+
+
+def test_the_transcript_downloads_as_one_html_file(server: Server, page: Page) -> None:
+    workspace_id, _, code = signed_in_workspace(server)
+    sign_in(page, server, workspace_id, str(DEMO_STAFF_ID))
+    page.goto(f"{server.url}/staff/tickets/{code}")
+    with page.expect_download() as arriving:
+        page.get_by_role("link", name="Download transcript").click()
+    download = arriving.value
+    assert download.suggested_filename == f"{code}.html"
+    content = Path(download.path()).read_text()
+    assert "Stuck &lt;b&gt;below&lt;/b&gt; the map" in content and "<script" not in content

@@ -328,3 +328,24 @@ async def test_assigning_a_teammate_from_a_stale_page_is_refused_with_the_curren
                               data={"csrf": csrf, "assignee": bo, "previous": ""})  # fmt: skip
     assert stale.status_code == 409
     assert '<dd id="claimed-by">Ann Agent</dd>' in stale.text
+
+
+async def test_a_transcript_is_one_self_contained_file_without_notes(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    code = await signed_in_on(client, ws, staff_password)
+    csrf = csrf_of((await client.get(f"/staff/tickets/{code}")).text)
+    for action, data in [
+        ("claim", {}),
+        ("reply", {"text": "Fixed <now>."}),
+        ("note", {"text": "staff-only remark"}),
+        ("status", {"status": "closed"}),
+    ]:
+        await client.post(f"/staff/tickets/{code}/{action}", data={"csrf": csrf, **data})
+    got = await client.get(f"/staff/tickets/{code}/transcript")
+    assert got.status_code == 200
+    assert got.headers["content-disposition"] == f'attachment; filename="{code}.html"'
+    html = got.text
+    assert "Fixed &lt;now&gt;." in html and "Help me" in html and "closed" in html
+    assert "staff-only remark" not in html
+    assert not re.search(r"(src|href)=|<link|<script", html)  # nothing to fetch

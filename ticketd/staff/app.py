@@ -5,7 +5,7 @@ import hashlib
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -17,10 +17,24 @@ from ticketd.kit.errors import TicketdError
 from ticketd.people.actors import Actor, staff_member, teammate
 from ticketd.people.repository import find_by_guids
 from ticketd.staff import actions, sessions
-from ticketd.staff.pages import HERE, SECURITY_HEADERS, error_page, page
+from ticketd.staff.pages import (
+    HERE,
+    SECURITY_HEADERS,
+    TEMPLATES,
+    error_page,
+    page,
+    transcript_headers,
+)
 from ticketd.staff.queue import PAGE_SIZE, STATUS_FILTERS, Filters
 from ticketd.tickets import queries
-from ticketd.tickets.model import OPEN_STATUSES, PRIORITIES, Status, Ticket, TicketQuery
+from ticketd.tickets.model import (
+    OPEN_STATUSES,
+    PRIORITIES,
+    MessageKind,
+    Status,
+    Ticket,
+    TicketQuery,
+)
 from ticketd.workspaces.access import get_config
 from ticketd.workspaces.config import WorkspaceConfig
 
@@ -182,6 +196,27 @@ async def _ticket_view(
                 may_act=actions.may_act(who.actor))  # fmt: skip
 
 
+async def transcript(request: Request) -> Response:
+    """The public conversation and the ticket's facts in one self-contained HTML file
+    (its own inline style, no other assets), to download."""
+    who = await signed_in(request)
+    if who is None:
+        return RedirectResponse(f"{base(request)}/login", 303)
+    found = await actions.staff_thread(
+        services(request).db, who.config, who.actor, request.path_params["code"]
+    )
+    if found is None:
+        return page("error.html", 404, base=base(request), title="Not found",
+                    message="Ticket not found")  # fmt: skip
+    thread, _ = found
+    public = [m for m in thread.messages if m.kind is not MessageKind.NOTE]
+    html = TEMPLATES.get_template("transcript.html").render(
+        ticket=thread.ticket, messages=public, people=thread.people, config=who.config,
+        now=now_ms(),
+    )  # fmt: skip
+    return HTMLResponse(html, headers=transcript_headers(thread.ticket.code))
+
+
 async def act(request: Request) -> Response:
     """One action on a ticket from its page; a refusal (someone claimed it first, a
     rule) is shown on the page with the ticket as it is now."""
@@ -208,6 +243,7 @@ routes = [
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/tickets/{code}", ticket_page, methods=["GET"]),
+    Route("/tickets/{code}/transcript", transcript, methods=["GET"]),
     Route("/tickets/{code}/{action}", act, methods=["POST"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]

@@ -34,6 +34,16 @@ SECURITY_HEADERS = {
 STATUS_OF_CODE = {"ticket_not_found": 404, "not_found": 404, "method_not_allowed": 405}
 
 
+def transcript_headers(code: str) -> dict[str, str]:
+    """A download whose only asset is its own inline style; sandboxed if opened here."""
+    return {
+        "content-disposition": f'attachment; filename="{code}.html"',
+        "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        "x-content-type-options": "nosniff",
+        "cache-control": "no-store",
+    }
+
+
 def page(name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
     html = TEMPLATES.get_template(name).render(**context)
     return HTMLResponse(html, status_code=http_status, headers=SECURITY_HEADERS)
