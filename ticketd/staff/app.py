@@ -10,7 +10,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from ticketd.db.database import Scope
+from ticketd.db.database import Database, Scope
 from ticketd.kit.api import mounted_api
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import TicketdError
@@ -70,7 +70,7 @@ async def signed_in(request: Request) -> SignedIn | None:
     return None if actor is None else SignedIn(session, config, actor)
 
 
-async def _actor(db: Any, config: WorkspaceConfig, guid: str) -> Actor | None:
+async def _actor(db: Database, config: WorkspaceConfig, guid: str) -> Actor | None:
     """The person as they act now: a teammate, or Series staff by Roblox user id while
     they still work a department."""
     if guid in config.teammates:
@@ -110,7 +110,7 @@ async def login(request: Request) -> Response:
     try:
         token = await sessions.sign_in(db, login_name, password, address, now_ms(), workspace)
     except sessions.SignInRefused as refused:
-        status = 429 if "Too many" in str(refused) else 401
+        status = 429 if refused.locked else 401
         return page("login.html", status, base=base(request), title="Sign in",
                     message=str(refused), login=login_name, workspace=workspace)  # fmt: skip
     response = RedirectResponse(f"{base(request)}/", 303)

@@ -21,7 +21,11 @@ _DECOY_HASH = HASHER.hash(secrets.token_hex(16))
 
 
 class SignInRefused(Exception):
-    """Said to the person signing in, as it is."""
+    """Said to the person signing in, as it is; `locked` when it is the attempt limit."""
+
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +72,13 @@ async def _ensure_not_locked(db: Database, keys: tuple[str, str], now: int) -> N
     minutes = WINDOW_MS // 60_000
     if account >= ACCOUNT_LIMIT:
         raise SignInRefused(
-            f"Too many failed sign-ins for this account. Try again in {minutes} minutes."
+            f"Too many failed sign-ins for this account. Try again in {minutes} minutes.",
+            locked=True,
         )
     if address >= ADDRESS_LIMIT:
         raise SignInRefused(
-            f"Too many failed sign-ins from your address. Try again in {minutes} minutes."
+            f"Too many failed sign-ins from your address. Try again in {minutes} minutes.",
+            locked=True,
         )
 
 
