@@ -2,7 +2,6 @@
 its handshake) by the operator, each with its own signing secret shown once."""
 
 import secrets
-from datetime import UTC, datetime
 
 import httpx
 
@@ -96,7 +95,7 @@ async def ping(db: Database, settings: Settings, endpoint_id: str) -> Outcome:
     if endpoint is None:
         raise NotFound("Webhook endpoint not found")
     message_id = ids.event_id()
-    now = int(datetime.now(UTC).timestamp() * 1000)
+    now = now_ms()
     payload = (
         socialboards.ping_payload(await _workspace_name(db, endpoint.workspace_id))
         if endpoint.format == "socialboards"

@@ -5,7 +5,7 @@ import asyncio
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from ticketd.db.database import Connection, Database
 from ticketd.kit.clock import now_ms
@@ -111,9 +111,19 @@ async def check_password(db: Database, workspace_id: str, guid: str, password: s
     """Whether the password is this person's; False for someone without one."""
     async with db.connection() as conn:
         hashed = await repository.password_hash(conn, workspace_id, guid)
-    if hashed is None or len(password) > MAX_LENGTH:
+    return hashed is not None and await matches(hashed, password)
+
+
+async def matches(hashed: str, password: str) -> bool:
+    """Whether `password` is the one `hashed` was made from, checked in a thread (it is
+    slow on purpose); an over-long password never matches."""
+    if len(password) > MAX_LENGTH:
         return False
+    return await asyncio.to_thread(_verify, hashed, password)
+
+
+def _verify(hashed: str, password: str) -> bool:
     try:
-        return await asyncio.to_thread(HASHER.verify, hashed, password)
-    except VerificationError:
+        return HASHER.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
         return False

@@ -2,13 +2,13 @@
 Roblox user id) and a password give a server-side session; failed attempts are limited
 per account and per address."""
 
-import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
 
 from ticketd.db.database import Database
-from ticketd.people.credentials import HASHER, MAX_LENGTH
+from ticketd.people import credentials
+from ticketd.people.credentials import HASHER
 from ticketd.staff import repository
 
 ACCOUNT_LIMIT = 5  # failed sign-ins per account per window
@@ -92,22 +92,13 @@ async def _verified(
             conn, email=None if user_id else login.lower(), user_id=user_id,
             workspace_id=workspace_id,
         )  # fmt: skip
-    if len(password) > MAX_LENGTH:
-        return None
     if not rows:
-        await asyncio.to_thread(_matches, _DECOY_HASH, password)
+        await credentials.matches(_DECOY_HASH, password)
         return None
     for row in rows:
-        if await asyncio.to_thread(_matches, row[2], password):
+        if await credentials.matches(row[2], password):
             return row[0], row[1]
     return None
-
-
-def _matches(hashed: str, password: str) -> bool:
-    try:
-        return HASHER.verify(hashed, password)
-    except Exception:  # argon2's VerificationError and InvalidHashError alike
-        return False
 
 
 async def session_of(db: Database, token: str, idle_ms: int, now: int) -> Session | None:
