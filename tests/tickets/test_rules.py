@@ -150,6 +150,16 @@ def test_visibility_follows_the_departments_an_actor_works() -> None:
     assert rules.visible_departments(teammate) == ("support-dept", "mod")
 
 
+def test_one_loaded_ticket_is_seen_by_whoever_a_search_would_show_it_to() -> None:
+    staff, outsider = actors.staff_member(CONFIG, STAFF), actors.staff_member(CONFIG, 999)
+    assert rules.may_see(staff, ticket()) and rules.may_see(staff, ticket(department_key=None))
+    assert not rules.may_see(staff, ticket(department_key="mod"))
+    assert not rules.may_see(outsider, ticket(department_key=None))
+    assert not rules.may_see(actors.member(CONFIG, AUTHOR), ticket())
+    assert rules.may_see(actors.teammate(CONFIG, ANN), ticket(department_key="mod"))
+    assert rules.may_see(actors.integration("c", "n"), ticket(department_key="elsewhere"))
+
+
 def test_only_staff_claim_and_write_notes_and_members_choose_no_assignee() -> None:
     staff, teammate = actors.staff_member(CONFIG, STAFF), actors.teammate(CONFIG, ANN)
     for actor in (staff, teammate):

@@ -1,11 +1,11 @@
 """What staff do from a ticket's page, through the same core functions as the APIs, as
-the signed-in person's Actor; and the thread a staff member reads (notes included)."""
+the signed-in person's Actor."""
 
 from ticketd.db.database import Database
-from ticketd.kit.errors import InvalidInput, TicketNotFound
+from ticketd.kit.errors import InvalidInput
 from ticketd.people.actors import Actor
-from ticketd.tickets import conversation, edits, queries, service
-from ticketd.tickets.model import Body, MessageKind, Status, Thread, TicketDetails, TicketQuery
+from ticketd.tickets import conversation, edits, service
+from ticketd.tickets.model import Body, Status
 from ticketd.workspaces.config import WorkspaceConfig
 
 TEXT_LIMIT = 4000
@@ -14,24 +14,6 @@ TEXT_LIMIT = 4000
 def may_act(actor: Actor) -> bool:
     """Read-only teammates see the page without its forms."""
     return actor.role != "read_only_user"
-
-
-async def staff_thread(
-    db: Database, config: WorkspaceConfig, actor: Actor, code: str
-) -> tuple[Thread, TicketDetails] | None:
-    """The ticket with every message staff read (notes too), oldest first, and its
-    tags and field values, if the actor may see it."""
-    try:
-        ticket, published = await queries.ticket_with_messages(db, config, code)
-    except TicketNotFound:
-        return None
-    only_it = TicketQuery(visible_to=actor, ticket_ids=(ticket.id,), limit=1)
-    if not (await queries.find_tickets(db, config, only_it)).tickets:
-        return None
-    notes = await queries.messages(db, config, ticket.id, (MessageKind.NOTE,), offset=0, limit=500)
-    merged = sorted([*published, *notes.messages], key=lambda m: (m.created_at, m.id))
-    _, details = await queries.ticket_with_details(db, config, ticket.id)
-    return Thread(ticket, merged, {**details.people, **notes.people}), details
 
 
 async def perform(

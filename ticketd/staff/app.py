@@ -182,7 +182,7 @@ async def _ticket_view(
     request: Request, who: SignedIn, code: str, message: str | None = None, http_status: int = 200
 ) -> Response:
     """The ticket as it is now, with `message` (a refused action) on top."""
-    found = await actions.staff_thread(services(request).db, who.config, who.actor, code)
+    found = await queries.staff_view(services(request).db, who.config, code, who.actor)
     if found is None:
         return page("error.html", 404, base=base(request), title="Not found",
                     message="Ticket not found")  # fmt: skip
@@ -202,8 +202,8 @@ async def transcript(request: Request) -> Response:
     who = await signed_in(request)
     if who is None:
         return RedirectResponse(f"{base(request)}/login", 303)
-    found = await actions.staff_thread(
-        services(request).db, who.config, who.actor, request.path_params["code"]
+    found = await queries.staff_view(
+        services(request).db, who.config, request.path_params["code"], who.actor
     )
     if found is None:
         return page("error.html", 404, base=base(request), title="Not found",

@@ -4,6 +4,7 @@ and histories, with the people they name loaded in a fixed number of queries."""
 from ticketd.db.database import Database, Scope
 from ticketd.kit.errors import TicketNotFound
 from ticketd.people import repository as people
+from ticketd.people.actors import Actor
 from ticketd.people.model import Person
 from ticketd.tickets import events, labels_repository, repository, rules
 from ticketd.tickets import thread_repository as thread
@@ -75,6 +76,29 @@ async def counts_by_status(
     async with db.connection() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         return await repository.count_by_status(scope, query, within)
+
+
+async def staff_view(
+    db: Database, config: WorkspaceConfig, ref: str, actor: Actor, *, notes_shown: int = 500
+) -> tuple[Thread, TicketDetails] | None:
+    """What staff read of one ticket, if `actor` may see it: every published message and
+    internal note, oldest first, its tags and field values, and the people they name."""
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
+        ticket, published = await repository.find_ticket_with_thread(scope, ref)
+        if ticket is None or not rules.may_see(actor, ticket):
+            return None
+        notes = await thread.list_messages(
+            scope, ticket.id, (MessageKind.NOTE,), offset=0, limit=notes_shown
+        )
+        details = TicketDetails()
+        details.tags, details.fields = await labels_repository.labels_of(scope, [ticket.id])
+        messages = sorted([*published, *notes], key=lambda m: (m.created_at, m.id))
+        guids = {m.author_guid for m in messages if m.author_guid}
+        guids.update(guid for m in notes for guid in m.mentions)
+        guids.update(g for g in (ticket.author_guid, ticket.assignee_guid) if g)
+        details.people = await people.find_by_guids(scope, sorted(guids))
+    return Thread(ticket, messages, details.people), details
 
 
 async def _details(scope: Scope, tickets: list[Ticket]) -> TicketDetails:

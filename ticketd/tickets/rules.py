@@ -134,3 +134,11 @@ def visible_departments(actor: Actor) -> tuple[str, ...] | None:
 
 def sees_no_tickets(actor: Actor) -> bool:
     return visible_departments(actor) == () and not actor.every_department
+
+
+def may_see(actor: Actor, ticket: Ticket) -> bool:
+    """The rule ticket searches apply (`visible_to`), for one ticket already loaded."""
+    if sees_no_tickets(actor):
+        return False
+    within = visible_departments(actor)
+    return within is None or ticket.department_key is None or ticket.department_key in within
