@@ -97,7 +97,8 @@ def ticket(**changes: Any) -> Ticket:
         game_report=False, place_id=None, server_id=None, sentiment=None,
         source=Source.SERIES_API, source_name=None, cc=(), reply_count=1, has_draft=False,
         last_thread_at=CREATED + 2000, created_at=CREATED, updated_at=CREATED + 3000,
-        closed_at=None, first_response_at=CREATED + 2000,
+        closed_at=None, first_response_at=CREATED + 2000, first_resolved_at=None,
+        public_token="0123456789abcdef0123456789abcdef",
     )  # fmt: skip
     return dataclasses.replace(base, **changes)
 

@@ -79,6 +79,8 @@ def ticket(**changes: object) -> Ticket:
         updated_at=1,
         closed_at=None,
         first_response_at=None,
+        first_resolved_at=None,
+        public_token="f" * 32,
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 

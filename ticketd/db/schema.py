@@ -200,12 +200,16 @@ tickets = Table(
     Column("updated_at", Millis, nullable=False),
     Column("closed_at", Millis),
     Column("first_response_at", Millis),
+    Column("first_resolved_at", Millis),  # kept when reopened: the first resolution
+    Column("public_token", String(32), nullable=False),  # the author's link, /t/<token>
     Index("ix_tickets_workspace", "workspace_id", "id"),
     Index("ix_tickets_workspace_thread", "workspace_id", "last_thread_at"),
     Index("ix_tickets_workspace_category", "workspace_id", "category_key", "id"),
     Index("ix_tickets_workspace_status", "workspace_id", "status", "id"),
     Index("ix_tickets_workspace_author", "workspace_id", "author_user_id", "id"),
     Index("ix_tickets_workspace_department", "workspace_id", "department_key", "id"),
+    Index("ix_tickets_workspace_created", "workspace_id", "created_at"),
+    Index("ix_tickets_public_token", "public_token", unique=True),
 )
 
 messages = Table(

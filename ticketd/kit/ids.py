@@ -70,6 +70,11 @@ def event_id() -> str:
     return "evt_" + os.urandom(16).hex()
 
 
+def public_token() -> str:
+    """32 hex digits (128 random bits): the secret in a ticket's author link."""
+    return os.urandom(16).hex()
+
+
 def webhook_secret() -> str:
     """A Standard Webhooks signing secret: `whsec_` and 32 random bytes in base64."""
     return "whsec_" + base64.b64encode(os.urandom(32)).decode()

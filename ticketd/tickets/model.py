@@ -142,6 +142,8 @@ class Ticket:
     updated_at: int
     closed_at: int | None
     first_response_at: int | None
+    first_resolved_at: int | None  # the first move to a closed status; kept when reopened
+    public_token: str
 
     @property
     def is_open(self) -> bool:
@@ -155,7 +157,7 @@ class Ticket:
             r[0], r[1], r[2], r[3], r[4], r[5], r[6], _STATUS[r[7]], r[8], r[9], r[10],
             r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), r[18], r[19], r[20],
             _SOURCE[r[21]], r[22], tuple(orjson.loads(r[23])) if r[23] else (), r[24],
-            bool(r[25]), r[26], r[27], r[28], r[29], r[30],
+            bool(r[25]), r[26], r[27], r[28], r[29], r[30], r[31], r[32],
         )  # fmt: skip
 
 

@@ -14,7 +14,8 @@ TICKET_COLUMNS = (
     " priority, author_guid, author_user_id, author_username, author_display_name,"
     " author_avatar_url, assignee_guid, claimed_by, claimed_at, game_report, place_id,"
     " server_id, sentiment, detailed_source, source_name, cc, reply_count, has_draft,"
-    " last_thread_at, created_at, updated_at, closed_at, first_response_at"
+    " last_thread_at, created_at, updated_at, closed_at, first_response_at,"
+    " first_resolved_at, public_token"
 )
 _JOINED_COLUMNS = ", ".join(
     [f"t.{c.strip()}" for c in TICKET_COLUMNS.split(",")]

@@ -105,7 +105,7 @@ def _created(v: dict[str, Any], workspace_id: str) -> Ticket:
         v["assignee_guid"], v["claimed_by"], v["claimed_at"], v["game_report"], v["place_id"],
         v["server_id"], v["sentiment"], v["detailed_source"], v["source_name"],
         tuple(orjson.loads(v["cc"])) if v["cc"] else (), 0, False, v["last_thread_at"],
-        v["created_at"], v["updated_at"], None, None,
+        v["created_at"], v["updated_at"], None, None, None, v["public_token"],
     )  # fmt: skip
 
 
@@ -137,6 +137,7 @@ def _ticket_values(new: NewTicket, now: int) -> dict[str, Any]:
         "last_thread_at": now,
         "created_at": now,
         "updated_at": now,
+        "public_token": ids.public_token(),
     }
 
 
@@ -323,6 +324,8 @@ async def set_status(
     was_open, is_open = previous in OPEN_STATUSES, status in OPEN_STATUSES
     if was_open != is_open:
         changes["closed_at"] = None if is_open else now
+        if not is_open and ticket.first_resolved_at is None:
+            changes["first_resolved_at"] = now
         await count_open(scope, config, ticket, ticket.category_key, opened=is_open)
     await repository.update_ticket(scope, ticket.id, **changes)
     text = f"Status changed from {previous} to {status} by {actor.name}"
