@@ -251,6 +251,27 @@ async def test_queue_filters_live_in_the_url_and_count_per_status(
     assert stale.status_code == 200 and len(subjects(stale.text)) == 4
 
 
+async def test_queue_search_reads_messages_and_notes_and_filters_by_tag(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
+) -> None:
+    code = await signed_in_on(client, ws, staff_password)
+    other = await ws.client.post("/tickets/create", json=ticket_body(subject="Other"))
+    assert other.status_code == 200, other.text
+    csrf = csrf_of((await client.get(f"/staff/tickets/{code}")).text)
+    for action, data in (("note", {"text": "Seen a Purple_Dragon here"}), ("tags", {"tags": "VIP"})):
+        done = await client.post(f"/staff/tickets/{code}/{action}", data={"csrf": csrf, **data})
+        assert done.status_code == 303, done.text
+
+    def codes(html: str) -> set[str]:
+        return set(re.findall(r'data-code="([^"]+)"', html))
+
+    assert codes((await client.get("/staff/?q=purple_dragon")).text) == {code}
+    assert codes((await client.get("/staff/?q=purple%dragon")).text) == set()  # % is literal
+    assert codes((await client.get("/staff/?tag=vip")).text) == {code}
+    assert codes((await client.get("/staff/?tag=vip&q=other")).text) == set()
+    assert len(codes((await client.get("/staff/")).text)) == 2
+
+
 async def test_tags_are_edited_on_the_ticket_page_and_shown_with_its_facts(
     client: httpx.AsyncClient, ws: Workspace, staff_password: str
 ) -> None:
@@ -260,8 +281,8 @@ async def test_tags_are_edited_on_the_ticket_page_and_shown_with_its_facts(
                               data={"csrf": csrf, "tags": "vip, <b>bug</b>,  "})  # fmt: skip
     assert saved.status_code == 303
     shown = (await client.get(f"/staff/tickets/{code}")).text
-    assert '<span class="badge">vip</span>' in shown
-    assert '<span class="badge">&lt;b&gt;bug&lt;/b&gt;</span>' in shown
+    assert '?status=all&amp;tag=vip">vip</a>' in shown
+    assert '">&lt;b&gt;bug&lt;/b&gt;</a>' in shown
     assert "First response</dt><dd>not yet" in shown
 
 

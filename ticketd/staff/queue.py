@@ -32,6 +32,7 @@ class Filters:
     priority: str = ""
     held_by: str = "anyone"
     game_reports: bool = False
+    tag: str = ""
     text: str = ""
     order: str = "activity"
     page: int = 1
@@ -47,6 +48,7 @@ class Filters:
             priority=_one_of(params.get("priority"), PRIORITIES, ""),
             held_by=_one_of(params.get("held_by"), HOLDERS, "anyone"),
             game_reports=params.get("game_reports") == "1",
+            tag=params.get("tag", "").strip()[:100],
             text=params.get("q", "").strip()[:100],
             order=_one_of(params.get("order"), ORDERS, "activity"),
             page=int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1,
@@ -62,6 +64,8 @@ class Filters:
             unassigned=self.held_by == "nobody",
             game_reports=self.game_reports,
             text=self.text or None,
+            text_in_messages=True,
+            tag=self.tag or None,
             visible_to=actor,
             order=ORDERS[self.order],
             offset=(self.page - 1) * PAGE_SIZE,
@@ -79,7 +83,8 @@ class Filters:
         return {
             "status": self.status, "department": self.department, "category": self.category,
             "priority": self.priority, "held_by": self.held_by,
-            "game_reports": "1" if self.game_reports else "", "q": self.text,
+            "game_reports": "1" if self.game_reports else "", "tag": self.tag,
+            "q": self.text,
             "order": self.order, "page": self.page,
         }  # fmt: skip
 

@@ -201,6 +201,8 @@ class TicketQuery:
     department: str | None = None
     author_user_id: int | None = None
     text: str | None = None  # in the subject or the author's names, ignoring case
+    text_in_messages: bool = False  # `text` may also be in a message or note (not drafts)
+    tag: str | None = None  # only tickets with this tag, ignoring case
     visible_to: Actor | None = None  # only tickets this actor works
     field_values: tuple[tuple[int, str], ...] = ()  # (custom field id, value)
     created_from: int | None = None

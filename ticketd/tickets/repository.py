@@ -220,11 +220,12 @@ def _where(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, par
     if query.author_user_id is not None:
         where.append(f"author_user_id = {params.add(query.author_user_id)}")
     if query.text:
-        pattern = params.add("%" + _like_escape(query.text.lower()) + "%")
+        where.append(_text_matches(query, params))
+    if query.tag is not None:
         where.append(
-            f"(lower(subject) LIKE {pattern} ESCAPE '\\'"
-            f" OR lower(author_username) LIKE {pattern} ESCAPE '\\'"
-            f" OR lower(author_display_name) LIKE {pattern} ESCAPE '\\')"
+            "id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id"
+            f" WHERE g.workspace_id = {params.add(scope.workspace_id)}"
+            f" AND g.name_key = {params.add(query.tag.lower())})"
         )
     if within is not None:
         keys = f" OR department_key IN ({params.add_all(within)})" if within else ""
@@ -253,6 +254,19 @@ def _where(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, par
         if values:
             where.append(f"{column} IN ({params.add_all(values)})")
     return " AND ".join(where)
+
+
+def _text_matches(query: TicketQuery, params: Params) -> str:
+    assert query.text is not None
+    pattern = params.add("%" + _like_escape(query.text.lower()) + "%")
+    columns = ["subject", "author_username", "author_display_name"]
+    matches = [f"lower({c}) LIKE {pattern} ESCAPE '\\'" for c in columns]
+    if query.text_in_messages:
+        matches.append(
+            "EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = tickets.id"
+            f" AND NOT m.is_draft AND lower(m.content) LIKE {pattern} ESCAPE '\\')"
+        )
+    return "(" + " OR ".join(matches) + ")"
 
 
 def _like_escape(text: str) -> str:
