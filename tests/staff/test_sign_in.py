@@ -258,7 +258,10 @@ async def test_queue_search_reads_messages_and_notes_and_filters_by_tag(
     other = await ws.client.post("/tickets/create", json=ticket_body(subject="Other"))
     assert other.status_code == 200, other.text
     csrf = csrf_of((await client.get(f"/staff/tickets/{code}")).text)
-    for action, data in (("note", {"text": "Seen a Purple_Dragon here"}), ("tags", {"tags": "VIP"})):
+    for action, data in (
+        ("note", {"text": "Seen a Purple_Dragon here"}),
+        ("tags", {"tags": "VIP"}),
+    ):
         done = await client.post(f"/staff/tickets/{code}/{action}", data={"csrf": csrf, **data})
         assert done.status_code == 303, done.text
 
