@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.support.databases import pg_admin, pg_database_url
 from ticketd.db.migrate import alembic_config, alembic_url
-from ticketd.db.schema import metadata
+from ticketd.db.schema import is_search_object, metadata
 from ticketd.kit.ids import user_guid
 from ticketd.tickets import events
 from ticketd.tickets.thread_repository import EVENT_COLUMNS
@@ -63,19 +63,23 @@ def run(url: str, *statements: str) -> list[list[tuple]]:
 
 
 def schema_drift(url: str) -> list:
+    def context(conn: sa.Connection) -> MigrationContext:
+        def include_name(name: str | None, *_: object) -> bool:
+            return not is_search_object(name)
+
+        return MigrationContext.configure(conn, opts={"include_name": include_name})
+
     if url.startswith("sqlite"):
         engine = sa.create_engine(url)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            diff = compare_metadata(context(conn), metadata)
         engine.dispose()
         return diff
 
     async def compare() -> list:
         engine = create_async_engine(alembic_url(url))
         async with engine.connect() as conn:
-            diff = await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c), metadata)
-            )
+            diff = await conn.run_sync(lambda c: compare_metadata(context(c), metadata))
         await engine.dispose()
         return diff
 

@@ -209,6 +209,7 @@ tickets = Table(
     Index("ix_tickets_workspace_author", "workspace_id", "author_user_id", "id"),
     Index("ix_tickets_workspace_department", "workspace_id", "department_key", "id"),
     Index("ix_tickets_workspace_created", "workspace_id", "created_at"),
+    Index("ix_tickets_workspace_assignee", "workspace_id", "assignee_guid", "last_thread_at"),
     Index("ix_tickets_public_token", "public_token", unique=True),
 )
 
@@ -410,3 +411,11 @@ instance_secrets = Table(
     Column("name", String(50), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Made by migration 0007 with each engine's own search machinery (SQLite FTS5 tables and
+# their shadow tables, PostgreSQL pg_trgm indexes), which this metadata cannot describe.
+SEARCH_OBJECTS = ("ticket_search", "message_search", "ix_tickets_search", "ix_messages_search")
+
+
+def is_search_object(name: str | None) -> bool:
+    return name is not None and any(name == o or name.startswith(o + "_") for o in SEARCH_OBJECTS)

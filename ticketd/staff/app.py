@@ -25,7 +25,7 @@ from ticketd.staff.pages import (
     page,
     transcript_headers,
 )
-from ticketd.staff.queue import PAGE_SIZE, STATUS_FILTERS, Filters
+from ticketd.staff.queue import COUNT_LIMIT, PAGE_SIZE, STATUS_FILTERS, Filters
 from ticketd.tickets import queries
 from ticketd.tickets.model import (
     OPEN_STATUSES,
@@ -145,6 +145,7 @@ async def queue(request: Request) -> Response:
         "queue.html", base=base(request), title="Queue", who=who, tickets=found.tickets,
         fingerprint=view_fingerprint(found.tickets, found.total),
         total=total, counts=counts, filters=filters, statuses=list(STATUS_FILTERS),
+        shown_count=shown_count, limit=COUNT_LIMIT, more_pages=len(found.tickets) == PAGE_SIZE,
         pages=max(1, -(-total // PAGE_SIZE)), config=who.config, priorities=PRIORITIES,
     )  # fmt: skip
 
@@ -158,12 +159,18 @@ async def queue_state(request: Request) -> Response:
     filters = Filters.read(request.query_params, who.config)
     db = services(request).db
     found = await queries.find_tickets(db, who.config, filters.query(who.actor))
-    waiting = TicketQuery(statuses=tuple(OPEN_STATUSES), unassigned=True, visible_to=who.actor)
-    unclaimed = sum((await queries.counts_by_status(db, who.config, waiting)).values())
+    waiting = TicketQuery(statuses=tuple(OPEN_STATUSES), unassigned=True, visible_to=who.actor,
+                          count_limit=COUNT_LIMIT)  # fmt: skip
+    unclaimed = await queries.count_tickets(db, who.config, waiting)
     return JSONResponse(
-        {"view": view_fingerprint(found.tickets, found.total), "unclaimed": unclaimed},
+        {"view": view_fingerprint(found.tickets, found.total), "unclaimed": shown_count(unclaimed)},
         headers=SECURITY_HEADERS,
     )
+
+
+def shown_count(n: int) -> str:
+    """A count as shown: "1,000+" once it reaches the point where counting stops."""
+    return f"{COUNT_LIMIT:,}+" if n >= COUNT_LIMIT else f"{n:,}"
 
 
 def view_fingerprint(tickets: list[Ticket], total: int | None) -> str:

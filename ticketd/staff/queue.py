@@ -11,6 +11,7 @@ from ticketd.tickets.model import OPEN_STATUSES, PRIORITIES, Status, TicketOrder
 from ticketd.workspaces.config import WorkspaceConfig
 
 PAGE_SIZE = 25
+COUNT_LIMIT = 1000  # totals and counts per status stop here ("1,000+"): cheap at any size
 STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
     "open": tuple(OPEN_STATUSES),
     **{s.value: (s,) for s in Status},
@@ -71,6 +72,7 @@ class Filters:
             offset=(self.page - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
             count_total=True,
+            count_limit=COUNT_LIMIT,
         )
 
     def url(self, **changes: object) -> str:

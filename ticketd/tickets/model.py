@@ -217,6 +217,7 @@ class TicketQuery:
     offset: int = 0
     limit: int = 25
     count_total: bool = False
+    count_limit: int | None = None  # totals stop counting here, so they stay cheap
     with_details: bool = False  # load what TicketDetails holds
 
 

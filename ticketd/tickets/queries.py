@@ -63,6 +63,18 @@ async def find_tickets(db: Database, config: WorkspaceConfig, query: TicketQuery
     return page
 
 
+async def count_tickets(db: Database, config: WorkspaceConfig, query: TicketQuery) -> int:
+    """How many tickets match that the query's `visible_to` may see (up to its
+    count_limit)."""
+    within = None
+    if query.visible_to is not None:
+        if rules.sees_no_tickets(query.visible_to):
+            return 0
+        within = rules.visible_departments(query.visible_to)
+    async with db.connection() as conn:
+        return await repository.count(Scope(conn, config.workspace.id, db.dialect), query, within)
+
+
 async def counts_by_status(
     db: Database, config: WorkspaceConfig, query: TicketQuery
 ) -> dict[str, int]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ticketd.db.database import Params, Scope, placeholders, update_in_workspace
 from ticketd.tickets import thread_repository
-from ticketd.tickets.model import Message, Ticket, TicketOrder, TicketQuery
+from ticketd.tickets.model import Message, Status, Ticket, TicketOrder, TicketQuery
 
 TICKET_COLUMNS = (
     "id, code, object_id, workspace_id, subject, category_key, department_key, status,"
@@ -220,7 +220,7 @@ def _where(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, par
     if query.author_user_id is not None:
         where.append(f"author_user_id = {params.add(query.author_user_id)}")
     if query.text:
-        where.append(_text_matches(query, params))
+        where.append(_text_matches(scope, query, params))
     if query.tag is not None:
         where.append(
             "id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id"
@@ -256,17 +256,38 @@ def _where(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, par
     return " AND ".join(where)
 
 
-def _text_matches(query: TicketQuery, params: Params) -> str:
+# The subject and the author's names as one text: what migration 0007 indexes.
+_TICKET_TEXT = (
+    "lower(subject || ' ' || coalesce(author_username, '') || ' '"
+    " || coalesce(author_display_name, ''))"
+)
+_TRIGRAM = 3  # the search indexes find substrings of at least this many characters
+
+
+def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
+    """The text in the ticket (and, when asked, in a published message or note), as a
+    substring, ignoring case. PostgreSQL's pg_trgm indexes serve the LIKEs directly;
+    on SQLite the FTS5 trigram tables find candidates and the LIKEs confirm them."""
     assert query.text is not None
-    pattern = params.add("%" + _like_escape(query.text.lower()) + "%")
-    columns = ["subject", "author_username", "author_display_name"]
-    matches = [f"lower({c}) LIKE {pattern} ESCAPE '\\'" for c in columns]
-    if query.text_in_messages:
-        matches.append(
-            "EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = tickets.id"
-            f" AND NOT m.is_draft AND lower(m.content) LIKE {pattern} ESCAPE '\\')"
+    text = query.text.lower()
+    exact = params.add("%" + _like_escape(text) + "%")
+    in_ticket = f"{_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
+    in_messages = (
+        "SELECT ticket_id FROM messages m WHERE NOT m.is_draft"
+        f" AND lower(m.content) LIKE {exact} ESCAPE '\\'"
+    )
+    if scope.dialect == "sqlite" and len(text) >= _TRIGRAM:
+        loose = params.add("%" + text + "%")  # FTS5's LIKE has no ESCAPE: `%`, `_` widen it
+        in_ticket = (
+            f"id IN (SELECT rowid FROM ticket_search WHERE text LIKE {loose}) AND {in_ticket}"
         )
-    return "(" + " OR ".join(matches) + ")"
+        in_messages = (
+            "SELECT m.ticket_id FROM message_search s JOIN messages m ON m.id = s.rowid"
+            f" WHERE s.content LIKE {loose} AND lower(m.content) LIKE {exact} ESCAPE '\\'"
+        )
+    if not query.text_in_messages:
+        return in_ticket
+    return f"({in_ticket} OR id IN ({in_messages}))"
 
 
 def _like_escape(text: str) -> str:
@@ -276,13 +297,36 @@ def _like_escape(text: str) -> str:
 async def count_by_status(
     scope: Scope, query: TicketQuery, within: tuple[str, ...] | None
 ) -> dict[str, int]:
-    """How many tickets match the query's other filters, per status."""
+    """How many tickets match the query's other filters, per status (each up to the
+    query's count_limit, when it has one)."""
     params = Params()
     clause = _where(scope, dataclasses.replace(query, statuses=()), within, params)
-    rows = await scope.conn.fetch(
-        f"SELECT status, COUNT(*) FROM tickets WHERE {clause} GROUP BY status", *params.values
+    if query.count_limit is None:
+        sql = f"SELECT status, COUNT(*) FROM tickets WHERE {clause} GROUP BY status"
+    else:
+        limit = params.add(query.count_limit)
+        counts = []
+        for n, status in enumerate(Status):
+            value = params.add(status.value)
+            counts.append(
+                f"SELECT CAST({value} AS TEXT), COUNT(*) FROM (SELECT 1 FROM tickets"
+                f" WHERE {clause} AND status = {value} LIMIT {limit}) AS s{n}"
+            )
+        sql = " UNION ALL ".join(counts)
+    rows = await scope.conn.fetch(sql, *params.values)
+    return {r[0]: int(r[1]) for r in rows if r[1]}
+
+
+async def count(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None) -> int:
+    """How many tickets match (up to the query's count_limit, when it has one)."""
+    params = Params()
+    matching = f"SELECT 1 FROM tickets WHERE {_where(scope, query, within, params)}"
+    if query.count_limit is not None:
+        matching += f" LIMIT {params.add(query.count_limit)}"
+    found = await scope.conn.fetchval(
+        f"SELECT COUNT(*) FROM ({matching}) AS matching", *params.values
     )
-    return {r[0]: int(r[1]) for r in rows}
+    return int(found)
 
 
 async def search(
@@ -290,13 +334,9 @@ async def search(
 ) -> tuple[list[Ticket], int | None]:
     """A page of matching tickets in the query's order, and their total count when the
     query asks for it."""
+    total = await count(scope, query, within) if query.count_total else None
     params = Params()
     clause = _where(scope, query, within, params)
-    total = None
-    if query.count_total:
-        total = await scope.conn.fetchval(
-            f"SELECT COUNT(*) FROM tickets WHERE {clause}", *params.values
-        )
     page = f"LIMIT {params.add(query.limit)} OFFSET {params.add(query.offset)}"
     rows = await scope.conn.fetch(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE {clause}"

@@ -20,7 +20,7 @@
       if (answer.status === 401) { window.location.reload(); return; }
       if (!answer.ok) return;
       const state = await answer.json();
-      document.title = (state.unclaimed ? "(" + state.unclaimed + ") " : "") + baseTitle;
+      document.title = (state.unclaimed !== "0" ? "(" + state.unclaimed + ") " : "") + baseTitle;
       if (state.view !== heading.dataset.view) {
         if (typing()) {
           live.textContent = "The queue has changed.";

@@ -1,0 +1,83 @@
+"""search indexes: substring search over tickets (subject and author names) and
+published messages that does not read every row: SQLite FTS5 trigram tables kept
+current by triggers, PostgreSQL pg_trgm GIN indexes; an index for "claimed by"
+
+Revision ID: 0007
+Revises: 0006
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TICKET_TEXT = (
+    "{t}.subject || ' ' || coalesce({t}.author_username, '')"
+    " || ' ' || coalesce({t}.author_display_name, '')"
+)
+SQLITE = [
+    "CREATE VIRTUAL TABLE ticket_search USING fts5(text, tokenize='trigram', detail='none')",
+    f"INSERT INTO ticket_search (rowid, text) SELECT id, {TICKET_TEXT.format(t='tickets')}"
+    " FROM tickets",
+    "CREATE TRIGGER ticket_search_insert AFTER INSERT ON tickets BEGIN"
+    f" INSERT INTO ticket_search (rowid, text) VALUES (new.id, {TICKET_TEXT.format(t='new')});"
+    " END",
+    "CREATE TRIGGER ticket_search_update"
+    " AFTER UPDATE OF subject, author_username, author_display_name ON tickets BEGIN"
+    f" UPDATE ticket_search SET text = {TICKET_TEXT.format(t='new')} WHERE rowid = new.id;"
+    " END",
+    "CREATE TRIGGER ticket_search_delete AFTER DELETE ON tickets BEGIN"
+    " DELETE FROM ticket_search WHERE rowid = old.id; END",
+    # External content: the index reads message text from `messages` itself.
+    "CREATE VIRTUAL TABLE message_search USING fts5(content, content='messages',"
+    " content_rowid='id', tokenize='trigram', detail='none')",
+    "INSERT INTO message_search (rowid, content) SELECT id, content FROM messages"
+    " WHERE NOT is_draft",
+    "CREATE TRIGGER message_search_insert AFTER INSERT ON messages WHEN NOT new.is_draft"
+    " BEGIN INSERT INTO message_search (rowid, content) VALUES (new.id, new.content); END",
+    "CREATE TRIGGER message_search_unindex AFTER UPDATE OF content, is_draft ON messages"
+    " WHEN NOT old.is_draft BEGIN INSERT INTO message_search (message_search, rowid, content)"
+    " VALUES ('delete', old.id, old.content); END",
+    "CREATE TRIGGER message_search_reindex AFTER UPDATE OF content, is_draft ON messages"
+    " WHEN NOT new.is_draft BEGIN INSERT INTO message_search (rowid, content)"
+    " VALUES (new.id, new.content); END",
+    "CREATE TRIGGER message_search_delete AFTER DELETE ON messages WHEN NOT old.is_draft"
+    " BEGIN INSERT INTO message_search (message_search, rowid, content)"
+    " VALUES ('delete', old.id, old.content); END",
+]
+POSTGRESQL = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX ix_tickets_search ON tickets USING gin"
+    f" ((lower({TICKET_TEXT.format(t='tickets')})) gin_trgm_ops)",
+    "CREATE INDEX ix_messages_search ON messages USING gin (lower(content) gin_trgm_ops)"
+    " WHERE NOT is_draft",
+]
+
+
+def upgrade() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for statement in POSTGRESQL if postgresql else SQLITE:
+        op.execute(statement)
+    op.create_index(
+        "ix_tickets_workspace_assignee",
+        "tickets",
+        ["workspace_id", "assignee_guid", "last_thread_at"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_tickets_workspace_assignee", "tickets")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_messages_search")
+        op.execute("DROP INDEX ix_tickets_search")
+        return
+    for trigger in ("ticket_search_insert", "ticket_search_update", "ticket_search_delete",
+                    "message_search_insert", "message_search_unindex", "message_search_reindex",
+                    "message_search_delete"):  # fmt: skip
+        op.execute(f"DROP TRIGGER {trigger}")
+    op.execute("DROP TABLE message_search")
+    op.execute("DROP TABLE ticket_search")
