@@ -208,7 +208,9 @@ async def reassign(
     return changed == 1
 
 
-def _where(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, params: Params) -> str:
+def where_clause(
+    scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, params: Params
+) -> str:
     """`within`: only tickets of these departments or of none (None: no such limit)."""
     where = [f"workspace_id = {params.add(scope.workspace_id)}"]
     if query.uncategorised:
@@ -264,7 +266,7 @@ async def count_by_status(
 ) -> dict[str, int]:
     """How many tickets match the query's other filters, per status."""
     params = Params()
-    clause = _where(scope, dataclasses.replace(query, statuses=()), within, params)
+    clause = where_clause(scope, dataclasses.replace(query, statuses=()), within, params)
     rows = await scope.conn.fetch(
         f"SELECT status, COUNT(*) FROM tickets WHERE {clause} GROUP BY status", *params.values
     )
@@ -277,7 +279,7 @@ async def search(
     """A page of matching tickets in the query's order, and their total count when the
     query asks for it."""
     params = Params()
-    clause = _where(scope, query, within, params)
+    clause = where_clause(scope, query, within, params)
     total = None
     if query.count_total:
         total = await scope.conn.fetchval(
