@@ -17,7 +17,8 @@ from ticketd.app import Services
 from ticketd.demo import DEMO_CONFIG, DEMO_STAFF_ID
 from ticketd.kit.clock import now_ms
 from ticketd.people import credentials
-from ticketd.people.actors import SYSTEM, staff_member
+from ticketd.people import service as people
+from ticketd.people.actors import SYSTEM, member, staff_member, teammate_by_email
 from ticketd.tickets import stats
 from ticketd.tickets.model import Status
 from ticketd.tickets.stats import CategoryCount, DepartmentOpen, DepartmentTimes, Spread
@@ -187,6 +188,23 @@ async def test_department_staff_see_only_their_departments_and_those_of_none(
     await staff_signed_in(client, services, ws)
     html = (await client.get("/staff/stats")).text
     assert [row[0] for row in table(html, "open-tickets")] == ["Moderation", "No department"]
+
+
+async def test_admins_see_every_department_and_members_none(
+    services: Services, ws: Workspace, fixed_now: None
+) -> None:
+    await people.add_teammate(services.db, services.cache, actor=SYSTEM, workspace_id=ws.id,
+                              name="Ada Admin", email="ada@example.com", role="admin")  # fmt: skip
+    await seed(services, ws, SEEDS)
+    config = await get_config(services.db, services.cache, ws.id)
+    admin = teammate_by_email(config, "ada@example.com")
+    assert admin is not None
+    found = await stats.overview(services.db, config, admin)
+    assert [d.department_key for d in found.open_tickets] == [SUPPORT, MODERATION, None]
+    assert sum(d.created for d in found.created_per_day) == 8
+    nobody = await stats.overview(services.db, config, member(config, 5000))
+    assert (nobody.open_tickets, nobody.times, nobody.busiest_categories) == ([], [], [])
+    assert [d.created for d in nobody.created_per_day] == [0] * 30
 
 
 async def test_a_page_without_tickets_says_what_to_do(

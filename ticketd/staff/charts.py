@@ -21,6 +21,7 @@ class Column:
     height: float
     day: int  # the UTC day's start, in ms
     created: int
+    width: int = DAY_BAR
 
 
 @dataclass(frozen=True, slots=True)
