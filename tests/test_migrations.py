@@ -202,3 +202,68 @@ def test_upgrading_to_typed_events_names_every_change_and_keeps_its_facts(blank_
 def test_the_migrated_schema_matches_the_code(blank_url: str) -> None:
     command.upgrade(alembic_config(blank_url), "head")
     assert schema_drift(blank_url) == []
+
+
+def ticket_row(number: int, status: str, first_response_at: str, closed_at: str) -> str:
+    """A ticket as 0005 stores it, created at 1."""
+    return (
+        f"('{WS}', 'TICKET-{number}', '{str(number) * 24}', 'Help', '{status}', 'medium',"
+        f" 'g-author', FALSE, 'api_series', 1, 1, 1, {first_response_at}, {closed_at})"
+    )
+
+
+def test_upgrading_to_ticket_times_fills_first_response_and_resolution_from_history(
+    blank_url: str,
+) -> None:
+    config = alembic_config(blank_url)
+    command.upgrade(config, "0005")
+    status_changes = [  # (ticket, time, detail) as 0003's rewrite and today's code write them
+        (1, 5, json.dumps({"previous_status": "open", "status": "in-progress"})),
+        (1, 20, json.dumps({"previous_status": "in-progress", "status": "resolved"})),
+        (1, 30, '{"previous_status":"resolved","status":"open"}'),
+        (4, 70, '{"previous_status":"open","status":"closed"}'),
+        (4, 75, '{"previous_status":"closed","status":"open"}'),
+        (4, 80, '{"previous_status":"open","status":"closed"}'),
+    ]
+    run(
+        blank_url,
+        f"INSERT INTO workspaces (id, name, plan, tickets_enabled, public_url,"
+        f" discord_webhook_enabled, created_at) VALUES ('{WS}', 'w', 'premium', TRUE, FALSE,"
+        " FALSE, 0)",
+        "INSERT INTO tickets (workspace_id, code, object_id, subject, status, priority,"
+        " author_guid, game_report, detailed_source, last_thread_at, created_at, updated_at,"
+        " first_response_at, closed_at) VALUES "
+        + ", ".join(
+            [
+                ticket_row(1, "open", "NULL", "NULL"),  # reopened after its resolution
+                ticket_row(2, "closed", "7", "50"),  # closed with no status change recorded
+                ticket_row(3, "open", "NULL", "NULL"),  # never answered nor resolved
+                ticket_row(4, "closed", "NULL", "80"),  # closed, reopened, closed again
+            ]
+        ),
+        "INSERT INTO messages (ticket_id, key, type, content, is_draft, created_at) VALUES"
+        " (1, 'a', 'author_message', 'hi', FALSE, 1), (1, 'n', 'internal_note', 'n', FALSE, 2),"
+        " (1, 's', 'system_message', 's', FALSE, 3), (1, 'd', 'staff_message', 'd', TRUE, 4),"
+        " (1, 'r1', 'staff_message', 'r', FALSE, 6), (1, 'r2', 'staff_message', 'r', FALSE, 8),"
+        " (2, 'r3', 'staff_message', 'r', FALSE, 9), (3, 'n2', 'internal_note', 'n', FALSE, 2)",
+        *(
+            "INSERT INTO events (workspace_id, ticket_id, type, detail, created_at, public_id)"
+            f" VALUES ('{WS}', {ticket}, 'ticket.status_changed', '{detail}', {at}, 'evt_{at}')"
+            for ticket, at, detail in status_changes
+        ),
+        "INSERT INTO events (workspace_id, ticket_id, type, detail, created_at, public_id)"
+        f" VALUES ('{WS}', 3, 'ticket.claimed', '{{\"status\": \"closed\"}}', 60, 'evt_60'),"
+        f" ('{WS}', 3, 'note.added', 'not json', 61, 'evt_61')",
+    )
+
+    command.upgrade(config, "0006")
+
+    [tickets] = run(
+        blank_url, "SELECT code, first_response_at, first_resolved_at FROM tickets ORDER BY id"
+    )
+    assert tickets == [
+        ("TICKET-1", 6, 20),  # the first published staff message; kept when reopened
+        ("TICKET-2", 7, 50),  # a recorded first response is kept; else the closing time
+        ("TICKET-3", None, None),
+        ("TICKET-4", None, 70),  # the first closing, not the last
+    ]

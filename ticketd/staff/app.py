@@ -17,6 +17,7 @@ from ticketd.kit.errors import TicketdError
 from ticketd.people.actors import Actor, staff_member, teammate
 from ticketd.people.repository import find_by_guids
 from ticketd.staff import actions, sessions
+from ticketd.staff.charts import StatsCharts
 from ticketd.staff.pages import (
     HERE,
     SECURITY_HEADERS,
@@ -26,7 +27,7 @@ from ticketd.staff.pages import (
     transcript_headers,
 )
 from ticketd.staff.queue import COUNT_LIMIT, PAGE_SIZE, STATUS_FILTERS, Filters
-from ticketd.tickets import queries
+from ticketd.tickets import queries, stats
 from ticketd.tickets.model import (
     OPEN_STATUSES,
     PRIORITIES,
@@ -178,6 +179,16 @@ def view_fingerprint(tickets: list[Ticket], total: int | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+async def statistics(request: Request) -> Response:
+    who = await signed_in(request)
+    if who is None:
+        return RedirectResponse(f"{base(request)}/login", 303)
+    found = await stats.overview(services(request).db, who.config, who.actor)
+    return page("stats.html", base=base(request), title="Statistics", who=who,
+                config=who.config, stats=found, charts=StatsCharts.of(found),
+                open_statuses=[status.value for status in stats.OPEN_ORDER])  # fmt: skip
+
+
 async def ticket_page(request: Request) -> Response:
     who = await signed_in(request)
     if who is None:
@@ -246,6 +257,7 @@ async def act(request: Request) -> Response:
 routes = [
     Route("/", queue, methods=["GET"]),
     Route("/queue-state", queue_state, methods=["GET"]),
+    Route("/stats", statistics, methods=["GET"]),
     Route("/login", login_form, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),

@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, Response
 from ticketd.kit.errors import TicketdError
 from ticketd.people.actors import display_name
 from ticketd.people.model import Person
+from ticketd.staff.charts import share
 from ticketd.workspaces.config import WorkspaceConfig
 
 HERE = Path(__file__).parent
@@ -78,6 +79,26 @@ def when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def day(ms: int) -> str:
+    """A UTC day, as the statistics page names it: `Mon 7 Dec`."""
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    return f"{moment:%a} {moment.day} {moment:%b}"
+
+
+def department_name(config: WorkspaceConfig, key: str | None) -> str:
+    if key is None:
+        return "No department"
+    found = config.departments.get(key)
+    return found.name if found else f"{key} (no longer configured)"
+
+
+def category_name(config: WorkspaceConfig, key: str | None) -> str:
+    if key is None:
+        return "Uncategorised"
+    found = config.categories.get(key)
+    return found.name if found else f"{key} (no longer configured)"
+
+
 def duration(ms: int) -> str:
     minutes = max(0, ms) // 60_000
     if minutes < 60:
@@ -89,4 +110,8 @@ def duration(ms: int) -> str:
 TEMPLATES.filters["safe_image"] = safe_image
 TEMPLATES.filters["when"] = when
 TEMPLATES.filters["duration"] = duration
+TEMPLATES.filters["day"] = day
 TEMPLATES.globals["person_name"] = person_name
+TEMPLATES.globals["department_name"] = department_name
+TEMPLATES.globals["category_name"] = category_name
+TEMPLATES.globals["share"] = share

@@ -208,7 +208,9 @@ async def reassign(
     return changed == 1
 
 
-def _where(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, params: Params) -> str:
+def where_clause(
+    scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, params: Params
+) -> str:
     """`within`: only tickets of these departments or of none (None: no such limit)."""
     where = [f"workspace_id = {params.add(scope.workspace_id)}"]
     if query.uncategorised:
@@ -300,7 +302,7 @@ async def count_by_status(
     """How many tickets match the query's other filters, per status (each up to the
     query's count_limit, when it has one)."""
     params = Params()
-    clause = _where(scope, dataclasses.replace(query, statuses=()), within, params)
+    clause = where_clause(scope, dataclasses.replace(query, statuses=()), within, params)
     if query.count_limit is None:
         sql = f"SELECT status, COUNT(*) FROM tickets WHERE {clause} GROUP BY status"
     else:
@@ -320,7 +322,7 @@ async def count_by_status(
 async def count(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None) -> int:
     """How many tickets match (up to the query's count_limit, when it has one)."""
     params = Params()
-    matching = f"SELECT 1 FROM tickets WHERE {_where(scope, query, within, params)}"
+    matching = f"SELECT 1 FROM tickets WHERE {where_clause(scope, query, within, params)}"
     if query.count_limit is not None:
         matching += f" LIMIT {params.add(query.count_limit)}"
     found = await scope.conn.fetchval(
@@ -336,7 +338,7 @@ async def search(
     query asks for it."""
     total = await count(scope, query, within) if query.count_total else None
     params = Params()
-    clause = _where(scope, query, within, params)
+    clause = where_clause(scope, query, within, params)
     page = f"LIMIT {params.add(query.limit)} OFFSET {params.add(query.offset)}"
     rows = await scope.conn.fetch(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE {clause}"
