@@ -6,9 +6,12 @@ import re
 import httpx
 import pytest
 
+from tests.staff.test_sign_in import PASSWORD, sign_in
 from tests.support.series import AUTHOR, STAFF, ticket_body
 from tests.support.workspaces import Workspace
 from ticketd.app import Services
+from ticketd.demo import DEMO_STAFF_ID
+from ticketd.people import credentials
 from ticketd.people import service as people
 from ticketd.people.actors import SYSTEM, staff_member, teammate_by_email
 from ticketd.public.app import csrf_token
@@ -216,3 +219,19 @@ async def test_ticket_text_is_shown_as_text(client: httpx.AsyncClient, shared: W
     assert "<script>alert" not in html and "<img src=x" not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4  # title, h1, name, texts
     assert "javascript:" not in html
+
+
+async def test_the_staff_ticket_page_shows_the_link_only_while_it_is_shared(
+    client: httpx.AsyncClient, services: Services, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await credentials.set_password(services.db, actor=SYSTEM, workspace_id=ws.id,
+                                   password=PASSWORD, user_id=DEMO_STAFF_ID)  # fmt: skip
+    code, link = await open_ticket(ws)
+    await sign_in(client, str(DEMO_STAFF_ID), PASSWORD, ws.id)
+    assert "Author's link" not in (await client.get(f"/staff/tickets/{code}")).text
+    await ws.configure(PublicUrl=True)
+    shown = (await client.get(f"/staff/tickets/{code}")).text
+    assert f'href="http://ticketd.test{link}"' in shown  # this page's origin, by default
+    monkeypatch.setattr(services.settings, "public_base_url", "https://help.example.com")
+    shown = (await client.get(f"/staff/tickets/{code}")).text
+    assert f'href="https://help.example.com{link}"' in shown
