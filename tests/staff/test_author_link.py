@@ -131,6 +131,7 @@ async def test_a_reply_from_the_page_is_the_authors_message_in_the_api(
     client: httpx.AsyncClient, shared: Workspace
 ) -> None:
     code, link = await open_ticket(shared)
+    await shared.client.post(f"/tickets/{code}/claim", json={"staffUserId": STAFF})
     sent = await send(client, link, "  Still stuck, any news?  ")
     assert (sent.status_code, sent.headers["location"]) == (303, f"{link}#latest")
     got = (await shared.client.get(f"/tickets/get/{code}")).json()["data"]["Ticket"]
@@ -138,7 +139,7 @@ async def test_a_reply_from_the_page_is_the_authors_message_in_the_api(
     assert (last["Type"], last["Content"], last["Author"]) == (
         "author_message", "Still stuck, any news?", AUTHOR,
     )  # fmt: skip
-    assert got["Status"] == "open"  # as reply-member leaves it
+    assert got["Status"] == "in-progress"  # as reply-member leaves it
     assert "Still stuck, any news?" in (await client.get(link)).text
 
 
