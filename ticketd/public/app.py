@@ -125,10 +125,7 @@ async def reply(request: Request) -> Response:
         return not_found()
     form = await request.form()
     text = str(form.get("text", ""))
-    sent_csrf = str(form.get("csrf", ""))
-    if not from_our_page(request) or not hmac.compare_digest(
-        sent_csrf, await csrf_token(services(request), shown.ticket.public_token)
-    ):
+    if not await _is_our_form(request, shown, str(form.get("csrf", ""))):
         return await _view(request, shown, "This form has expired; try again.", 403, text)
     try:
         services(request).author_replies.hit(shown.ticket.public_token)
@@ -142,6 +139,12 @@ async def reply(request: Request) -> Response:
         status = 400 if isinstance(refused, ValidationFailed) else 409
         return await _view(request, shown, refused.message, status, text)
     return RedirectResponse(f"{PREFIX}/{shown.ticket.public_token}#latest", 303)
+
+
+async def _is_our_form(request: Request, shown: Shown, sent_csrf: str) -> bool:
+    expected = await csrf_token(services(request), shown.ticket.public_token)
+    matches = hmac.compare_digest(sent_csrf.encode(), expected.encode())
+    return matches and from_our_page(request)
 
 
 async def _reply(request: Request, shown: Shown, text: str) -> None:
