@@ -1,5 +1,6 @@
 """The ASGI application: settings → services, `/health`, the helpdesk API under its
-prefix and the Series API at the root, each rendering its own errors."""
+prefix, the staff dashboard, the authors' links and the Series API at the root, each
+rendering its own errors."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from ticketd.helpdesk import app as helpdesk
 from ticketd.helpdesk.auth import TokenAuthority
 from ticketd.kit.ratelimit import KeyRateLimiter
 from ticketd.notify.senders import delivering
+from ticketd.public import app as public
 from ticketd.series import app as series
 from ticketd.series.envelope import ok
 from ticketd.settings import Settings, get_settings
@@ -29,6 +31,7 @@ class Services:
     cache: WorkspaceCache
     limiter: KeyRateLimiter
     tokens: TokenAuthority
+    author_replies: KeyRateLimiter  # replies through each author's link
 
 
 def build_services(settings: Settings) -> Services:
@@ -39,6 +42,7 @@ def build_services(settings: Settings) -> Services:
         cache=WorkspaceCache(settings.cache_ttl_seconds),
         limiter=KeyRateLimiter(settings.rate_limit_per_second),
         tokens=TokenAuthority(secret, settings.cache_ttl_seconds),
+        author_replies=public.reply_limiter(),
     )
 
 
@@ -68,5 +72,7 @@ def create_app(
 
     helpdesk_api = Mount(services.settings.helpdesk_prefix, app=helpdesk.build_app())
     dashboard = Mount("/staff", app=staff.build_app())
+    author_links = Mount("/t", app=public.build_app())
     health_route = Route("/health", health, methods=["GET"])
-    return series.build_app(services, [helpdesk_api, dashboard], [health_route], lifespan)
+    mounts = [helpdesk_api, dashboard, author_links]
+    return series.build_app(services, mounts, [health_route], lifespan)

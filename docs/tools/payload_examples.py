@@ -89,7 +89,7 @@ PEOPLE = {
 
 def config() -> WorkspaceConfig:
     workspace = Workspace(
-        WORKSPACE_ID, "Obby Kingdom", "premium", True, False,
+        WORKSPACE_ID, "Obby Kingdom", "premium", True, True,
         "https://discord.com/api/webhooks/1349021570381529088/example-token", True,
         DISCORD_ROLE,
     )  # fmt: skip
@@ -257,8 +257,14 @@ def roblox_ticket(**values: Any) -> Ticket:
         author_avatar_url=BELLA_AVATAR, assignee_guid=None, assignee_user_id=None,
         assigned_at=None, sentiment=None, source_name=None, cc=(), reply_count=0,
         has_draft=False, last_thread_at=values["created_at"], updated_at=values["created_at"],
-        closed_at=None, first_response_at=None,
+        closed_at=None, first_response_at=None, first_resolved_at=None,
+        public_token=example_token(values["code"]),
     )  # fmt: skip
+
+
+def example_token(code: str) -> str:
+    """A fixed stand-in for the random token of a ticket's author's link."""
+    return hashlib.sha256(code.encode()).hexdigest()[:32]
 
 
 def timeline() -> Iterator[Notice]:
@@ -279,7 +285,8 @@ def timeline() -> Iterator[Notice]:
             server_id=None, sentiment="negative", source=Source.HELPDESK_API,
             source_name="Website contact form", cc=(SAM_EMAIL,), reply_count=0,
             has_draft=False, last_thread_at=created, created_at=created, updated_at=created,
-            closed_at=None, first_response_at=None,
+            closed_at=None, first_response_at=None, first_resolved_at=None,
+            public_token=example_token("TICKET-1741966833-P9DT"),
         ),
         "My son bought the VIP gamepass yesterday and we were charged 499 Robux twice. "
         "His username is sammy_b_2013. Can you refund one of them?",
@@ -586,7 +593,9 @@ def discord_section(by_type: dict[EventType, Notice]) -> str:
         para(
             "Discord gets an execute-webhook body with one embed, unsigned, at the",
             "workspace's Discord webhook URL (or its department's) for the kinds of change",
-            f"the workspace chose. Obby Kingdom pings the role `{DISCORD_ROLE}`.",
+            f"the workspace chose. Obby Kingdom pings the role `{DISCORD_ROLE}`, and shares",
+            "authors' links (`PublicUrl`), so each embed ends with the ticket's author's link",
+            "for staff to send; without `PublicUrl` that field is absent.",
         ),
     ]
     for kind, title in shown:

@@ -61,6 +61,18 @@ def test_a_new_ticket_is_one_embed_with_subject_link_author_and_opening() -> Non
     assert embed["color"] == discord.COLOURS["medium"]
 
 
+def test_the_authors_link_is_a_last_field_only_where_the_workspace_shares_it() -> None:
+    shared = notices.config(public_url=True)
+    token = notices.ticket().public_token
+    for payload in (None, events.StatusChanged(Status.OPEN, Status.CLOSED)):
+        embed = embed_of(notices.notice(payload, workspace=shared))
+        assert embed["fields"][-1] == {"name": "Author's link", "value": f"{BASE_URL}/t/{token}"}
+        assert embed["url"] == f"{BASE_URL}/staff/tickets/{notices.CODE}"  # staff's, as before
+    assert "Author's link" not in fields_of(embed_of(notices.notice()))
+    without_base = discord.message(notices.notice(workspace=shared), ping=None, base_url=None)
+    assert "Author's link" not in fields_of(without_base["embeds"][0])
+
+
 def test_a_game_report_says_so_in_title_and_colour_and_links_place_and_server() -> None:
     report = notices.game_report(priority="urgent")
     embed = embed_of(notices.notice(events.GameReportCreated("urgent"), ticket_=report))
@@ -251,7 +263,7 @@ def test_when_all_text_passes_six_thousand_units_the_description_is_shortened() 
 
 def test_with_every_other_text_at_its_longest_a_shortened_description_still_fits() -> None:
     huge = "\U0001f600" * 3000  # each takes two UTF-16 units
-    workspace = notices.config(category_name=huge, department_name=huge)
+    workspace = notices.config(category_name=huge, department_name=huge, public_url=True)
     workspace.custom_fields[7] = CustomField(7, huge, "text", ())
     ticket = notices.game_report(subject=huge, author_display_name=huge, server_id=huge, code=huge)
     notice = notices.notice(events.FieldValueChanged(7, huge), ticket_=ticket, workspace=workspace)
@@ -259,7 +271,7 @@ def test_with_every_other_text_at_its_longest_a_shortened_description_still_fits
     embed = embed_of(notice)  # the strict validator checks every limit and the total
 
     assert total_units(embed) <= discord.EMBED_TOTAL
-    assert len(embed["fields"]) == 7
+    assert len(embed["fields"]) == 8  # the author's link last
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """Get, list and config."""
 
+import re
+
 import pytest
 
 from tests.support.series import AUTHOR, STAFF, assert_error, create_ticket, ticket_body
@@ -172,3 +174,22 @@ async def test_hot_paths_use_a_fixed_number_of_statements(
     # create: open-slot upsert + ticket, message and event (one statement on PostgreSQL)
     create = 2 if ws.services.db.dialect == "postgresql" else 4
     assert few == {"create": create, "get": 1, "list": 2}
+
+
+async def test_get_carries_the_authors_link_only_while_the_workspace_shares_it(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = await create_ticket(ws.client)
+    path = f"/tickets/get/{ticket['TicketId']}"
+    assert "PublicUrl" not in (await ws.client.get(path)).json()["data"]["Ticket"]
+    await ws.configure(PublicUrl=True)
+    relative = (await ws.client.get(path)).json()["data"]["Ticket"]["PublicUrl"]
+    assert re.fullmatch(r"/t/[0-9a-f]{32}", relative)
+    assert (await ws.client.get(relative)).status_code == 200  # it opens the author's page
+    settings = ws.services.settings
+    monkeypatch.setattr(settings, "public_base_url", "https://help.example.com/")
+    got = (await ws.client.get(path)).json()["data"]["Ticket"]
+    assert got["PublicUrl"] == f"https://help.example.com{relative}"
+    assert list(got)[-1] == "PublicUrl"
+    listed = (await ws.client.get("/tickets/list")).json()["data"]["Tickets"]
+    assert "PublicUrl" not in listed[0]

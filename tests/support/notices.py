@@ -39,11 +39,12 @@ def config(
     name: str = "Acme Games",
     category_name: str = "General Support",
     department_name: str = "Staff team",
+    public_url: bool = False,
 ) -> WorkspaceConfig:
     """The workspace; the ticket is filed in category "support" (under "help") and
     handled by department "staff"."""
     workspace = Workspace(
-        id=WORKSPACE_ID, name=name, plan="premium", tickets_enabled=True, public_url=False,
+        id=WORKSPACE_ID, name=name, plan="premium", tickets_enabled=True, public_url=public_url,
         discord_webhook_url=None, discord_webhook_enabled=False, discord_webhook_ping=None,
     )  # fmt: skip
     staff_team = Department(

@@ -1,4 +1,5 @@
-"""Per-API-key request limits: at most N requests in any rolling one-second window.
+"""Per-key request limits: at most N requests in any rolling window (one second for
+API keys).
 
 This is the moving-window algorithm of the `limits` library, kept in process memory.
 `limits`' own MemoryStorage starts a threading.Timer every 10 ms to expire entries,
@@ -16,8 +17,9 @@ SWEEP_INTERVAL_SECONDS = 60.0
 
 
 class KeyRateLimiter:
-    def __init__(self, per_second: int) -> None:
-        self.limit = per_second
+    def __init__(self, per_window: int, *, window_seconds: float = WINDOW_SECONDS) -> None:
+        self.limit = per_window
+        self.window = window_seconds
         self._hits: dict[str, deque[float]] = {}
         self._next_sweep = time.monotonic() + SWEEP_INTERVAL_SECONDS
 
@@ -28,18 +30,18 @@ class KeyRateLimiter:
         hits = self._hits.get(key)
         if hits is None:
             hits = self._hits[key] = deque(maxlen=self.limit)
-        if len(hits) == self.limit and now - hits[0] < WINDOW_SECONDS:
-            raise RateLimited(retry_after=max(1, math.ceil(hits[0] + WINDOW_SECONDS - now)))
+        if len(hits) == self.limit and now - hits[0] < self.window:
+            raise RateLimited(retry_after=max(1, math.ceil(hits[0] + self.window - now)))
         hits.append(now)
 
     def remaining(self, key: str) -> tuple[int, float]:
         """(requests left in the current window, wall-clock time when one more frees up)."""
         now = time.monotonic()
-        recent = [t for t in self._hits.get(key, ()) if now - t < WINDOW_SECONDS]
-        reset_in = recent[0] + WINDOW_SECONDS - now if recent else 0.0
+        recent = [t for t in self._hits.get(key, ()) if now - t < self.window]
+        reset_in = recent[0] + self.window - now if recent else 0.0
         return self.limit - len(recent), time.time() + reset_in
 
     def _sweep(self, now: float) -> None:
         """Forget keys idle for a whole window, so memory follows active keys only."""
-        self._hits = {k: v for k, v in self._hits.items() if now - v[-1] < WINDOW_SECONDS}
+        self._hits = {k: v for k, v in self._hits.items() if now - v[-1] < self.window}
         self._next_sweep = now + SWEEP_INTERVAL_SECONDS

@@ -20,7 +20,7 @@ import orjson
 from ticketd.notify.discord_fields import fields, is_game_report, name_of, status_label
 from ticketd.notify.discord_text import ELLIPSIS, clean, cut, shown, units
 from ticketd.notify.model import Notice, Outcome, ticket_url, truncated
-from ticketd.tickets import events
+from ticketd.tickets import author_link, events
 from ticketd.tickets.events import EventType
 from ticketd.tickets.model import OPEN_STATUSES
 
@@ -29,7 +29,8 @@ TITLE, DESCRIPTION, AUTHOR_NAME, EMBED_TOTAL = 256, 4096, 256, 6000
 # an embed stays under EMBED_TOTAL: title, author and footer 3 × 256; at most four long
 # field values 4 × 1,024 (category, department, server, and the assignee, tags or custom
 # field an event changed) and one long field name (that custom field's) 256; the other
-# names and values are short. Shortening the description then always suffices.
+# names and values are short (the author's link is the base URL and 35 characters).
+# Shortening the description then always suffices.
 FOOTER = 256
 COLOURS = {"low": 0x95A5A6, "medium": 0x3498DB, "high": 0xE67E22, "urgent": 0xE74C3C}
 GAME_REPORT_COLOUR = 0x9B59B6
@@ -96,7 +97,7 @@ def _embed(notice: Notice, base_url: str | None) -> dict[str, Any]:
     embed: dict[str, Any] = {
         "title": cut(_title(notice), TITLE),
         "color": GAME_REPORT_COLOUR if is_game_report(notice) else _colour(ticket.priority),
-        "fields": fields(notice),
+        "fields": fields(notice, author_link.url(base_url, notice.config, ticket)),
         "footer": {"text": cut(clean(ticket.code), FOOTER)},
         "timestamp": _iso(notice.event.created_at),
     }

@@ -1,6 +1,6 @@
 """The fields of a Discord embed: where the ticket stands (category, department,
-priority, status), what an event changed shown as "before → after", and a game
-report's place and server. Values are markdown, names in them escaped."""
+priority, status), what an event changed shown as "before → after", a game report's
+place and server, and the author's link. Values are markdown, names in them escaped."""
 
 from typing import Any
 
@@ -20,8 +20,12 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
-def fields(notice: Notice) -> list[dict[str, Any]]:
-    return [_field(name, value) for name, value in _values(notice)]
+def fields(notice: Notice, author_url: str | None = None) -> list[dict[str, Any]]:
+    """`author_url`: the author's link, last and on a line of its own, for staff to send."""
+    shown = [_field(name, value) for name, value in _values(notice)]
+    if author_url:
+        shown.append({"name": "Author's link", "value": cut(author_url, FIELD_VALUE)})
+    return shown
 
 
 def _field(name: str, value: str) -> dict[str, Any]:

@@ -80,9 +80,12 @@ def _tail(data: dict[str, Any], t: Ticket) -> dict[str, Any]:
     return data
 
 
-def full(t: Ticket, messages: list[Message], config: WorkspaceConfig) -> dict[str, Any]:
+def full(
+    t: Ticket, messages: list[Message], config: WorkspaceConfig, public_url: str | None = None
+) -> dict[str, Any]:
     """The `Ticket` of `GET /tickets/get/{ticketId}`; `Content` is keyed by message id
-    in time order."""
+    in time order. `PublicUrl` (the author's link) is our extension, present only while
+    the workspace shares such links."""
     data = _common(t)
     data["Content"] = {
         m.key: {
@@ -95,7 +98,10 @@ def full(t: Ticket, messages: list[Message], config: WorkspaceConfig) -> dict[st
     }
     data["ClaimedBy"] = t.assignee_user_id
     data["ClaimedByUser"] = claimed_by_user(config, t)
-    return _tail(data, t)
+    _tail(data, t)
+    if public_url is not None:
+        data["PublicUrl"] = public_url
+    return data
 
 
 def summary(t: Ticket, config: WorkspaceConfig) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from ticketd.series.schemas import (
     TransferBody,
     parse,
 )
-from ticketd.tickets import conversation, queries
+from ticketd.tickets import author_link, conversation, queries
 from ticketd.tickets import service as tickets
 from ticketd.tickets.model import (
     Author,
@@ -97,11 +97,13 @@ async def create_game_report(request: Request) -> Response:
 async def get_ticket(request: Request) -> Response:
     """A ticket with its messages, claim and game-report data, by TicketId or _id."""
     config = await workspace_of(request)
-    db = request.app.state.services.db
+    s = request.app.state.services
     ticket, messages = await queries.ticket_with_messages(
-        db, config, request.path_params["ticketId"]
+        s.db, config, request.path_params["ticketId"]
     )
-    return ok({"Ticket": render.full(ticket, messages, config)})
+    public_url = author_link.url(s.settings.public_base_url, config, ticket)
+    public_url = public_url or author_link.path(config, ticket)
+    return ok({"Ticket": render.full(ticket, messages, config, public_url)})
 
 
 def _int_param(request: Request, name: str) -> int | None:

@@ -24,10 +24,11 @@ from ticketd.staff.pages import (
     TEMPLATES,
     error_page,
     page,
+    public_base,
     transcript_headers,
 )
 from ticketd.staff.queue import COUNT_LIMIT, PAGE_SIZE, STATUS_FILTERS, Filters
-from ticketd.tickets import queries, stats
+from ticketd.tickets import author_link, queries, stats
 from ticketd.tickets.model import (
     OPEN_STATUSES,
     PRIORITIES,
@@ -211,6 +212,7 @@ async def _ticket_view(
                 fields=details.fields.get(thread.ticket.id, []),
                 config=who.config, message=message, statuses=[s.value for s in Status],
                 priorities=PRIORITIES,
+                author_url=author_link.url(public_base(request), who.config, thread.ticket),
                 may_act=actions.may_act(who.actor))  # fmt: skip
 
 

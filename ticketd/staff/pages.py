@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ticketd.kit.errors import TicketdError
@@ -56,6 +57,12 @@ def error_page(error: TicketdError, status: int | None = None) -> Response:
     if shown >= 500:
         return page("error.html", shown, title="Something went wrong", message=error.message)
     return page("error.html", shown, title="That did not work", message=error.message)
+
+
+def public_base(request: Request) -> str:
+    """Where outsiders reach ticketd: TICKETD_PUBLIC_BASE_URL, else this page's origin."""
+    configured: str | None = request.app.state.services.settings.public_base_url
+    return configured or f"{request.url.scheme}://{request.url.netloc}"
 
 
 def safe_image(url: str | None) -> str | None:

@@ -1,11 +1,13 @@
 """Ticket storage: tickets, open-ticket counters and ticket searches. Every statement
-starts from the Scope's workspace."""
+starts from the Scope's workspace, except the author's link lookup (a token unique
+across the database is all its caller has)."""
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from ticketd.db.database import Params, Scope, placeholders, update_in_workspace
+from ticketd.db.database import Connection, Params, Row, Scope, placeholders, update_in_workspace
 from ticketd.tickets import thread_repository
 from ticketd.tickets.model import Message, Status, Ticket, TicketOrder, TicketQuery
 
@@ -22,6 +24,13 @@ _JOINED_COLUMNS = ", ".join(
     + [f"m.{c.strip()}" for c in thread_repository.MESSAGE_COLUMNS.split(",")]
 )
 _MESSAGE_START = len(TICKET_COLUMNS.split(","))
+# A ticket with its published messages (no notes, no drafts): each row carries the
+# ticket's columns, then one message's.
+_WITH_THREAD = (
+    f"SELECT {_JOINED_COLUMNS} FROM tickets t LEFT JOIN messages m ON m.ticket_id = t.id"
+    " AND m.type <> 'internal_note' AND m.is_draft = FALSE"
+)
+_THREAD_ORDER = "ORDER BY m.created_at, m.id"
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 _ORDER_BY = {
     TicketOrder.LATEST_ACTIVITY_FIRST: "last_thread_at DESC, id DESC",
@@ -62,13 +71,21 @@ async def find_ticket_with_thread(scope: Scope, ref: str) -> tuple[Ticket | None
     if column is None:
         return None, []
     rows = await scope.conn.fetch(
-        f"SELECT {_JOINED_COLUMNS}"
-        " FROM tickets t LEFT JOIN messages m ON m.ticket_id = t.id"
-        " AND m.type <> 'internal_note' AND m.is_draft = FALSE"
-        f" WHERE t.workspace_id = $1 AND t.{column} = $2 ORDER BY m.created_at, m.id",
+        f"{_WITH_THREAD} WHERE t.workspace_id = $1 AND t.{column} = $2 {_THREAD_ORDER}",
         scope.workspace_id,
         ref,
     )
+    return _ticket_and_thread(rows)
+
+
+async def find_by_public_token(conn: Connection, token: str) -> tuple[Ticket | None, list[Message]]:
+    """The ticket whose author's link carries `token`, in whichever workspace, and its
+    published messages in time order, in one query on the token's unique index."""
+    rows = await conn.fetch(f"{_WITH_THREAD} WHERE t.public_token = $1 {_THREAD_ORDER}", token)
+    return _ticket_and_thread(rows)
+
+
+def _ticket_and_thread(rows: Sequence[Row]) -> tuple[Ticket | None, list[Message]]:
     if not rows:
         return None, []
     start = _MESSAGE_START
