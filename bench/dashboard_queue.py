@@ -70,6 +70,9 @@ WORDS = [
     "shop",
     "event",
 ]
+# Messages draw from the topic words and 3,000 filler words, Zipf-like (a few words are
+# very common, most are rare), as text in a real help desk does.
+FILLER = [f"w{n:04d}x" for n in range(3_000)]
 RARE_WORD = "zanzibarquux"  # in one message out of 5,000
 STATUSES = ["closed"] * 14 + ["resolved"] * 2 + ["in-progress"] * 2 + ["open"] * 2
 VIEWS = {
@@ -169,13 +172,19 @@ def rows(workspace: str, first_id: int, count: int, seed: int) -> Iterator[tuple
             "first_resolved_at": created + 3_600_000 if status in ("closed", "resolved") else None,
             "public_token": f"{rng.getrandbits(128):032x}",
         }  # fmt: skip
-        text = " ".join(rng.choice(WORDS) for _ in range(20))
+        text = " ".join(_word(rng) for _ in range(20))
         if n % 5_000 == 0:
             text += " " + RARE_WORD
         messages = [_message(n, 1, "author_message", author, text, created)]
         if answered:
             messages.append(_message(n, 2, "staff_message", STAFF_ID, "We are on it.", created))
         yield ticket, messages
+
+
+def _word(rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        return rng.choice(WORDS)
+    return FILLER[min(int(rng.paretovariate(1.1)) - 1, len(FILLER) - 1)]
 
 
 def _message(ticket_id: int, n: int, kind: str, user: int, text: str, at: int) -> dict[str, Any]:

@@ -9,7 +9,14 @@ class StatementCounter:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
         for cls in (database.SqliteConnection, database.PostgresConnection):
-            for name in ("fetchrow", "fetch", "fetchval", "execute", "executemany"):
+            for name in (
+                "fetchrow",
+                "fetch",
+                "fetch_planned_for",
+                "fetchval",
+                "execute",
+                "executemany",
+            ):
                 monkeypatch.setattr(cls, name, self._wrap(getattr(cls, name)))
 
     def _wrap(self, method):  # type: ignore[no-untyped-def]

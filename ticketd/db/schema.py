@@ -209,7 +209,9 @@ tickets = Table(
     Index("ix_tickets_workspace_author", "workspace_id", "author_user_id", "id"),
     Index("ix_tickets_workspace_department", "workspace_id", "department_key", "id"),
     Index("ix_tickets_workspace_created", "workspace_id", "created_at"),
-    Index("ix_tickets_workspace_assignee", "workspace_id", "assignee_guid", "last_thread_at"),
+    Index(
+        "ix_tickets_workspace_assignee", "workspace_id", "assignee_guid", "status", "last_thread_at"
+    ),
     Index("ix_tickets_public_token", "public_token", unique=True),
 )
 

@@ -142,6 +142,8 @@ async def queue(request: Request) -> Response:
     db = services(request).db
     found = await queries.find_tickets(db, who.config, query)
     counts = await queries.counts_by_status(db, who.config, query)
+    counts["active"] = sum(counts.get(s, 0) for s in OPEN_STATUSES)
+    counts["all"] = sum(counts.get(s, 0) for s in Status)
     total = found.total or 0
     return page(
         "queue.html", base=base(request), title="Queue", who=who, tickets=found.tickets,

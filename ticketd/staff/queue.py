@@ -13,7 +13,7 @@ from ticketd.workspaces.config import WorkspaceConfig
 PAGE_SIZE = 25
 COUNT_LIMIT = 1000  # totals and counts per status stop here ("1,000+"): cheap at any size
 STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
-    "open": tuple(OPEN_STATUSES),
+    "active": tuple(sorted(OPEN_STATUSES)),  # open and in progress: what needs work
     **{s.value: (s,) for s in Status},
     "all": (),
 }
@@ -27,7 +27,7 @@ ORDERS = {
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    status: str = "open"
+    status: str = "active"
     department: str = ""
     category: str = ""
     priority: str = ""
@@ -43,7 +43,7 @@ class Filters:
         """Unknown values fall back to the defaults: a stale bookmark still opens."""
         raw_page = params.get("page", "1")
         return cls(
-            status=_one_of(params.get("status"), STATUS_FILTERS, "open"),
+            status=_one_of(params.get("status"), STATUS_FILTERS, "active"),
             department=_one_of(params.get("department"), config.departments, ""),
             category=_one_of(params.get("category"), config.categories, ""),
             priority=_one_of(params.get("priority"), PRIORITIES, ""),

@@ -242,9 +242,9 @@ def where_clause(
         where.append(_text_matches(scope, query, params))
     if query.tag is not None:
         where.append(
-            "id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id"
-            f" WHERE g.workspace_id = {params.add(scope.workspace_id)}"
-            f" AND g.name_key = {params.add(query.tag.lower())})"
+            "id IN (SELECT ticket_id FROM ticket_tags WHERE tag_id = (SELECT id FROM tags"
+            f" WHERE workspace_id = {params.add(scope.workspace_id)}"
+            f" AND name_key = {params.add(query.tag.lower())}))"
         )
     if within is not None:
         keys = f" OR department_key IN ({params.add_all(within)})" if within else ""
@@ -285,28 +285,32 @@ _TRIGRAM = 3  # the search indexes find substrings of at least this many charact
 
 def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
     """The text in the ticket (and, when asked, in a published message or note), as a
-    substring, ignoring case. PostgreSQL's pg_trgm indexes serve the LIKEs directly;
-    on SQLite the FTS5 trigram tables find candidates and the LIKEs confirm them."""
+    substring, ignoring case. The matching ticket ids come from the search indexes:
+    PostgreSQL's pg_trgm indexes serve the LIKEs directly; on SQLite the FTS5 trigram
+    tables find candidates and the LIKEs confirm them."""
     assert query.text is not None
     text = query.text.lower()
     exact = params.add("%" + _like_escape(text) + "%")
-    in_ticket = f"{_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
+    in_ticket = f"SELECT id FROM tickets WHERE {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
     in_messages = (
-        "SELECT ticket_id FROM messages m WHERE NOT m.is_draft"
-        f" AND lower(m.content) LIKE {exact} ESCAPE '\\'"
+        "SELECT ticket_id FROM messages WHERE NOT is_draft"
+        f" AND lower(content) LIKE {exact} ESCAPE '\\'"
     )
     if scope.dialect == "sqlite" and len(text) >= _TRIGRAM:
         loose = params.add("%" + text + "%")  # FTS5's LIKE has no ESCAPE: `%`, `_` widen it
         in_ticket = (
-            f"id IN (SELECT rowid FROM ticket_search WHERE text LIKE {loose}) AND {in_ticket}"
+            f"SELECT id FROM tickets WHERE id IN (SELECT rowid FROM ticket_search"
+            f" WHERE text LIKE {loose}) AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
         )
         in_messages = (
-            "SELECT m.ticket_id FROM message_search s JOIN messages m ON m.id = s.rowid"
-            f" WHERE s.content LIKE {loose} AND lower(m.content) LIKE {exact} ESCAPE '\\'"
+            # CROSS JOIN keeps SQLite from scanning messages and querying the index per row
+            "SELECT m.ticket_id FROM message_search s CROSS JOIN messages m"
+            f" WHERE m.id = s.rowid AND s.content LIKE {loose}"
+            f" AND lower(m.content) LIKE {exact} ESCAPE '\\'"
         )
-    if not query.text_in_messages:
-        return in_ticket
-    return f"({in_ticket} OR id IN ({in_messages}))"
+    if query.text_in_messages:
+        return f"id IN ({in_ticket} UNION {in_messages})"
+    return f"id IN ({in_ticket})"
 
 
 def _like_escape(text: str) -> str:
@@ -332,7 +336,7 @@ async def count_by_status(
                 f" WHERE {clause} AND status = {value} LIMIT {limit}) AS s{n}"
             )
         sql = " UNION ALL ".join(counts)
-    rows = await scope.conn.fetch(sql, *params.values)
+    rows = await scope.conn.fetch_planned_for(sql, *params.values)
     return {r[0]: int(r[1]) for r in rows if r[1]}
 
 
@@ -342,10 +346,10 @@ async def count(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None
     matching = f"SELECT 1 FROM tickets WHERE {where_clause(scope, query, within, params)}"
     if query.count_limit is not None:
         matching += f" LIMIT {params.add(query.count_limit)}"
-    found = await scope.conn.fetchval(
+    found = await scope.conn.fetch_planned_for(
         f"SELECT COUNT(*) FROM ({matching}) AS matching", *params.values
     )
-    return int(found)
+    return int(found[0][0])
 
 
 async def search(
@@ -357,7 +361,7 @@ async def search(
     params = Params()
     clause = where_clause(scope, query, within, params)
     page = f"LIMIT {params.add(query.limit)} OFFSET {params.add(query.offset)}"
-    rows = await scope.conn.fetch(
+    rows = await scope.conn.fetch_planned_for(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE {clause}"
         f" ORDER BY {_ORDER_BY[query.order]} {page}",
         *params.values,
