@@ -61,7 +61,7 @@ def work_ticket(server: Server, made: Made, n: int, subject: str, category: str,
 def work_with(api: httpx.Client, n: int, subject: str, category: str, priority: str,
               author: str, done: str) -> str:  # fmt: skip
     body = ticket_body(subject=subject, category=category, priority=priority,
-                       authorUserId=1000 + n, authorUsername=author, authorDisplayName=author,
+                       authorUserId=1000 + n, authorUsername=author, authorDisplayName=author, 
                        message=f"Hi! {subject}. It started yesterday evening.")  # fmt: skip
     if category == "reports":
         answer = api.post("/tickets/create-game-report", json={**body, "placeId": "4924922222",
@@ -86,7 +86,8 @@ def work_with(api: httpx.Client, n: int, subject: str, category: str, priority: 
 
 
 def age_tickets(database_url: str, workspace_id: str, codes: list[str]) -> None:
-    """Moves each ticket and its messages back by its age, as if opened that day."""
+    """Moves each ticket and its messages back by its age, as if opened that day; no
+    avatars (this machine cannot load Roblox's)."""
     with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
         for code, spec in zip(codes, TICKETS, strict=True):
             shift = spec[4] * DAY + 3_600_000 * (len(spec[0]) % 7)
@@ -94,7 +95,8 @@ def age_tickets(database_url: str, workspace_id: str, codes: list[str]) -> None:
                 "UPDATE tickets SET created_at = created_at - ?,"
                 " first_response_at = first_response_at - ? + 2400000,"
                 " first_resolved_at = first_resolved_at - ? + 16000000,"
-                " closed_at = closed_at - ? + 16000000, last_thread_at = last_thread_at - ?"
+                " closed_at = closed_at - ? + 16000000, last_thread_at = last_thread_at - ?,"
+                " author_avatar_url = NULL"
                 " WHERE workspace_id = ? AND code = ?",
                 (shift, shift, shift, shift, shift, workspace_id, code),
             )
