@@ -61,7 +61,7 @@ def work_ticket(server: Server, made: Made, n: int, subject: str, category: str,
 def work_with(api: httpx.Client, n: int, subject: str, category: str, priority: str,
               author: str, done: str) -> str:  # fmt: skip
     body = ticket_body(subject=subject, category=category, priority=priority,
-                       authorUserId=1000 + n, authorUsername=author, authorDisplayName=author, 
+                       authorUserId=1000 + n, authorUsername=author, authorDisplayName=author,
                        message=f"Hi! {subject}. It started yesterday evening.")  # fmt: skip
     if category == "reports":
         answer = api.post("/tickets/create-game-report", json={**body, "placeId": "4924922222",
