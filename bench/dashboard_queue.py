@@ -76,7 +76,7 @@ FILLER = [f"w{n:04d}x" for n in range(3_000)]
 RARE_WORD = "zanzibarquux"  # in one message out of 5,000
 STATUSES = ["closed"] * 14 + ["resolved"] * 2 + ["in-progress"] * 2 + ["open"] * 2
 VIEWS = {
-    "queue (open, latest activity)": "/staff/",
+    "queue (active, latest activity)": "/staff/",
     "all statuses": "/staff/?status=all",
     "one department": "/staff/?status=all&department=moderation",
     "claimed by me": "/staff/?held_by=me",
