@@ -253,3 +253,19 @@ def test_markup_sent_through_either_api_never_runs_in_the_dashboard(
     page.goto(f"{server.url}/staff/?status=all&q=Series")
     expect(page.get_by_role("row").filter(has_text="Series <img")).to_have_count(1)
     assert blocked == []
+
+
+def test_every_page_fits_a_phone_screen(server: Server, browser: Browser) -> None:
+    workspace_id, _, code = signed_in_workspace(server)
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    sign_in(page, server, workspace_id, str(DEMO_STAFF_ID))
+    for path in ("/staff/", f"/staff/tickets/{code}", "/staff/stats"):
+        page.goto(server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate("""[...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 376)
+            .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+        assert width <= 375, f"{path} is {width} px wide: {wide}"
+    context.close()

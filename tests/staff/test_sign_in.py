@@ -200,6 +200,8 @@ async def test_claim_reply_note_and_close_from_the_ticket_page(
     assert "staff_message" in kinds and "internal_note" not in kinds
     shown = (await client.get(f"/staff/tickets/{code}")).text
     assert "Probably a rank sync issue." in shown and "Join the help centre" in shown
+    assert "First response</dt><dd>0 min</dd>" in shown
+    assert "Resolution</dt><dd>0 min</dd>" in shown
 
 
 async def test_a_refused_action_is_explained_on_the_page(
