@@ -21,6 +21,7 @@ from ticketd.series import app as series
 from ticketd.series.envelope import ok
 from ticketd.settings import Settings, get_settings
 from ticketd.staff import app as staff
+from ticketd.staff import pages as staff_pages
 from ticketd.workspaces.access import WorkspaceCache
 
 
@@ -71,7 +72,7 @@ def create_app(
             await services.db.close()
 
     helpdesk_api = Mount(services.settings.helpdesk_prefix, app=helpdesk.build_app())
-    dashboard = Mount("/staff", app=staff.build_app())
+    dashboard = Mount(staff_pages.PATH, app=staff.build_app())
     author_links = Mount("/t", app=public.build_app())
     health_route = Route("/health", health, methods=["GET"])
     mounts = [helpdesk_api, dashboard, author_links]

@@ -153,8 +153,10 @@ def test_hang_holds_a_request_until_the_server_stops() -> None:
         receiver.set_mode("hang")
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(httpx.post, receiver.url, json=good(), timeout=5)
-            time.sleep(0.2)
-            assert not pending.done()
+            deadline = time.monotonic() + 5
+            while receiver.hanging == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)  # until the request has arrived (slow on a busy machine)
+            assert receiver.hanging == 1 and not pending.done()
             receiver.stop()
             with pytest.raises(httpx.RemoteProtocolError):
                 pending.result()

@@ -217,6 +217,7 @@ class DiscordReceiver:
     mode: str = "ok"
     times: int | None = None  # requests left in `mode` before it returns to "ok"
     stopping: bool = False
+    hanging: int = 0  # requests held by the "hang" mode right now
     changed: threading.Condition = field(default_factory=threading.Condition)
     buckets: dict[str, Bucket] = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
@@ -278,7 +279,9 @@ class DiscordReceiver:
     def _mode_for_request(self) -> str:
         with self.changed:
             while self.mode == "hang" and not self.stopping:
+                self.hanging += 1
                 self.changed.wait()
+                self.hanging -= 1
             if self.stopping:
                 return "stopped"
             mode = self.mode

@@ -12,7 +12,7 @@ class StatementCounter:
             for name in (
                 "fetchrow",
                 "fetch",
-                "fetch_planned_for",
+                "fetch_with_custom_plan",
                 "fetchval",
                 "execute",
                 "executemany",

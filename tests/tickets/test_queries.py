@@ -4,8 +4,9 @@ import typing
 
 import pytest
 
+from ticketd.db.database import Params, Scope
 from ticketd.people import actors
-from ticketd.tickets import queries
+from ticketd.tickets import conversation, queries, repository
 from ticketd.tickets import service as tickets
 from ticketd.tickets.model import Author, Body, NewTicket, Status, TicketQuery
 from ticketd.workspaces import access
@@ -35,3 +36,62 @@ async def test_counts_stop_at_the_querys_limit_and_are_exact_below_it(ws: typing
     assert await queries.counts_by_status(db, config, capped) == {"open": 3, "closed": 1}
     unclaimed_open = TicketQuery(statuses=(Status.OPEN,), unassigned=True, visible_to=staff)
     assert await queries.count_tickets(db, config, unclaimed_open) == 4
+
+
+async def test_search_follows_edited_and_deleted_notes(ws: typing.Any) -> None:
+    db = ws.services.db
+    config = await access.get_config(db, ws.services.cache, ws.id)
+    author, staff = actors.member(config, AUTHOR), actors.staff_member(config, STAFF)
+    new = NewTicket("Help", "support", Body("x"), Author(user_id=AUTHOR))
+    ticket = await tickets.create(db, config, new, actor=author)
+    note = await conversation.add_note(
+        db, config, ticket.id, actor=staff, body=Body("the printer is broken again"), mentions=[]
+    )
+
+    async def found(text: str) -> list[int]:
+        query = TicketQuery(text=text, text_in_messages=True, visible_to=staff)
+        return [t.id for t in (await queries.find_tickets(db, config, query)).tickets]
+
+    assert await found("broken") == [ticket.id]
+    await conversation.update_note(db, config, ticket.id, note, actor=staff,
+                                   body=Body("the printer works now"), files=None,
+                                   mentions=None)  # fmt: skip
+    assert await found("printer") == [ticket.id]  # the words both texts share stay
+    assert await found("works") == [ticket.id] and await found("broken") == []
+    await conversation.delete_note(db, config, ticket.id, note, actor=staff)
+    assert await found("printer") == []
+
+
+async def test_a_search_never_matches_across_the_subject_and_the_authors_name(
+    ws: typing.Any,
+) -> None:
+    db = ws.services.db
+    config = await access.get_config(db, ws.services.cache, ws.id)
+    author, staff = actors.member(config, AUTHOR), actors.staff_member(config, STAFF)
+    new = NewTicket("Stuck in the lobby", "support", Body("x"),
+                    Author(user_id=AUTHOR, username="player9"))  # fmt: skip
+    await tickets.create(db, config, new, actor=author)
+    for text, hits in (("lobby", 1), ("player9", 1), ("lobby player", 0), ("lobby\nplayer", 0)):
+        query = TicketQuery(text=text, visible_to=staff, count_total=True)
+        assert (await queries.find_tickets(db, config, query)).total == hits, text
+
+
+async def test_searches_use_the_search_indexes(ws: typing.Any) -> None:
+    """The text filters are written so each engine's planner picks the indexes of
+    migration 0007 (on PostgreSQL only an identical expression can use its index)."""
+    db = ws.services.db
+    query = TicketQuery(text="printer", text_in_messages=True)
+    params = Params()
+    async with db.transaction() as conn:
+        scope = Scope(conn, ws.id, db.dialect)
+        clause = repository.where_clause(scope, query, None, params)
+        if db.dialect == "postgresql":
+            await conn.execute("SET LOCAL enable_seqscan = off")  # tiny tables: force the choice
+            explain = "EXPLAIN "
+            wanted = {"ix_tickets_search", "ix_messages_search"}
+        else:
+            explain = "EXPLAIN QUERY PLAN "
+            wanted = {f"SCAN {t}_search VIRTUAL TABLE INDEX 0:L" for t in ("ticket", "message")}
+        plan = await conn.fetch(explain + f"SELECT id FROM tickets WHERE {clause}", *params.values)
+    text = " ".join(str(tuple(row)) for row in plan)
+    assert all(name in text for name in wanted), text

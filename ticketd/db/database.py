@@ -32,7 +32,7 @@ IntegrityError = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationEr
 class Connection(Protocol):
     async def fetchrow(self, sql: str, *args: Any) -> Row | None: ...
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]: ...
-    async def fetch_planned_for(self, sql: str, *args: Any) -> Sequence[Row]: ...
+    async def fetch_with_custom_plan(self, sql: str, *args: Any) -> Sequence[Row]: ...
     async def fetchval(self, sql: str, *args: Any) -> Any: ...
     async def execute(self, sql: str, *args: Any) -> int: ...
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
@@ -150,8 +150,8 @@ class SqliteConnection:
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
         return self._conn.execute(_sqlite_sql(sql), args).fetchall()
 
-    async def fetch_planned_for(self, sql: str, *args: Any) -> Sequence[Row]:
-        return self._conn.execute(_sqlite_sql(sql), args).fetchall()  # SQLite always is
+    async def fetch_with_custom_plan(self, sql: str, *args: Any) -> Sequence[Row]:
+        return self._conn.execute(_sqlite_sql(sql), args).fetchall()  # SQLite plans every run
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         row = self._conn.execute(_sqlite_sql(sql), args).fetchone()
@@ -226,7 +226,7 @@ class PostgresConnection:
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
         return await self._conn.fetch(sql, *args)
 
-    async def fetch_planned_for(self, sql: str, *args: Any) -> Sequence[Row]:
+    async def fetch_with_custom_plan(self, sql: str, *args: Any) -> Sequence[Row]:
         """Planned for these very values, every time. A cached prepared statement
         switches to a generic plan after five runs, which for searches whose best plan
         depends on the values (a rare tag, a common word) can be a hundred times slower."""

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -17,11 +16,10 @@ from starlette.types import ASGIApp
 from ticketd.kit.api import mounted_api
 from ticketd.kit.errors import RateLimited, TicketdError, TicketNotFound, ValidationFailed
 from ticketd.kit.ratelimit import KeyRateLimiter
-from ticketd.kit.validation import Text4000
-from ticketd.staff.app import same_origin
+from ticketd.kit.web import message_text, same_origin, services
 from ticketd.staff.pages import page
 from ticketd.tickets import author_link, conversation
-from ticketd.tickets.model import Body, Message, MessageKind, Ticket
+from ticketd.tickets.model import Body, Message, Ticket
 from ticketd.workspaces.access import get_config
 from ticketd.workspaces.config import WorkspaceConfig
 
@@ -29,7 +27,6 @@ PREFIX = author_link.PATH.rstrip("/")
 REPLIES_PER_WINDOW, REPLY_WINDOW_SECONDS = 5, 60.0  # per link
 HEADERS = {"referrer-policy": "no-referrer", "x-robots-tag": "noindex"}
 NOT_FOUND = "This link does not open a ticket. Ask the team for a new one."
-_REPLY_TEXT: TypeAdapter[str] = TypeAdapter(Text4000)  # the API's limits for `content`
 _CSRF_PURPOSE = b"ticketd author reply\x00"
 
 
@@ -42,10 +39,6 @@ class Shown:
 
 def reply_limiter() -> KeyRateLimiter:
     return KeyRateLimiter(REPLIES_PER_WINDOW, window_seconds=REPLY_WINDOW_SECONDS)
-
-
-def services(request: Request) -> Any:
-    return request.app.state.services
 
 
 def author_page(name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
@@ -109,11 +102,10 @@ async def _view(
 ) -> Response:  # fmt: skip
     """The ticket as it is now, with `message` (a refused reply) on top."""
     ticket = shown.ticket
-    public = [m for m in shown.messages if m.kind is not MessageKind.NOTE]
     csrf = await csrf_token(services(request), ticket.public_token)
     return author_page(
         "author_ticket.html", http_status, title=ticket.subject, ticket=ticket,
-        messages=public, config=shown.config, csrf=csrf,
+        messages=shown.messages, config=shown.config, csrf=csrf,
         action=f"{PREFIX}/{ticket.public_token}/reply", message=message, draft=draft,
     )  # fmt: skip
 
@@ -150,25 +142,10 @@ async def _is_our_form(request: Request, shown: Shown, sent_csrf: str) -> bool:
 async def _reply(request: Request, shown: Shown, text: str) -> None:
     actor = author_link.author(shown.config, shown.ticket)
     db = services(request).db
-    body = Body(checked_text(text))
+    body = Body(message_text(text))
     await conversation.reply(
         db, shown.config, shown.ticket.id, actor=actor, body=body, update_status=False
     )
-
-
-def checked_text(text: str) -> str:
-    """The Series API's rule for a reply's `content`: 1 to 4000 characters once
-    stripped, no NUL."""
-    try:
-        return _REPLY_TEXT.validate_python(text)
-    except ValidationError as error:
-        problem = error.errors(include_url=False)[0]
-        if problem["type"] == "string_too_short":
-            raise ValidationFailed("Write something first.") from None
-        if problem["type"] == "string_too_long":
-            limit = (problem.get("ctx") or {}).get("max_length")
-            raise ValidationFailed(f"A message has at most {limit} characters.") from None
-        raise ValidationFailed("A message cannot contain NUL characters.") from None
 
 
 routes = [

@@ -3,12 +3,11 @@ the signed-in person's Actor."""
 
 from ticketd.db.database import Database
 from ticketd.kit.errors import InvalidInput
+from ticketd.kit.web import message_text
 from ticketd.people.actors import Actor
 from ticketd.tickets import conversation, edits, service
 from ticketd.tickets.model import Body, Status
 from ticketd.workspaces.config import WorkspaceConfig
-
-TEXT_LIMIT = 4000
 
 
 def may_act(actor: Actor) -> bool:
@@ -52,12 +51,7 @@ async def perform(
 
 
 def _text(form: dict[str, str], name: str) -> str:
-    text = form.get(name, "").strip()
-    if not text:
-        raise InvalidInput("Write something first.")
-    if len(text) > TEXT_LIMIT or "\x00" in text:
-        raise InvalidInput(f"A message has at most {TEXT_LIMIT} characters.")
-    return text
+    return message_text(form.get(name, ""))
 
 
 def _status(form: dict[str, str]) -> Status:

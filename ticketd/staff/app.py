@@ -2,7 +2,6 @@
 the server. Every action goes through the core as the signed-in person's Actor."""
 
 import hashlib
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -14,12 +13,14 @@ from ticketd.db.database import Database, Scope
 from ticketd.kit.api import mounted_api
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import TicketdError
+from ticketd.kit.web import same_origin, services
 from ticketd.people.actors import Actor, staff_member, teammate
 from ticketd.people.repository import find_by_guids
 from ticketd.staff import actions, sessions
 from ticketd.staff.charts import StatsCharts
 from ticketd.staff.pages import (
     HERE,
+    PATH,
     SECURITY_HEADERS,
     TEMPLATES,
     error_page,
@@ -27,7 +28,14 @@ from ticketd.staff.pages import (
     public_base,
     transcript_headers,
 )
-from ticketd.staff.queue import COUNT_LIMIT, PAGE_SIZE, STATUS_FILTERS, Filters
+from ticketd.staff.queue import (
+    COUNT_LIMIT,
+    PAGE_SIZE,
+    STATUS_FILTERS,
+    Filters,
+    shown_count,
+    tab_counts,
+)
 from ticketd.tickets import author_link, queries, stats
 from ticketd.tickets.model import (
     OPEN_STATUSES,
@@ -50,12 +58,8 @@ class SignedIn:
         self.session, self.config, self.actor = session, config, actor
 
 
-def services(request: Request) -> Any:
-    return request.app.state.services
-
-
 def base(request: Request) -> str:
-    return str(request.scope.get("root_path", "")) or "/staff"
+    return str(request.scope.get("root_path", "")) or PATH
 
 
 async def signed_in(request: Request) -> SignedIn | None:
@@ -84,13 +88,6 @@ async def _actor(db: Database, config: WorkspaceConfig, guid: str) -> Actor | No
         return None
     actor = staff_member(config, person.user_id)
     return actor if actor.departments else None
-
-
-def same_origin(request: Request) -> bool:
-    """A state-changing request must come from our own pages (with SameSite=Lax
-    cookies and the form's CSRF token, this stops cross-site posts)."""
-    origin = request.headers.get("origin")
-    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
 async def login_form(request: Request) -> Response:
@@ -141,15 +138,13 @@ async def queue(request: Request) -> Response:
     query = filters.query(who.actor)
     db = services(request).db
     found = await queries.find_tickets(db, who.config, query)
-    counts = await queries.counts_by_status(db, who.config, query)
-    counts["active"] = sum(counts.get(s, 0) for s in OPEN_STATUSES)
-    counts["all"] = sum(counts.get(s, 0) for s in Status)
+    counts = tab_counts(await queries.counts_by_status(db, who.config, query))
     total = found.total or 0
     return page(
         "queue.html", base=base(request), title="Queue", who=who, tickets=found.tickets,
         fingerprint=view_fingerprint(found.tickets, found.total),
         total=total, counts=counts, filters=filters, statuses=list(STATUS_FILTERS),
-        shown_count=shown_count, limit=COUNT_LIMIT, more_pages=len(found.tickets) == PAGE_SIZE,
+        limit=COUNT_LIMIT, more_pages=len(found.tickets) == PAGE_SIZE,
         pages=max(1, -(-total // PAGE_SIZE)), config=who.config, priorities=PRIORITIES,
     )  # fmt: skip
 
@@ -170,11 +165,6 @@ async def queue_state(request: Request) -> Response:
         {"view": view_fingerprint(found.tickets, found.total), "unclaimed": shown_count(unclaimed)},
         headers=SECURITY_HEADERS,
     )
-
-
-def shown_count(n: int) -> str:
-    """A count as shown: "1,000+" once it reaches the point where counting stops."""
-    return f"{COUNT_LIMIT:,}+" if n >= COUNT_LIMIT else f"{n:,}"
 
 
 def view_fingerprint(tickets: list[Ticket], total: int | None) -> str:

@@ -13,6 +13,7 @@ from ticketd.kit.errors import TicketdError
 from ticketd.people.actors import display_name
 from ticketd.people.model import Person
 from ticketd.staff.charts import share
+from ticketd.staff.queue import shown_count
 from ticketd.workspaces.config import WorkspaceConfig
 
 HERE = Path(__file__).parent
@@ -54,9 +55,11 @@ def page(name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
 def error_page(error: TicketdError, status: int | None = None) -> Response:
     """A domain error as a page: the dashboard never shows a JSON envelope."""
     shown = status or STATUS_OF_CODE.get(error.code, 400)
-    if shown >= 500:
-        return page("error.html", shown, title="Something went wrong", message=error.message)
-    return page("error.html", shown, title="That did not work", message=error.message)
+    title = "Something went wrong" if shown >= 500 else "That did not work"
+    return page("error.html", shown, base=PATH, title=title, message=error.message)
+
+
+PATH = "/staff"  # where ticketd.app mounts the dashboard
 
 
 def public_base(request: Request) -> str:
@@ -117,6 +120,7 @@ def duration(ms: int) -> str:
 TEMPLATES.filters["safe_image"] = safe_image
 TEMPLATES.filters["when"] = when
 TEMPLATES.filters["duration"] = duration
+TEMPLATES.filters["shown_count"] = shown_count
 TEMPLATES.filters["day"] = day
 TEMPLATES.globals["person_name"] = person_name
 TEMPLATES.globals["department_name"] = department_name

@@ -41,7 +41,6 @@ class Filters:
     @classmethod
     def read(cls, params: QueryParams, config: WorkspaceConfig) -> "Filters":
         """Unknown values fall back to the defaults: a stale bookmark still opens."""
-        raw_page = params.get("page", "1")
         return cls(
             status=_one_of(params.get("status"), STATUS_FILTERS, "active"),
             department=_one_of(params.get("department"), config.departments, ""),
@@ -49,10 +48,10 @@ class Filters:
             priority=_one_of(params.get("priority"), PRIORITIES, ""),
             held_by=_one_of(params.get("held_by"), HOLDERS, "anyone"),
             game_reports=params.get("game_reports") == "1",
-            tag=params.get("tag", "").strip()[:100],
-            text=params.get("q", "").strip()[:100],
+            tag=_text(params.get("tag", "")),
+            text=_text(params.get("q", "")),
             order=_one_of(params.get("order"), ORDERS, "activity"),
-            page=int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1,
+            page=_page(params.get("page", "1")),
         )
 
     def query(self, actor: Actor) -> TicketQuery:
@@ -89,6 +88,29 @@ class Filters:
             "q": self.text,
             "order": self.order, "page": self.page,
         }  # fmt: skip
+
+
+def tab_counts(by_status: dict[str, int]) -> dict[str, int]:
+    """The count of each status tab (one status, or several)."""
+    return {
+        tab: sum(by_status.get(s, 0) for s in statuses or Status)
+        for tab, statuses in STATUS_FILTERS.items()
+    }
+
+
+def shown_count(n: int) -> str:
+    """A count as shown: "1,000+" once it reaches the point where counting stops."""
+    return f"{COUNT_LIMIT:,}+" if n >= COUNT_LIMIT else f"{n:,}"
+
+
+def _page(raw: str) -> int:
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0
+    return number if number > 0 else 1
+
+
+def _text(value: str) -> str:
+    """A filter's text on one line, without NUL (which PostgreSQL text cannot hold)."""
+    return " ".join(value.replace("\x00", "").split())[:100]
 
 
 def _one_of(value: str | None, allowed: object, default: str) -> str:

@@ -1,7 +1,7 @@
 """The author's link: `/t/<public token>`, where a ticket's author reads its public
 conversation and replies without an account, while their workspace shares such links
-(PublicUrl on, tickets usable). The token (128 random bits, unique across the
-database) is the link's only credential."""
+(PublicUrl on, tickets usable). The token (random, unique across the database) is the
+link's only credential."""
 
 import re
 
@@ -9,7 +9,7 @@ from ticketd.db.database import Database
 from ticketd.people import actors
 from ticketd.people.actors import Actor, ActorKind
 from ticketd.tickets import repository
-from ticketd.tickets.model import Message, Ticket
+from ticketd.tickets.model import REPLY_KINDS, Message, Ticket
 from ticketd.workspaces.config import TICKET_PLANS, WorkspaceConfig
 
 PATH = "/t/"
@@ -34,13 +34,17 @@ def url(base_url: str | None, config: WorkspaceConfig, ticket: Ticket) -> str | 
 
 
 async def find(db: Database, token: str) -> tuple[Ticket, list[Message]] | None:
-    """The ticket `token` opens, in any workspace, with its published messages (no notes,
-    no drafts) oldest first. Whether its workspace shares links is the caller's check."""
+    """The ticket `token` opens, in any workspace, with the conversation its author sees:
+    the author's and staff's published messages, oldest first (no notes, no drafts, and
+    no system messages, which name departments and staff assignments). Whether its
+    workspace shares links is the caller's check."""
     if not _TOKEN.fullmatch(token):
         return None
     async with db.connection() as conn:
         ticket, messages = await repository.find_by_public_token(conn, token)
-    return None if ticket is None else (ticket, messages)
+    if ticket is None:
+        return None
+    return ticket, [m for m in messages if m.kind in REPLY_KINDS]
 
 
 def author(config: WorkspaceConfig, ticket: Ticket) -> Actor:

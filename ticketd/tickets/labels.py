@@ -9,11 +9,16 @@ MAX_TAGS = 50
 MAX_FIELDS = 100
 
 
+def tag_key(name: str) -> str:
+    """What makes two tags one: the name, ignoring case."""
+    return name.lower()
+
+
 def unique_ignoring_case(items: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Without repeats that differ only in case; the first spelling wins, order kept."""
     first: dict[str, str] = {}
     for item in items:
-        first.setdefault(item.lower(), item)
+        first.setdefault(tag_key(item), item)
     return tuple(first.values())
 
 
@@ -22,7 +27,7 @@ def checked_tags(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     trimmed = [raw.strip() for raw in names]
     for name in trimmed:
         # lower() may lengthen a name ("İ" → "i̇"); the stored key must fit too
-        if not 1 <= len(name) <= 100 or len(name.lower()) > 100 or "\x00" in name:
+        if not 1 <= len(name) <= 100 or len(tag_key(name)) > 100 or "\x00" in name:
             raise ValidationFailed("Validation error: tags: a tag is 1 to 100 characters")
     unique = unique_ignoring_case(trimmed)
     if len(unique) > MAX_TAGS:

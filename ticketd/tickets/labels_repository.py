@@ -2,6 +2,7 @@
 
 from ticketd.db.database import IntegrityError, Params, Scope
 from ticketd.kit.errors import FieldNotFound
+from ticketd.tickets.labels import tag_key
 from ticketd.tickets.model import FieldValue
 from ticketd.tickets.thread_repository import SCOPED_TICKET
 
@@ -17,12 +18,12 @@ async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> No
     await scope.conn.executemany(
         "INSERT INTO tags (workspace_id, name, name_key) VALUES ($1, $2, $3)"
         " ON CONFLICT (workspace_id, name_key) DO NOTHING",
-        sorted((scope.workspace_id, name, name.lower()) for name in tags),
+        sorted((scope.workspace_id, name, tag_key(name)) for name in tags),
     )
     params = Params(scope.workspace_id, ticket_id)
     await scope.conn.execute(
         f"INSERT INTO ticket_tags (ticket_id, tag_id) SELECT {SCOPED_TICKET}, id FROM tags"
-        f" WHERE workspace_id = $1 AND name_key IN ({params.add_all(n.lower() for n in tags)})",
+        f" WHERE workspace_id = $1 AND name_key IN ({params.add_all(tag_key(n) for n in tags)})",
         *params.values,
     )
 

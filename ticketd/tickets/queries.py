@@ -48,12 +48,19 @@ async def ticket_with_details(
         return ticket, await _details(scope, [ticket])
 
 
+def _visible(query: TicketQuery) -> tuple[bool, tuple[str, ...] | None]:
+    """Whether the query's `visible_to` may see any ticket, and the departments its
+    tickets must then be in (None: any)."""
+    actor = query.visible_to
+    if actor is None:
+        return True, None
+    return not rules.sees_no_tickets(actor), rules.visible_departments(actor)
+
+
 async def find_tickets(db: Database, config: WorkspaceConfig, query: TicketQuery) -> TicketPage:
-    within = None
-    if query.visible_to is not None:
-        if rules.sees_no_tickets(query.visible_to):
-            return TicketPage([], 0 if query.count_total else None)
-        within = rules.visible_departments(query.visible_to)
+    sees_any, within = _visible(query)
+    if not sees_any:
+        return TicketPage([], 0 if query.count_total else None)
     async with db.connection() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         tickets, total = await repository.search(scope, query, within)
@@ -66,11 +73,9 @@ async def find_tickets(db: Database, config: WorkspaceConfig, query: TicketQuery
 async def count_tickets(db: Database, config: WorkspaceConfig, query: TicketQuery) -> int:
     """How many tickets match that the query's `visible_to` may see (up to its
     count_limit)."""
-    within = None
-    if query.visible_to is not None:
-        if rules.sees_no_tickets(query.visible_to):
-            return 0
-        within = rules.visible_departments(query.visible_to)
+    sees_any, within = _visible(query)
+    if not sees_any:
+        return 0
     async with db.connection() as conn:
         return await repository.count(Scope(conn, config.workspace.id, db.dialect), query, within)
 
@@ -79,12 +84,10 @@ async def counts_by_status(
     db: Database, config: WorkspaceConfig, query: TicketQuery
 ) -> dict[str, int]:
     """Per status, the tickets matching the query's other filters that its
-    `visible_to` may see."""
-    within = None
-    if query.visible_to is not None:
-        if rules.sees_no_tickets(query.visible_to):
-            return {}
-        within = rules.visible_departments(query.visible_to)
+    `visible_to` may see (each up to the query's count_limit)."""
+    sees_any, within = _visible(query)
+    if not sees_any:
+        return {}
     async with db.connection() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         return await repository.count_by_status(scope, query, within)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ticketd.db.database import Connection, Params, Row, Scope, placeholders, update_in_workspace
 from ticketd.tickets import thread_repository
+from ticketd.tickets.labels import tag_key
 from ticketd.tickets.model import Message, Status, Ticket, TicketOrder, TicketQuery
 
 TICKET_COLUMNS = (
@@ -244,7 +245,7 @@ def where_clause(
         where.append(
             "id IN (SELECT ticket_id FROM ticket_tags WHERE tag_id = (SELECT id FROM tags"
             f" WHERE workspace_id = {params.add(scope.workspace_id)}"
-            f" AND name_key = {params.add(query.tag.lower())}))"
+            f" AND name_key = {params.add(tag_key(query.tag))}))"
         )
     if within is not None:
         keys = f" OR department_key IN ({params.add_all(within)})" if within else ""
@@ -275,9 +276,11 @@ def where_clause(
     return " AND ".join(where)
 
 
-# The subject and the author's names as one text: what migration 0007 indexes.
+# The subject and the author's names as one text, joined by line breaks (which a search
+# text never holds): exactly the expression migration 0007 indexes, or PostgreSQL
+# cannot use its index (tests/tickets/test_queries.py checks the plans).
 _TICKET_TEXT = (
-    "lower(subject || ' ' || coalesce(author_username, '') || ' '"
+    "lower(subject || '\n' || coalesce(author_username, '') || '\n'"
     " || coalesce(author_display_name, ''))"
 )
 _TRIGRAM = 3  # the search indexes find substrings of at least this many characters
@@ -289,7 +292,7 @@ def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
     PostgreSQL's pg_trgm indexes serve the LIKEs directly; on SQLite the FTS5 trigram
     tables find candidates and the LIKEs confirm them."""
     assert query.text is not None
-    text = query.text.lower()
+    text = " ".join(query.text.lower().splitlines())
     exact = params.add("%" + _like_escape(text) + "%")
     in_ticket = f"SELECT id FROM tickets WHERE {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
     in_messages = (
@@ -304,8 +307,8 @@ def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
         )
         in_messages = (
             # CROSS JOIN keeps SQLite from scanning messages and querying the index per row
-            "SELECT m.ticket_id FROM message_search s CROSS JOIN messages m"
-            f" WHERE m.id = s.rowid AND s.content LIKE {loose}"
+            "SELECT m.ticket_id FROM message_search CROSS JOIN messages m"
+            f" WHERE m.id = message_search.rowid AND message_search.content LIKE {loose}"
             f" AND lower(m.content) LIKE {exact} ESCAPE '\\'"
         )
     if query.text_in_messages:
@@ -336,7 +339,7 @@ async def count_by_status(
                 f" WHERE {clause} AND status = {value} LIMIT {limit}) AS s{n}"
             )
         sql = " UNION ALL ".join(counts)
-    rows = await scope.conn.fetch_planned_for(sql, *params.values)
+    rows = await scope.conn.fetch_with_custom_plan(sql, *params.values)
     return {r[0]: int(r[1]) for r in rows if r[1]}
 
 
@@ -346,7 +349,7 @@ async def count(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None
     matching = f"SELECT 1 FROM tickets WHERE {where_clause(scope, query, within, params)}"
     if query.count_limit is not None:
         matching += f" LIMIT {params.add(query.count_limit)}"
-    found = await scope.conn.fetch_planned_for(
+    found = await scope.conn.fetch_with_custom_plan(
         f"SELECT COUNT(*) FROM ({matching}) AS matching", *params.values
     )
     return int(found[0][0])
@@ -361,7 +364,7 @@ async def search(
     params = Params()
     clause = where_clause(scope, query, within, params)
     page = f"LIMIT {params.add(query.limit)} OFFSET {params.add(query.offset)}"
-    rows = await scope.conn.fetch_planned_for(
+    rows = await scope.conn.fetch_with_custom_plan(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE {clause}"
         f" ORDER BY {_ORDER_BY[query.order]} {page}",
         *params.values,

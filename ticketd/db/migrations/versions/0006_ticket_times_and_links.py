@@ -22,7 +22,8 @@ def upgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("first_resolved_at", sa.BigInteger()))
         batch.add_column(sa.Column("public_token", sa.String(32)))
-    # 128 random bits from the engine's strong generator, as 32 hex digits.
+    # Random from the engine's strong generator, as 32 hex digits (128 bits on SQLite,
+    # 122 on PostgreSQL, whose random UUIDs fix 6 bits; new tickets get 128 from Python).
     random_hex = (
         "lower(hex(randomblob(16)))"
         if op.get_bind().dialect.name == "sqlite"

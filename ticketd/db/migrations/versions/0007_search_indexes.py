@@ -16,9 +16,10 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Joined by line breaks, which a search text never holds, so no match spans two fields.
 TICKET_TEXT = (
-    "{t}.subject || ' ' || coalesce({t}.author_username, '')"
-    " || ' ' || coalesce({t}.author_display_name, '')"
+    "{t}.subject || '\n' || coalesce({t}.author_username, '')"
+    " || '\n' || coalesce({t}.author_display_name, '')"
 )
 SQLITE = [
     "CREATE VIRTUAL TABLE ticket_search USING fts5(text, tokenize='trigram', detail='none')",
@@ -40,12 +41,14 @@ SQLITE = [
     " WHERE NOT is_draft",
     "CREATE TRIGGER message_search_insert AFTER INSERT ON messages WHEN NOT new.is_draft"
     " BEGIN INSERT INTO message_search (rowid, content) VALUES (new.id, new.content); END",
-    "CREATE TRIGGER message_search_unindex AFTER UPDATE OF content, is_draft ON messages"
-    " WHEN NOT old.is_draft BEGIN INSERT INTO message_search (message_search, rowid, content)"
-    " VALUES ('delete', old.id, old.content); END",
-    "CREATE TRIGGER message_search_reindex AFTER UPDATE OF content, is_draft ON messages"
-    " WHEN NOT new.is_draft BEGIN INSERT INTO message_search (rowid, content)"
-    " VALUES (new.id, new.content); END",
+    # One trigger, so the old text leaves the index before the new one enters (SQLite
+    # runs separate triggers newest first, and a delete after the insert would take the
+    # trigrams both texts share).
+    "CREATE TRIGGER message_search_update AFTER UPDATE OF content, is_draft ON messages BEGIN"
+    " INSERT INTO message_search (message_search, rowid, content)"
+    " SELECT 'delete', old.id, old.content WHERE NOT old.is_draft;"
+    " INSERT INTO message_search (rowid, content)"
+    " SELECT new.id, new.content WHERE NOT new.is_draft; END",
     "CREATE TRIGGER message_search_delete AFTER DELETE ON messages WHEN NOT old.is_draft"
     " BEGIN INSERT INTO message_search (message_search, rowid, content)"
     " VALUES ('delete', old.id, old.content); END",
@@ -81,9 +84,8 @@ def downgrade() -> None:
         op.execute("DROP INDEX ix_messages_search")
         op.execute("DROP INDEX ix_tickets_search")
         return
-    for trigger in ("ticket_search_insert", "ticket_search_update", "ticket_search_delete",
-                    "message_search_insert", "message_search_unindex", "message_search_reindex",
-                    "message_search_delete"):  # fmt: skip
-        op.execute(f"DROP TRIGGER {trigger}")
+    for table in ("ticket_search", "message_search"):
+        for change in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER {table}_{change}")
     op.execute("DROP TABLE message_search")
     op.execute("DROP TABLE ticket_search")
