@@ -266,6 +266,18 @@ def test_workspace_configure_replaces_the_configuration(server: Server, tmp_path
     assert response.json()["data"] == NEW_CONFIG_VIEW
 
 
+def test_the_config_endpoints_answer_applies_as_it_is(server: Server, tmp_path: Path) -> None:
+    """What `GET /tickets/config` shows, edited and applied, is the way docs/dashboard.md
+    gives to turn on one setting without rebuilding the file."""
+    ws = make_workspace(server.database_url)
+    shown = get_config(server, ws.key).json()["data"]
+    assert "DiscordNotificationWebhookDisabledReason" in shown  # read-only, yet accepted
+    path = write_config(tmp_path, {**shown, "PublicUrl": True})
+    result = run_cli(server.database_url, "workspace", "configure", ws.id, "--file", str(path))
+    assert result.returncode == 0, result.stderr
+    assert get_config(server, ws.key).json()["data"] == {**shown, "PublicUrl": True}
+
+
 def _with(change: Any) -> dict[str, Any]:
     config = copy.deepcopy(NEW_CONFIG)
     change(config)

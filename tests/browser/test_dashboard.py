@@ -64,7 +64,7 @@ def test_sign_in_open_a_ticket_and_sign_out(server: Server, page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{server.url}/staff/login")
     page.goto(f"{server.url}/staff/")
-    expect(page).to_have_url(f"{server.url}/staff/login")
+    expect(page).to_have_url(f"{server.url}/staff/login?next=%2Fstaff%2F")
 
 
 def test_a_wrong_password_says_so_in_the_page(server: Server, page: Page) -> None:

@@ -12,7 +12,7 @@ from tests.support.series import ticket_body
 from tests.support.statements import StatementCounter
 from tests.support.workspaces import Workspace, new_workspace
 from ticketd.app import Services
-from ticketd.demo import DEMO_CONFIG, DEMO_STAFF_ID
+from ticketd.demo import DEMO_CONFIG, DEMO_STAFF_EMAIL, DEMO_STAFF_ID
 from ticketd.people import credentials
 from ticketd.people import service as people
 from ticketd.people.actors import SYSTEM
@@ -63,12 +63,29 @@ async def test_pages_carry_a_strict_content_security_policy(client: httpx.AsyncC
     assert "<script" not in answer.text and "style=" not in answer.text
 
 
-async def test_without_a_session_every_page_sends_you_to_sign_in(
-    client: httpx.AsyncClient,
+async def test_without_a_session_every_page_sends_you_to_sign_in_and_back(
+    client: httpx.AsyncClient, ws: Workspace, staff_password: str
 ) -> None:
-    for path in ("/staff/", "/staff/tickets/TICKET-1700000000-ABCD"):
+    for path, back in (
+        ("/staff/?tag=vip", "%2Fstaff%2F%3Ftag%3Dvip"),
+        ("/staff/tickets/TICKET-1700000000-ABCD", "%2Fstaff%2Ftickets%2FTICKET-1700000000-ABCD"),
+    ):
         answer = await client.get(path)
-        assert (answer.status_code, answer.headers["location"]) == (303, "/staff/login")
+        assert (answer.status_code, answer.headers["location"]) == (
+            303,
+            f"/staff/login?next={back}",
+        )
+    form = await client.get("/staff/login?next=%2Fstaff%2F%3Ftag%3Dvip")
+    assert (
+        "Sign in to continue." in form.text and 'name="next" value="/staff/?tag=vip"' in form.text
+    )
+    data = {"login": str(DEMO_STAFF_ID), "password": staff_password, "workspace": ws.id}
+    back = await client.post("/staff/login", data={**data, "next": "/staff/?tag=vip"})
+    assert back.headers["location"] == "/staff/?tag=vip"
+    for elsewhere in ("https://evil.example/", "//evil.example/staff/", "/staff/\\evil"):
+        client.cookies.clear()
+        answer = await client.post("/staff/login", data={**data, "next": elsewhere})
+        assert answer.headers["location"] == "/staff/", elsewhere
 
 
 async def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_account(
@@ -82,6 +99,19 @@ async def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_accoun
     assert locked.status_code == 429
     assert "Too many failed sign-ins for this account" in locked.text
     assert "ticketd_staff" not in locked.headers.get("set-cookie", "")
+
+
+async def test_the_lock_holds_the_person_whichever_login_was_tried(
+    client: httpx.AsyncClient, services: Services, ws: Workspace, staff_password: str
+) -> None:
+    await people.add_teammate(services.db, None, actor=SYSTEM, workspace_id=ws.id,
+                              name="Staff Member", email=DEMO_STAFF_EMAIL, role="admin",
+                              user_id=DEMO_STAFF_ID)  # the same person, by e-mail  # fmt: skip
+    for _ in range(ACCOUNT_LIMIT):
+        refused = await sign_in(client, DEMO_STAFF_EMAIL.upper(), "not the password", ws.id)
+        assert refused.status_code == 401
+    by_user_id = await sign_in(client, str(DEMO_STAFF_ID), staff_password, ws.id)
+    assert by_user_id.status_code == 429, by_user_id.text
 
 
 async def test_an_unknown_login_is_refused_like_a_wrong_password(
@@ -220,6 +250,13 @@ async def test_a_refused_action_is_explained_on_the_page(
     assert "Ticket already claimed" in refused.text and "User 555" in refused.text
     forged = await client.post(f"/staff/tickets/{code}/unclaim", data={"csrf": "forged"})
     assert forged.status_code == 403 and "This form has expired" in forged.text
+    long_note = "Seen it " + "x" * 4000  # refused: what was typed comes back in its box
+    refused_note = await client.post(f"/staff/tickets/{code}/note",
+                                     data={"csrf": csrf, "text": long_note})  # fmt: skip
+    assert refused_note.status_code == 400 and "at most 4000 characters" in refused_note.text
+    assert f'name="text" rows="3" maxlength="4000" required>{long_note}</textarea>' in (
+        refused_note.text
+    )
 
 
 async def test_queue_filters_live_in_the_url_and_count_per_status(
@@ -320,7 +357,7 @@ async def test_priority_changes_are_recorded_and_shown_in_the_helpdesk_log_words
     assert changed.status_code == 303
     refused = await client.post(f"/staff/tickets/{code}/priority",
                                 data={"csrf": csrf, "priority": "whenever"})  # fmt: skip
-    assert refused.status_code == 409 and "priority must be one of" in refused.text
+    assert refused.status_code == 400 and "priority must be one of" in refused.text
     got = (await ws.client.get(f"/tickets/get/{code}")).json()["data"]["Ticket"]
     assert got["Priority"] == "urgent"
     async with services.db.connection() as conn:

@@ -218,7 +218,10 @@ async def test_a_page_without_tickets_says_what_to_do(
 
 async def test_without_a_session_the_page_sends_you_to_sign_in(client: httpx.AsyncClient) -> None:
     answer = await client.get("/staff/stats")
-    assert (answer.status_code, answer.headers["location"]) == (303, "/staff/login")
+    assert (answer.status_code, answer.headers["location"]) == (
+        303,
+        "/staff/login?next=%2Fstaff%2Fstats",
+    )
 
 
 async def test_department_and_category_names_are_shown_as_text(

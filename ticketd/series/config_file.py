@@ -89,6 +89,9 @@ class ConfigFile(_File):
     DiscordNotificationWebhookPing: PingT | None = None
     DiscordNotificationWebhookUrl: WebhookUrlT | None = None
     DiscordNotificationEvents: list[DiscordEventT] = list(DEFAULT_DISCORD_EVENTS)
+    # Shown by GET /tickets/config and set by the delivery worker: accepted so that
+    # endpoint's answer can be edited and applied as it is, and ignored.
+    DiscordNotificationWebhookDisabledReason: str | None = None
     Members: list[MemberFile] | None = None
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 the server. Every action goes through the core as the signed-in person's Actor."""
 
 import hashlib
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -12,7 +13,7 @@ from starlette.types import ASGIApp
 from ticketd.db.database import Database, Scope
 from ticketd.kit.api import mounted_api
 from ticketd.kit.clock import now_ms
-from ticketd.kit.errors import TicketdError
+from ticketd.kit.errors import TicketdError, ValidationFailed
 from ticketd.kit.web import same_origin, services
 from ticketd.people.actors import Actor, staff_member, teammate
 from ticketd.people.repository import find_by_guids
@@ -90,17 +91,36 @@ async def _actor(db: Database, config: WorkspaceConfig, guid: str) -> Actor | No
     return actor if actor.departments else None
 
 
+def to_sign_in(request: Request) -> RedirectResponse:
+    """Signed out, or the session ended: to the sign-in page, which brings you back here
+    (a form's page, for a form sent without a session)."""
+    here = request.url.path.removesuffix("/" + request.path_params.get("action", "-"))
+    back = here + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"{base(request)}/login?{urlencode({'next': back})}", 303)
+
+
+def back_to(request: Request, target: str) -> str:
+    """Where a sign-in returns to: a dashboard page named by `next`, else the queue
+    (never another site: only paths under the dashboard)."""
+    inside = target.startswith(base(request) + "/") and "//" not in target and "\\" not in target
+    return target if inside else f"{base(request)}/"
+
+
 async def login_form(request: Request) -> Response:
     if await signed_in(request):
         return RedirectResponse(f"{base(request)}/", 303)
     workspace = request.query_params.get("workspace", "")
-    return page("login.html", base=base(request), title="Sign in", workspace=workspace)
+    back = request.query_params.get("next", "")
+    message = "Sign in to continue." if back else None
+    return page("login.html", base=base(request), title="Sign in", workspace=workspace,
+                next=back, notice=message)  # fmt: skip
 
 
 async def login(request: Request) -> Response:
     form = await request.form()
     login_name, password = str(form.get("login", "")), str(form.get("password", ""))
     workspace = str(form.get("workspace", ""))[:36] or None
+    back = str(form.get("next", ""))[:2000]
     if not same_origin(request):
         return page("login.html", 403, base=base(request), title="Sign in",
                     message="This form must be sent from this site.")  # fmt: skip
@@ -111,8 +131,9 @@ async def login(request: Request) -> Response:
     except sessions.SignInRefused as refused:
         status = 429 if refused.locked else 401
         return page("login.html", status, base=base(request), title="Sign in",
-                    message=str(refused), login=login_name, workspace=workspace)  # fmt: skip
-    response = RedirectResponse(f"{base(request)}/", 303)
+                    message=str(refused), login=login_name, workspace=workspace,
+                    next=back)  # fmt: skip
+    response = RedirectResponse(back_to(request, back), 303)
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="lax", path=base(request),
         secure=request.url.scheme == "https",
@@ -133,7 +154,7 @@ async def logout(request: Request) -> Response:
 async def queue(request: Request) -> Response:
     who = await signed_in(request)
     if who is None:
-        return RedirectResponse(f"{base(request)}/login", 303)
+        return to_sign_in(request)
     filters = Filters.read(request.query_params, who.config)
     query = filters.query(who.actor)
     db = services(request).db
@@ -175,7 +196,7 @@ def view_fingerprint(tickets: list[Ticket], total: int | None) -> str:
 async def statistics(request: Request) -> Response:
     who = await signed_in(request)
     if who is None:
-        return RedirectResponse(f"{base(request)}/login", 303)
+        return to_sign_in(request)
     found = await stats.overview(services(request).db, who.config, who.actor)
     return page("stats.html", base=base(request), title="Statistics", who=who,
                 config=who.config, stats=found, charts=StatsCharts.of(found),
@@ -185,14 +206,16 @@ async def statistics(request: Request) -> Response:
 async def ticket_page(request: Request) -> Response:
     who = await signed_in(request)
     if who is None:
-        return RedirectResponse(f"{base(request)}/login", 303)
+        return to_sign_in(request)
     return await _ticket_view(request, who, request.path_params["code"])
 
 
 async def _ticket_view(
-    request: Request, who: SignedIn, code: str, message: str | None = None, http_status: int = 200
-) -> Response:
-    """The ticket as it is now, with `message` (a refused action) on top."""
+    request: Request, who: SignedIn, code: str, message: str | None = None,
+    http_status: int = 200, drafts: dict[str, str] | None = None,
+) -> Response:  # fmt: skip
+    """The ticket as it is now, with `message` (a refused action) on top and the text of
+    a refused reply or note (`drafts`, by action) back in its box."""
     found = await queries.staff_view(services(request).db, who.config, code, who.actor)
     if found is None:
         return page("error.html", 404, base=base(request), title="Not found",
@@ -205,7 +228,8 @@ async def _ticket_view(
                 config=who.config, message=message, statuses=[s.value for s in Status],
                 priorities=PRIORITIES,
                 author_url=author_link.url(public_base(request), who.config, thread.ticket),
-                may_act=actions.may_act(who.actor))  # fmt: skip
+                may_act=actions.may_act(who.actor),
+                drafts={"reply": "", "note": "", **(drafts or {})})  # fmt: skip
 
 
 async def transcript(request: Request) -> Response:
@@ -213,7 +237,7 @@ async def transcript(request: Request) -> Response:
     (its own inline style, no other assets), to download."""
     who = await signed_in(request)
     if who is None:
-        return RedirectResponse(f"{base(request)}/login", 303)
+        return to_sign_in(request)
     found = await queries.staff_view(
         services(request).db, who.config, request.path_params["code"], who.actor
     )
@@ -234,17 +258,19 @@ async def act(request: Request) -> Response:
     rule) is shown on the page with the ticket as it is now."""
     who = await signed_in(request)
     if who is None:
-        return RedirectResponse(f"{base(request)}/login", 303)
+        return to_sign_in(request)
     form = await request.form()
     code = request.path_params["code"]
     if not same_origin(request) or form.get("csrf") != who.session.csrf_token:
         return await _ticket_view(request, who, code, "This form has expired; try again.", 403)
     fields = {k: str(v) for k, v in form.items()}
+    action = request.path_params["action"]
     try:
-        await actions.perform(services(request).db, who.config, who.actor, code,
-                              request.path_params["action"], fields)  # fmt: skip
+        await actions.perform(services(request).db, who.config, who.actor, code, action, fields)
     except TicketdError as refused:
-        return await _ticket_view(request, who, code, refused.message, 409)
+        status = 400 if isinstance(refused, ValidationFailed) else 409
+        drafts = {action: fields.get("text", "")} if action in ("reply", "note") else None
+        return await _ticket_view(request, who, code, refused.message, status, drafts)
     return RedirectResponse(f"{base(request)}/tickets/{code}", 303)
 
 

@@ -14,6 +14,7 @@ from ticketd.people.actors import display_name
 from ticketd.people.model import Person
 from ticketd.staff.charts import share
 from ticketd.staff.queue import shown_count
+from ticketd.tickets.model import Message, Ticket
 from ticketd.workspaces.config import WorkspaceConfig
 
 HERE = Path(__file__).parent
@@ -85,6 +86,20 @@ def person_name(
     return display_name(config, user_id) if user_id is not None else "ticketd"
 
 
+def author_name(ticket: Ticket) -> str:
+    """The ticket's author by the names the ticket carries (which a Series author, known
+    only by Roblox user id, has nowhere else)."""
+    return ticket.author_display_name or ticket.author_username or f"User {ticket.author_user_id}"
+
+
+def writer_name(
+    config: WorkspaceConfig, people: dict[str, Person], ticket: Ticket, message: Message
+) -> str:
+    if message.author_guid == ticket.author_guid:
+        return author_name(ticket)
+    return person_name(config, people, message.author_guid, message.author_user_id)
+
+
 def when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -123,6 +138,8 @@ TEMPLATES.filters["duration"] = duration
 TEMPLATES.filters["shown_count"] = shown_count
 TEMPLATES.filters["day"] = day
 TEMPLATES.globals["person_name"] = person_name
+TEMPLATES.globals["writer_name"] = writer_name
+TEMPLATES.globals["author_name"] = author_name
 TEMPLATES.globals["department_name"] = department_name
 TEMPLATES.globals["category_name"] = category_name
 TEMPLATES.globals["share"] = share

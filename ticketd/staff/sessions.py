@@ -5,6 +5,7 @@ per account and per address."""
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from ticketd.db.database import Database
 from ticketd.people import credentials
@@ -46,29 +47,34 @@ async def sign_in(
     """A new session's token (for the cookie), or SignInRefused. Someone who works for
     several workspaces signs in to the one named, or else to the newest their password
     opens."""
-    login = login.strip()
-    keys = (f"account:{login.lower()[:250]}", f"address:{address[:250]}")
-    await _ensure_not_locked(db, keys, now)
-    found = await _verified(db, login, password, workspace_id)
+    accounts = await _accounts(db, login.strip(), workspace_id)
+    # Failures count against the person (whichever login they were tried with), or
+    # against the login when it opens no account, and against the address.
+    people = [f"account:{guid}" for _, guid, _ in accounts] or [
+        f"login:{login.strip().lower()[:250]}"
+    ]
+    address_key = f"address:{address[:250]}"
+    await _ensure_not_locked(db, people, address_key, now)
+    found = await _verified(accounts, password)
     if found is None:
         async with db.transaction() as conn:
-            for key in keys:
+            for key in [*people, address_key]:
                 await repository.count_failure(conn, key, now - WINDOW_MS, now)
         raise SignInRefused("Wrong login or password.")
     workspace_id, guid = found
     token = secrets.token_urlsafe(32)
     async with db.transaction() as conn:
-        await repository.clear_failures(conn, keys[0])
+        await repository.clear_failures(conn, f"account:{guid}")
         await repository.insert_session(
             conn, token_hash(token), workspace_id, guid, secrets.token_urlsafe(32), now
         )
     return token
 
 
-async def _ensure_not_locked(db: Database, keys: tuple[str, str], now: int) -> None:
+async def _ensure_not_locked(db: Database, people: list[str], address_key: str, now: int) -> None:
     async with db.connection() as conn:
-        account = await repository.failures(conn, keys[0], now - WINDOW_MS)
-        address = await repository.failures(conn, keys[1], now - WINDOW_MS)
+        account = max([await repository.failures(conn, k, now - WINDOW_MS) for k in people])
+        address = await repository.failures(conn, address_key, now - WINDOW_MS)
     minutes = WINDOW_MS // 60_000
     if account >= ACCOUNT_LIMIT:
         raise SignInRefused(
@@ -82,20 +88,24 @@ async def _ensure_not_locked(db: Database, keys: tuple[str, str], now: int) -> N
         )
 
 
-async def _verified(
-    db: Database, login: str, password: str, workspace_id: str | None
-) -> tuple[str, str] | None:
-    """(workspace id, person GUID) of the first account the login and password open."""
-    user_id = int(login) if login.isdigit() and len(login) <= 18 else None
+async def _accounts(db: Database, login: str, workspace_id: str | None) -> list[Any]:
+    """(workspace id, person GUID, password hash) of each account the login names."""
+    user_id = int(login) if login.isascii() and login.isdigit() and len(login) <= 18 else None
     async with db.connection() as conn:
-        rows = await repository.credentials_for_login(
-            conn, email=None if user_id else login.lower(), user_id=user_id,
-            workspace_id=workspace_id,
+        return list(
+            await repository.credentials_for_login(
+                conn, email=None if user_id else login.lower(), user_id=user_id,
+                workspace_id=workspace_id,
+            )
         )  # fmt: skip
-    if not rows:
+
+
+async def _verified(accounts: list[Any], password: str) -> tuple[str, str] | None:
+    """(workspace id, person GUID) of the first account the password opens."""
+    if not accounts:
         await credentials.matches(_DECOY_HASH, password)
         return None
-    for row in rows:
+    for row in accounts:
         if await credentials.matches(row[2], password):
             return row[0], row[1]
     return None
