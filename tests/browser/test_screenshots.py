@@ -1,7 +1,12 @@
 """The screenshots in docs/screenshots/ (shown in the README), made from a realistic
 workspace in a real browser: the queue, a ticket page and the statistics page. Each
-page is checked for what the picture is meant to show before it is taken."""
+page is checked for what the picture is meant to show before it is taken.
 
+The suite writes them to a temporary directory; to refresh the committed ones:
+    TICKETD_SCREENSHOTS_DIR=docs/screenshots .venv/bin/pytest tests/browser/test_screenshots.py
+"""
+
+import os
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +23,6 @@ from tests.support.servers import run_cli, running_servers
 from ticketd.demo import DEMO_STAFF_ID
 
 pytestmark = pytest.mark.slow
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DAY = 86_400_000
 TICKETS = [  # subject, category, priority, author, days ago, what staff did
     ("Can't join the private server", "support", "high", "NovaBuilds", 0, "claimed"),
@@ -108,17 +112,18 @@ def age_tickets(database_url: str, workspace_id: str, codes: list[str]) -> None:
 
 
 def test_screenshots_of_the_queue_a_ticket_and_the_statistics(
-    sqlite_server: Server, page: Page
+    sqlite_server: Server, page: Page, tmp_path: Path
 ) -> None:
     with ThreadPoolExecutor(1) as elsewhere:
         workspace_id, code = elsewhere.submit(populate, sqlite_server).result()
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = Path(os.environ.get("TICKETD_SCREENSHOTS_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 860})
     sign_in(page, sqlite_server, workspace_id, str(DEMO_STAFF_ID))
 
     page.goto(f"{sqlite_server.url}/staff/?status=all")
     expect(page.get_by_role("row").filter(has=page.get_by_role("link"))).to_have_count(9)
-    page.screenshot(path=SHOTS / "queue.png")
+    page.screenshot(path=shots / "queue.png")
 
     page.goto(f"{sqlite_server.url}/staff/tickets/{code}")
     csrf = page.locator("input[name=csrf]").first.input_value()
@@ -127,8 +132,8 @@ def test_screenshots_of_the_queue_a_ticket_and_the_statistics(
     assert noted.ok
     page.goto(f"{sqlite_server.url}/staff/tickets/{code}")
     expect(page.locator(".message.internal_note")).to_have_count(1)
-    page.screenshot(path=SHOTS / "ticket.png", full_page=True)
+    page.screenshot(path=shots / "ticket.png", full_page=True)
 
     page.goto(f"{sqlite_server.url}/staff/stats")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    page.screenshot(path=SHOTS / "stats.png", full_page=True)
+    page.screenshot(path=shots / "stats.png", full_page=True)
