@@ -1,4 +1,4 @@
-"""The ASGI application: settings → services, `/health`, the helpdesk API under its
+"""The ASGI application: settings → services, the probes, the helpdesk API under its
 prefix, the staff dashboard, the authors' links and the Series API at the root, each
 rendering its own errors."""
 
@@ -16,6 +16,7 @@ from ticketd.helpdesk import app as helpdesk
 from ticketd.helpdesk.auth import TokenAuthority
 from ticketd.kit.ratelimit import KeyRateLimiter
 from ticketd.notify.senders import delivering
+from ticketd.probes import healthz, readyz
 from ticketd.public import app as public
 from ticketd.series import app as series
 from ticketd.series.envelope import ok
@@ -74,6 +75,10 @@ def create_app(
     helpdesk_api = Mount(services.settings.helpdesk_prefix, app=helpdesk.build_app())
     dashboard = Mount(staff_pages.PATH, app=staff.build_app())
     author_links = Mount("/t", app=public.build_app())
-    health_route = Route("/health", health, methods=["GET"])
+    probes = [
+        Route("/health", health, methods=["GET"]),  # the first releases' liveness probe
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
     mounts = [helpdesk_api, dashboard, author_links]
-    return series.build_app(services, mounts, [health_route], lifespan)
+    return series.build_app(services, mounts, probes, lifespan)

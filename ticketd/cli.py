@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -28,7 +29,7 @@ from ticketd.notify.repository import Delivery, Destination
 from ticketd.people import actors, credentials
 from ticketd.people import service as people
 from ticketd.series.config_file import ConfigFile
-from ticketd.settings import get_settings
+from ticketd.settings import get_settings, settings_problems
 from ticketd.workspaces import fields
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import (
@@ -591,6 +592,7 @@ def _add_helpdesk_commands(commands: Any) -> None:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="ticketd", description=__doc__)
+    root.add_argument("--version", action="version", version=f"ticketd {version('ticketd')}")
     commands = root.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP service")
@@ -652,7 +654,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         url = get_settings().database_url
     except ValidationError as error:
-        fail(f"invalid TICKETD_* setting: {error.errors(include_url=False)[0]['msg']}")
+        fail("invalid setting: " + "; ".join(settings_problems(error)))
     try:
         upgrade(url)
     except Exception as error:  # any driver or filesystem failure: say it in one line

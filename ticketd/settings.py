@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ticketd.notify.outbound import AllowList
@@ -63,3 +63,15 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """Each bad setting as its operator wrote it: the variable, the value, what it takes.
+    Secrets are never echoed."""
+    found = []
+    for problem in error.errors(include_url=False):
+        name = "TICKETD_" + "_".join(str(part) for part in problem["loc"]).upper()
+        secret = "secret" in name.lower() or "password" in name.lower()
+        value = "" if secret or "input" not in problem else f"={problem['input']!r}"
+        found.append(f"{name}{value}: {problem['msg']}")
+    return found
