@@ -2,6 +2,8 @@
 prefix, the staff dashboard, the authors' links and the Series API at the root, each
 rendering its own errors."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,7 +16,8 @@ from starlette.routing import Mount, Route
 from ticketd.db.database import Database, open_database
 from ticketd.helpdesk import app as helpdesk
 from ticketd.helpdesk.auth import TokenAuthority
-from ticketd.kit.ratelimit import KeyRateLimiter
+from ticketd.kit import changes
+from ticketd.kit.ratelimit import KeyRateLimiter, SharedRateLimiter
 from ticketd.notify.senders import delivering
 from ticketd.probes import healthz, readyz
 from ticketd.public import app as public
@@ -31,7 +34,7 @@ class Services:
     settings: Settings
     db: Database
     cache: WorkspaceCache
-    limiter: KeyRateLimiter
+    limiter: KeyRateLimiter | SharedRateLimiter
     tokens: TokenAuthority
     author_replies: KeyRateLimiter  # replies through each author's link
 
@@ -42,7 +45,11 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         db=open_database(settings.database_url, pool_size=settings.database_pool_size),
         cache=WorkspaceCache(settings.cache_ttl_seconds),
-        limiter=KeyRateLimiter(settings.rate_limit_per_second),
+        limiter=(
+            SharedRateLimiter(settings.redis_url, settings.rate_limit_per_second)
+            if settings.redis_url
+            else KeyRateLimiter(settings.rate_limit_per_second)
+        ),
         tokens=TokenAuthority(secret, settings.cache_ttl_seconds),
         author_replies=public.reply_limiter(),
     )
@@ -51,6 +58,29 @@ def build_services(settings: Settings) -> Services:
 async def health(request: Request) -> Response:
     """Liveness: the process answers."""
     return ok({"status": "ok"})
+
+
+@asynccontextmanager
+async def following_changes(services: Services) -> AsyncIterator[None]:
+    """With Redis, this process drops its cached keys, clients and configurations as
+    soon as any process announces a change (ticketd/kit/changes.py)."""
+    feed = changes.use(services.settings.redis_url)
+    if feed.redis_url is None:
+        yield
+        return
+
+    def forget() -> None:
+        services.cache.clear()
+        services.tokens.clients.clear()
+
+    following = asyncio.create_task(feed.follow(forget))
+    try:
+        yield
+    finally:
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+        await feed.close()
 
 
 def create_app(
@@ -64,12 +94,14 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.db.connect()
         try:
-            if deliver:
-                async with delivering(services.db, services.settings):
+            async with following_changes(services):
+                if deliver:
+                    async with delivering(services.db, services.settings):
+                        yield
+                else:
                     yield
-            else:
-                yield
         finally:
+            await services.limiter.close()
             await services.db.close()
 
     helpdesk_api = Mount(services.settings.helpdesk_prefix, app=helpdesk.build_app())

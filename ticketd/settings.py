@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     # Changes made by another process (the CLI) are seen after at most this long.
     cache_ttl_seconds: float = Field(default=2.0, ge=0)
     database_pool_size: int = Field(default=10, ge=1)
+    # Redis links the processes of one deployment: API key limits hold across all of
+    # them, and a change to keys, clients or configuration reaches each one at once.
+    # Unset: each process limits and caches on its own (docs/deployment.md).
+    redis_url: str | None = Field(default=None, pattern=r"^(rediss?|unix)://\S+$")
     log_level: str = "info"
     # Where the Socialboards-style helpdesk API is served.
     helpdesk_prefix: str = Field(default="/helpdesk", pattern=r"^(/[A-Za-z0-9._~-]+)+$")

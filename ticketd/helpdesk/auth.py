@@ -23,6 +23,7 @@ from ticketd.kit.errors import (
     ValidationFailed,
 )
 from ticketd.workspaces import repository as workspace_repository
+from ticketd.workspaces.access import announce_change
 from ticketd.workspaces.service import checked_name
 
 ACCESS_TOKEN_SECONDS = 3599
@@ -166,4 +167,6 @@ async def create_client(db: Database, *, workspace_id: str, name: str) -> NewCli
 
 async def revoke_client(db: Database, *, client_id: str) -> bool:
     async with db.transaction() as conn:
-        return await repository.revoke_client(conn, client_id, now_ms())
+        revoked = await repository.revoke_client(conn, client_id, now_ms())
+    await announce_change(None)
+    return revoked

@@ -42,7 +42,7 @@ async def caller(request: Request) -> Caller:
     workspace and check its plan and module."""
     s = request.app.state.services
     client = await s.tokens.authenticate(s.db, request.headers.get("authorization"))
-    s.limiter.hit(client.client_id)
+    await s.limiter.hit(client.client_id)
     config = await access.tickets_workspace(s.db, s.cache, client.workspace_id)
     return Caller(s, config, client)
 

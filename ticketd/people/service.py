@@ -9,7 +9,7 @@ from ticketd.kit.validation import MAX_BIGINT
 from ticketd.people import repository
 from ticketd.people.actors import Actor
 from ticketd.workspaces import repository as workspace_repository
-from ticketd.workspaces.access import WorkspaceCache, ensure_may_configure
+from ticketd.workspaces.access import WorkspaceCache, announce_change, ensure_may_configure
 from ticketd.workspaces.config import ROLES, Teammate
 from ticketd.workspaces.service import checked_name
 
@@ -72,7 +72,6 @@ async def add_teammate(
                 created_at=now_ms(),
                 **values,
             )
-    if cache is not None:
-        cache.clear()
+    await announce_change(cache)
     avatar_url = found[0]["avatar_url"] if found else None
     return Teammate(guid, name, email, role, user_id, avatar_url)

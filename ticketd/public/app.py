@@ -120,7 +120,7 @@ async def reply(request: Request) -> Response:
     if not await _is_our_form(request, shown, str(form.get("csrf", ""))):
         return await _view(request, shown, "This form has expired; try again.", 403, text)
     try:
-        services(request).author_replies.hit(shown.ticket.public_token)
+        await services(request).author_replies.hit(shown.ticket.public_token)
         await _reply(request, shown, text)
     except RateLimited:
         message = "You are sending replies too fast; wait a minute and try again."

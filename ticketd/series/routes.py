@@ -51,7 +51,7 @@ async def workspace_of(request: Request, *, enabled: bool = True) -> WorkspaceCo
     key = await access.authenticate(
         s.db, s.cache, headers.get("apikey") or headers.get("x-api-key")
     )
-    s.limiter.hit(key.prefix)
+    await s.limiter.hit(key.prefix)
     return await access.tickets_workspace(s.db, s.cache, key.workspace_id, enabled=enabled)
 
 
@@ -241,7 +241,7 @@ async def check_key(request: Request) -> Response:
         return ok(
             {"valid": False, "status": "inactive", "message": "API key is inactive or invalid"}
         )
-    remaining, reset_at = s.limiter.remaining(key.prefix)
+    remaining, reset_at = await s.limiter.remaining(key.prefix)
     return ok(
         {
             "valid": True,

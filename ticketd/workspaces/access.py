@@ -4,6 +4,7 @@ and module check every request makes, whichever API it comes through."""
 from dataclasses import dataclass
 
 from ticketd.db.database import Database
+from ticketd.kit import changes
 from ticketd.kit.cache import ExpiringCache
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import ModuleDisabled, NotAllowed, PlanRequired, Unauthorized
@@ -37,6 +38,14 @@ class WorkspaceCache:
     def clear(self) -> None:
         self.keys.clear()
         self.configs.clear()
+
+
+async def announce_change(cache: WorkspaceCache | None) -> None:
+    """After a change to API keys, helpdesk clients or configuration: this process
+    forgets what it cached now, and so does every other process Redis links."""
+    if cache is not None:
+        cache.clear()
+    await changes.FEED.announce()
 
 
 async def get_config(db: Database, cache: WorkspaceCache, workspace_id: str) -> WorkspaceConfig:

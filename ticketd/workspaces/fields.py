@@ -15,7 +15,7 @@ from ticketd.kit.errors import (
 from ticketd.people.actors import Actor
 from ticketd.workspaces import fields_repository as repository
 from ticketd.workspaces import repository as workspace_repository
-from ticketd.workspaces.access import WorkspaceCache, ensure_may_configure
+from ticketd.workspaces.access import WorkspaceCache, announce_change, ensure_may_configure
 from ticketd.workspaces.config import FIELD_TYPES, CustomField
 from ticketd.workspaces.service import checked_name
 
@@ -98,8 +98,7 @@ async def add_field(
         )
     if field_id is None:
         raise _name_taken(name)
-    if cache is not None:
-        cache.clear()
+    await announce_change(cache)
     return CustomField(id=field_id, name=name, type=field_type, options=tuple(options))
 
 
@@ -129,7 +128,7 @@ async def update_field(
             )
     except IntegrityError:
         raise _name_taken(name) from None
-    cache.clear()
+    await announce_change(cache)
     if not changed:
         raise FieldNotFound()
     return CustomField(id=field.id, name=name, type=field.type, options=tuple(new_options))
@@ -142,6 +141,6 @@ async def delete_field(
     ensure_may_configure(actor)
     async with db.transaction() as conn:
         changed = await repository.delete_field(conn, workspace_id=workspace_id, field_id=field_id)
-    cache.clear()
+    await announce_change(cache)
     if not changed:
         raise FieldNotFound()

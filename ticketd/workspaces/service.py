@@ -15,7 +15,12 @@ from ticketd.kit.errors import (
 )
 from ticketd.people.actors import Actor
 from ticketd.workspaces import repository
-from ticketd.workspaces.access import WorkspaceCache, ensure_may_configure, ensure_operator
+from ticketd.workspaces.access import (
+    WorkspaceCache,
+    announce_change,
+    ensure_may_configure,
+    ensure_operator,
+)
 from ticketd.workspaces.config import KEY_PATTERN, PLANS, Category, WorkspaceSettings
 
 
@@ -77,8 +82,7 @@ async def revoke_api_key(
     ensure_operator(actor)
     async with db.transaction() as conn:
         revoked = await repository.revoke_api_key(conn, prefix, now_ms()) > 0
-    if cache is not None:
-        cache.clear()
+    await announce_change(cache)
     return revoked
 
 
@@ -104,8 +108,7 @@ async def set_workspace(
     async with db.transaction() as conn:
         if await repository.update_workspace(conn, workspace_id, **values) == 0:
             raise WorkspaceNotFound(workspace_id)
-    if cache is not None:
-        cache.clear()
+    await announce_change(cache)
 
 
 async def apply_config(
@@ -120,8 +123,7 @@ async def apply_config(
     async with db.transaction() as conn:
         await repository.require_workspace(conn, workspace_id)
         await repository.replace_config(conn, workspace_id, config, now_ms())
-    if cache is not None:
-        cache.clear()
+    await announce_change(cache)
 
 
 async def any_workspace(db: Database) -> bool:
@@ -167,8 +169,7 @@ async def add_category(
             conn, workspace_id, category_id, department
         ):
             raise DepartmentNotFound(f"no department {department!r} in workspace {workspace_id}")
-    if cache is not None:
-        cache.clear()
+    await announce_change(cache)
     return Category(
         id=category_id,
         key=key,
