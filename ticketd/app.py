@@ -4,6 +4,7 @@ rendering its own errors."""
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -81,6 +82,14 @@ async def following_changes(services: Services) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await following
         await feed.close()
+
+
+NO_DELIVERY_VARIABLE = "TICKETD_SERVE_NO_WORKER"  # set by `ticketd serve --no-worker`
+
+
+def served_app() -> Starlette:
+    """The app of one `ticketd serve --workers N` process."""
+    return create_app(get_settings(), deliver=not os.environ.get(NO_DELIVERY_VARIABLE))
 
 
 def create_app(

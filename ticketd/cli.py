@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,7 @@ from ticketd.db.database import Database, open_database
 from ticketd.db.migrate import upgrade
 from ticketd.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_ID, Demo, create_demo_workspace
 from ticketd.helpdesk import auth
+from ticketd.kit import changes
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import TicketdError
 from ticketd.notify import endpoints, outbound, senders
@@ -29,7 +31,7 @@ from ticketd.notify.repository import Delivery, Destination
 from ticketd.people import actors, credentials
 from ticketd.people import service as people
 from ticketd.series.config_file import ConfigFile
-from ticketd.settings import get_settings, settings_problems
+from ticketd.settings import Settings, get_settings, settings_problems
 from ticketd.workspaces import fields
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import (
@@ -51,11 +53,14 @@ class CommandError(Exception):
 
 def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
-        db = open_database(get_settings().database_url)
+        settings = get_settings()
+        db = open_database(settings.database_url)
+        feed = changes.use(settings.redis_url)  # what the command changes, others forget
         await db.connect()
         try:
             return await work(db)
         finally:
+            await feed.close()
             await db.close()
 
     return asyncio.run(run())
@@ -95,31 +100,51 @@ def field_output(f: CustomField) -> dict[str, Any]:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from ticketd.app import create_app
+    from ticketd.app import NO_DELIVERY_VARIABLE, create_app
 
     settings = get_settings()
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
+    log_to_stderr()
+    for problem in deployment_problems(settings, args.workers):
+        if settings.env == "production":
+            fail(f"refusing to start in production: {problem}")
+        logging.getLogger("ticketd").warning(problem)
 
     async def first_start(db: Database) -> Demo | None:
-        if args.no_demo or await workspaces.any_workspace(db):
+        if args.no_demo or settings.env == "production" or await workspaces.any_workspace(db):
             return None
         return await create_demo_workspace(db)
 
     demo = with_database(first_start)
     if demo:
         print_demo(demo, f"http://{host}:{port}")
-    log_to_stderr()
-    uvicorn.run(
-        create_app(settings, deliver=not args.no_worker),
-        host=host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level,
-        access_log=False,
-        lifespan="on",
-    )
+    if settings.env == "production" and with_database(workspaces.has_demo_workspace):
+        fail("refusing to start in production: the database holds the demo workspace")
+    served: dict[str, Any] = dict(host=host, port=port, loop="uvloop", http="httptools",
+                  log_level=settings.log_level, access_log=False, lifespan="on")  # fmt: skip
+    if args.workers == 1:
+        uvicorn.run(create_app(settings, deliver=not args.no_worker), **served)
+        return
+    # Each worker process builds its own app from the settings (and this flag).
+    os.environ[NO_DELIVERY_VARIABLE] = "1" if args.no_worker else ""
+    uvicorn.run("ticketd.app:served_app", factory=True, workers=args.workers, **served)
+
+
+def deployment_problems(settings: Settings, workers: int) -> list[str]:
+    """What is unsafe to run in production (refused there, warned about elsewhere)."""
+    problems = []
+    sqlite = settings.database_url.startswith("sqlite")
+    if settings.env == "production" and settings.secret_key is None:
+        problems.append("TICKETD_SECRET_KEY is unset (tokens would be signed with a key "
+                        "kept in the database)")  # fmt: skip
+    if sqlite and workers > 1:
+        problems.append(f"--workers {workers} on SQLite: one writer at a time; use PostgreSQL")
+    if workers > 1 and settings.redis_url is None:
+        problems.append(f"--workers {workers} without TICKETD_REDIS_URL: each process limits "
+                        "API keys on its own (one key gets N times its limit) and sees "
+                        "changes from the others only after TICKETD_CACHE_TTL_SECONDS")  # fmt: skip
+    return problems
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -602,6 +627,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-worker", action="store_true", help="do not deliver notifications in this process"
     )
+    serve.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
+                       help="HTTP processes (1-64; several need PostgreSQL and Redis)")  # fmt: skip
     serve.set_defaults(run=cmd_serve)
     worker = commands.add_parser("worker", help="deliver notifications (no HTTP service)")
     worker.set_defaults(run=cmd_worker)

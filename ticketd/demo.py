@@ -74,7 +74,7 @@ async def create_demo_workspace(db: Database) -> Demo:
     """The demo workspace, its Series API key, and a helpdesk client; the demo staff
     member is also a helpdesk admin (the same person in both APIs)."""
     workspace_id = await workspaces.create_workspace(
-        db, name="Demo workspace", plan="premium", actor=actors.SYSTEM
+        db, name=workspaces.DEMO_WORKSPACE_NAME, plan="premium", actor=actors.SYSTEM
     )
     await workspaces.apply_config(
         db,

@@ -12,6 +12,9 @@ from ticketd.notify.outbound import AllowList
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TICKETD_", extra="ignore")
 
+    # production refuses what is unsafe there (docs/deployment.md): a demo workspace,
+    # an unset secret key, several processes on SQLite.
+    env: Literal["development", "production"] = "development"
     database_url: str = "sqlite:///ticketd.db"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -47,6 +47,10 @@ async def any_workspace(conn: Connection) -> bool:
     return await conn.fetchval("SELECT 1 FROM workspaces LIMIT 1") is not None
 
 
+async def workspace_named(conn: Connection, name: str) -> bool:
+    return await conn.fetchval("SELECT 1 FROM workspaces WHERE name = $1 LIMIT 1", name) is not None
+
+
 async def update_workspace(conn: Connection, workspace_id: str, **values: Any) -> int:
     return await update_by_id(conn, "workspaces", workspace_id, values)
 

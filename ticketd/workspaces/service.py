@@ -23,6 +23,8 @@ from ticketd.workspaces.access import (
 )
 from ticketd.workspaces.config import KEY_PATTERN, PLANS, Category, WorkspaceSettings
 
+DEMO_WORKSPACE_NAME = "Demo workspace"  # ticketd/demo.py creates it on a first start
+
 
 def checked_name(name: str) -> str:
     name = name.strip()
@@ -124,6 +126,12 @@ async def apply_config(
         await repository.require_workspace(conn, workspace_id)
         await repository.replace_config(conn, workspace_id, config, now_ms())
     await announce_change(cache)
+
+
+async def has_demo_workspace(db: Database) -> bool:
+    """Whether the workspace a first start creates is there (known by its name)."""
+    async with db.connection() as conn:
+        return await repository.workspace_named(conn, DEMO_WORKSPACE_NAME)
 
 
 async def any_workspace(db: Database) -> bool:

@@ -1,0 +1,121 @@
+"""Production mode between real processes: two `ticketd serve` and two `ticketd worker`
+on one PostgreSQL database, linked by Redis, behave as one service: one API key held to
+25 requests/s in total, ticket ids unique under concurrent creates through both
+servers, every outbox event delivered exactly once, and a revoked key refused by both
+servers at once (their caches would otherwise keep it for a minute)."""
+
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+
+import httpx
+import pytest
+
+from tests.notify.test_delivery_processes import (
+    ALLOW_LOCAL,
+    Recorder,
+    Ticketd,
+    add_endpoint,
+    cli,
+    events_in_order,
+    serve,
+    wait_for,
+)
+from tests.support.cli import make_workspace
+from tests.support.receiver import running
+from tests.support.redis import require_redis
+from tests.support.series import ticket_body
+
+pytestmark = pytest.mark.slow
+LIMIT = 25
+
+
+def hammer(urls: list[str], key: str, seconds: float) -> tuple[Counter[int], float]:
+    """As many `GET /tickets/config` as 8 clients manage, spread over the servers."""
+    statuses: Counter[int] = Counter()
+    started = time.monotonic()
+
+    def client(n: int) -> Counter[int]:
+        seen: Counter[int] = Counter()
+        with httpx.Client(base_url=urls[n % len(urls)], headers={"apikey": key}) as http:
+            while time.monotonic() - started < seconds:
+                seen[http.get("/tickets/config").status_code] += 1
+        return seen
+
+    with ThreadPoolExecutor(8) as pool:
+        for seen in pool.map(client, range(8)):
+            statuses.update(seen)
+    return statuses, time.monotonic() - started
+
+
+def create_through(url: str, key: str, authors: range) -> list[str]:
+    """Creates one ticket per author, waiting out the key's limit as a client should."""
+    codes = []
+    with httpx.Client(base_url=url, headers={"apikey": key}, timeout=10) as http:
+        for author in authors:
+            made = http.post("/tickets/create", json=ticket_body(authorUserId=author))
+            while made.status_code == 429:
+                time.sleep(0.1)
+                made = http.post("/tickets/create", json=ticket_body(authorUserId=author))
+            assert made.status_code == 200, made.text
+            codes.append(made.json()["data"]["TicketId"])
+    return codes
+
+
+def test_two_servers_and_two_workers_on_postgresql_and_redis_behave_as_one(
+    own_pg_url: str,
+) -> None:
+    made = make_workspace(own_pg_url, keys=5)
+    env = {
+        **ALLOW_LOCAL, "TICKETD_REDIS_URL": require_redis(),
+        "TICKETD_RATE_LIMIT_PER_SECOND": str(LIMIT), "TICKETD_CACHE_TTL_SECONDS": "60",
+        "TICKETD_DELIVERY_POLL_SECONDS": "0.05",
+    }  # fmt: skip
+    with ExitStack() as stack:
+        receiver = stack.enter_context(running(Recorder()))
+        receiver.secrets["/hook"] = add_endpoint(own_pg_url, made.id, receiver.url + "/hook")
+        servers = [serve(stack, own_pg_url, env=env) for _ in range(2)]
+        urls = [s.url for s in servers]
+        for _ in range(2):
+            worker = Ticketd(own_pg_url, "worker", env=env)
+            stack.callback(worker.close)
+
+        statuses, seconds = hammer(urls, made.keys[0][0], 3.0)
+        assert set(statuses) <= {200, 429}, statuses
+        # A rolling one-second window: at most LIMIT in any second, so over `seconds`
+        # at most LIMIT per started second, and every second full while clients push.
+        assert LIMIT * (seconds - 1) <= statuses[200] <= LIMIT * (int(seconds) + 1), statuses
+
+        with ThreadPoolExecutor(8) as pool:
+            batches = pool.map(
+                lambda n: create_through(urls[n % 2], made.keys[1 + n % 4][0],
+                                         range(10_000 + 20 * n, 10_020 + 20 * n)),
+                range(8),
+            )  # fmt: skip
+            codes = [code for batch in batches for code in batch]
+        assert len(codes) == 160 and len(set(codes)) == 160
+
+        every_id = [public_id for public_id, _ in events_in_order(own_pg_url, made.id)]
+        assert len(every_id) == 160
+        wait_for(
+            lambda: set(receiver.answered("/hook", 200)) >= set(every_id), 60,
+            lambda: f"{len(set(receiver.answered('/hook', 200)))} of 160 delivered",
+        )  # fmt: skip
+        time.sleep(1.0)  # time for a duplicate, were one on its way
+        delivered = Counter(receiver.answered("/hook", 200))
+        assert [i for i, n in delivered.items() if n > 1] == [] and receiver.rejected == []
+
+        key, prefix = made.keys[0]
+        for url in urls:  # both servers have the key cached now
+            assert httpx.get(f"{url}/tickets/config", headers={"apikey": key}).status_code in (
+                200, 429,
+            )  # fmt: skip
+        revoked = cli(
+            own_pg_url, "key", "revoke", prefix, TICKETD_REDIS_URL=env["TICKETD_REDIS_URL"]
+        )
+        assert revoked.returncode == 0, revoked.stderr
+        time.sleep(0.5)
+        for url in urls:
+            refused = httpx.get(f"{url}/tickets/config", headers={"apikey": key})
+            assert refused.status_code == 401, (url, refused.text)
