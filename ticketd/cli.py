@@ -5,7 +5,7 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
+import logging.config
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -26,6 +26,7 @@ from ticketd.notify import repository as outbox
 from ticketd.notify.fanout import Endpoint
 from ticketd.notify.model import shown
 from ticketd.notify.repository import Delivery, Destination
+from ticketd.observe import logs
 from ticketd.people import actors, credentials
 from ticketd.people import service as people
 from ticketd.series.config_file import ConfigFile
@@ -117,7 +118,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level,
-        access_log=False,
+        log_config=logs.logging_config(settings.log_level),
+        access_log=False,  # ticketd writes its own (ticketd/observe)
         lifespan="on",
     )
 
@@ -139,12 +141,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def log_to_stderr() -> None:
-    """ticketd's own log lines (the delivery worker's) at the uvicorn log level."""
-    level = get_settings().log_level.upper()
-    logging.basicConfig(level=logging.DEBUG if level == "TRACE" else level,
-                        format="%(levelname)s:     %(name)s: %(message)s")  # fmt: skip
-    # httpx logs every request with its URL, and Discord webhook URLs carry a token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    """JSON lines for ticketd's and uvicorn's loggers at TICKETD_LOG_LEVEL."""
+    logging.config.dictConfig(logs.logging_config(get_settings().log_level))
 
 
 def print_demo(demo: Demo, base: str) -> None:

@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     # Changes made by another process (the CLI) are seen after at most this long.
     cache_ttl_seconds: float = Field(default=2.0, ge=0)
     database_pool_size: int = Field(default=10, ge=1)
-    log_level: str = "info"
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = "info"
+    access_log: bool = True  # one JSON line per request, at level info
     # Where the Socialboards-style helpdesk API is served.
     helpdesk_prefix: str = Field(default="/helpdesk", pattern=r"^(/[A-Za-z0-9._~-]+)+$")
     # Signs helpdesk access tokens. Unset: a random key is made on first use and kept in
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_from: str = "ticketd@localhost"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("outbound_allow_hosts")
     @classmethod
