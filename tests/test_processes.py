@@ -4,10 +4,12 @@ on one PostgreSQL database, linked by Redis, behave as one service: one API key 
 servers, every outbox event delivered exactly once, and a revoked key refused by both
 servers at once (their caches would otherwise keep it for a minute)."""
 
+import json
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,6 +28,7 @@ from tests.support.cli import make_workspace
 from tests.support.receiver import running
 from tests.support.redis import require_redis
 from tests.support.series import ticket_body
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.slow
 LIMIT = 25
@@ -119,3 +122,83 @@ def test_two_servers_and_two_workers_on_postgresql_and_redis_behave_as_one(
         for url in urls:
             refused = httpx.get(f"{url}/tickets/config", headers={"apikey": key})
             assert refused.status_code == 401, (url, refused.text)
+
+
+def refused_start(database_url: str, *args: str, **env: str) -> str:
+    """`ticketd serve ARGS` that must refuse to start: its one-line reason."""
+    started = cli(database_url, "serve", "--port", "1", *args, **env)
+    assert started.returncode == 1, started.stdout + started.stderr
+    return started.stderr.strip().splitlines()[-1]
+
+
+SECRET = {"TICKETD_SECRET_KEY": "s" * 40}
+
+
+def test_production_mode_refuses_what_is_unsafe_there(own_pg_url: str, tmp_path: Path) -> None:
+    production = {"TICKETD_ENV": "production"}
+    assert refused_start(own_pg_url, "--no-demo", **production) == (
+        "ticketd: refusing to start in production: TICKETD_SECRET_KEY is unset (tokens would "
+        "be signed with a key kept in the database)"
+    )
+    sqlite = f"sqlite:///{tmp_path}/t.db"
+    assert refused_start(
+        sqlite, "--workers", "2", **production, **SECRET, TICKETD_REDIS_URL=require_redis()
+    ) == (
+        "ticketd: refusing to start in production: --workers 2 on SQLite: one writer at a "
+        "time; use PostgreSQL"
+    )
+    assert "without TICKETD_REDIS_URL" in refused_start(
+        own_pg_url, "--workers", "2", **production, **SECRET
+    )
+    with_demo = cli(
+        own_pg_url, "serve", "--port", "1", "--host", "256.0.0.1"
+    )  # makes the demo, then fails to bind
+    assert "Created demo workspace" in with_demo.stdout
+    assert refused_start(own_pg_url, **production, **SECRET) == (
+        "ticketd: refusing to start in production: the database holds the demo workspace"
+    )
+
+
+def test_serve_with_several_workers_starts_them_and_they_serve(own_pg_url: str) -> None:
+    port = free_port()
+    env = {"TICKETD_REDIS_URL": require_redis(), "TICKETD_LOG_LEVEL": "info"}
+    server = Ticketd(
+        own_pg_url, "serve", "--no-demo", "--port", str(port), "--workers", "2", env=env
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _up(url), 60, server.output)
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        workers = {int(pid) for pid in children.read_text().split() if _is_worker(int(pid))}
+        assert len(workers) == 2, server.output()
+
+        def ready(_: int) -> int:
+            return httpx.get(f"{url}/readyz", headers={"connection": "close"}).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(ready, range(80))) == {200}
+        wait_for(lambda: _pids(server.output()) <= workers and _pids(server.output()), 10,
+                 server.output)  # fmt: skip
+    finally:
+        server.close()
+
+
+def _is_worker(pid: int) -> bool:
+    """uvicorn's worker processes (not multiprocessing's resource tracker)."""
+    return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _pids(output: str) -> set[int]:
+    """The processes that wrote access lines for /readyz."""
+    found = set()
+    for line in output.splitlines():
+        if line.startswith("{") and '"/readyz"' in line:
+            found.add(json.loads(line).get("pid"))
+    return found

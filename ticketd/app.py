@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from ticketd.db.database import Database, open_database
 from ticketd.helpdesk import app as helpdesk
@@ -20,6 +21,8 @@ from ticketd.helpdesk.auth import TokenAuthority
 from ticketd.kit import changes
 from ticketd.kit.ratelimit import KeyRateLimiter, SharedRateLimiter
 from ticketd.notify.senders import delivering
+from ticketd.observe import metrics
+from ticketd.observe.middleware import Observed
 from ticketd.probes import healthz, readyz
 from ticketd.public import app as public
 from ticketd.series import app as series
@@ -87,14 +90,14 @@ async def following_changes(services: Services) -> AsyncIterator[None]:
 NO_DELIVERY_VARIABLE = "TICKETD_SERVE_NO_WORKER"  # set by `ticketd serve --no-worker`
 
 
-def served_app() -> Starlette:
+def served_app() -> ASGIApp:
     """The app of one `ticketd serve --workers N` process."""
     return create_app(get_settings(), deliver=not os.environ.get(NO_DELIVERY_VARIABLE))
 
 
 def create_app(
     settings: Settings | None = None, services: Services | None = None, *, deliver: bool = False
-) -> Starlette:
+) -> ASGIApp:
     """`deliver` runs the delivery worker in this process (`ticketd serve` does unless
     told --no-worker)."""
     services = services or build_services(settings or get_settings())
@@ -120,6 +123,8 @@ def create_app(
         Route("/health", health, methods=["GET"]),  # the first releases' liveness probe
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        metrics.route(),  # no key, no rate limit: for the operator's scraper
     ]
     mounts = [helpdesk_api, dashboard, author_links]
-    return series.build_app(services, mounts, probes, lifespan)
+    app = series.build_app(services, mounts, probes, lifespan)
+    return Observed(app, services.db, access=services.settings.access_log)

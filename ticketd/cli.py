@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import json
 import logging
+import logging.config
 import os
 import signal
 import sys
@@ -28,6 +29,7 @@ from ticketd.notify import repository as outbox
 from ticketd.notify.fanout import Endpoint
 from ticketd.notify.model import shown
 from ticketd.notify.repository import Delivery, Destination
+from ticketd.observe import logs, metrics
 from ticketd.people import actors, credentials
 from ticketd.people import service as people
 from ticketd.series.config_file import ConfigFile
@@ -121,13 +123,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
         print_demo(demo, f"http://{host}:{port}")
     if settings.env == "production" and with_database(workspaces.has_demo_workspace):
         fail("refusing to start in production: the database holds the demo workspace")
-    served: dict[str, Any] = dict(host=host, port=port, loop="uvloop", http="httptools",
-                  log_level=settings.log_level, access_log=False, lifespan="on")  # fmt: skip
+    served: dict[str, Any] = {
+        "host": host, "port": port, "loop": "uvloop", "http": "httptools",
+        "log_level": settings.log_level, "log_config": logs.logging_config(settings.log_level),
+        "access_log": False,  # ticketd writes its own (ticketd/observe)
+        "lifespan": "on",
+    }  # fmt: skip
     if args.workers == 1:
         uvicorn.run(create_app(settings, deliver=not args.no_worker), **served)
         return
     # Each worker process builds its own app from the settings (and this flag).
     os.environ[NO_DELIVERY_VARIABLE] = "1" if args.no_worker else ""
+    metrics.forget_earlier_processes()
     uvicorn.run("ticketd.app:served_app", factory=True, workers=args.workers, **served)
 
 
@@ -164,12 +171,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def log_to_stderr() -> None:
-    """ticketd's own log lines (the delivery worker's) at the uvicorn log level."""
-    level = get_settings().log_level.upper()
-    logging.basicConfig(level=logging.DEBUG if level == "TRACE" else level,
-                        format="%(levelname)s:     %(name)s: %(message)s")  # fmt: skip
-    # httpx logs every request with its URL, and Discord webhook URLs carry a token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    """JSON lines for ticketd's and uvicorn's loggers at TICKETD_LOG_LEVEL."""
+    logging.config.dictConfig(logs.logging_config(get_settings().log_level))
 
 
 def print_demo(demo: Demo, base: str) -> None:

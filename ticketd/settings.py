@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     # them, and a change to keys, clients or configuration reaches each one at once.
     # Unset: each process limits and caches on its own (docs/deployment.md).
     redis_url: str | None = Field(default=None, pattern=r"^(rediss?|unix)://\S+$")
-    log_level: str = "info"
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = "info"
+    access_log: bool = True  # one JSON line per request, at level info
     # Where the Socialboards-style helpdesk API is served.
     helpdesk_prefix: str = Field(default="/helpdesk", pattern=r"^(/[A-Za-z0-9._~-]+)+$")
     # Signs helpdesk access tokens. Unset: a random key is made on first use and kept in
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_from: str = "ticketd@localhost"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("outbound_allow_hosts")
     @classmethod

@@ -113,7 +113,7 @@ class Ticketd:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "ticketd.cli", *args],
-                env=ticketd_env(database_url, TICKETD_LOG_LEVEL="warning", **env),
+                env=ticketd_env(database_url, **{"TICKETD_LOG_LEVEL": "warning", **env}),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

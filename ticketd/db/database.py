@@ -55,6 +55,16 @@ class Database(Protocol):
     async def close(self) -> None: ...
     def transaction(self) -> AbstractAsyncContextManager[Connection]: ...
     def connection(self) -> AbstractAsyncContextManager[Connection]: ...
+    def pool_use(self) -> "PoolUse": ...
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUse:
+    """Connections open, lent out now, and the most the pool opens."""
+
+    size: int
+    in_use: int
+    max_size: int
 
 
 class Params:
@@ -213,6 +223,10 @@ class SqliteDatabase:
         async with self._lock:
             yield SqliteConnection(conn)
 
+    def pool_use(self) -> PoolUse:
+        size = 0 if self._conn is None else 1
+        return PoolUse(size, int(self._lock.locked()), 1)
+
 
 class PostgresConnection:
     def __init__(
@@ -277,3 +291,9 @@ class PostgresDatabase:
     async def connection(self) -> AsyncIterator[Connection]:
         async with self._connected().acquire() as conn:
             yield PostgresConnection(conn)
+
+    def pool_use(self) -> PoolUse:
+        if self._pool is None:
+            return PoolUse(0, 0, self.pool_size)
+        size = self._pool.get_size()
+        return PoolUse(size, size - self._pool.get_idle_size(), self.pool_size)

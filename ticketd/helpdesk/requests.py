@@ -15,6 +15,7 @@ from ticketd.kit.errors import (
 from ticketd.kit.html import sanitise, to_text
 from ticketd.kit.http import query_int as _query_int
 from ticketd.kit.validation import MAX_BIGINT
+from ticketd.observe.metrics import REFUSALS
 from ticketd.people import actors
 from ticketd.people.actors import Actor
 from ticketd.tickets.model import Attachment, Body
@@ -42,7 +43,8 @@ async def caller(request: Request) -> Caller:
     workspace and check its plan and module."""
     s = request.app.state.services
     client = await s.tokens.authenticate(s.db, request.headers.get("authorization"))
-    await s.limiter.hit(client.client_id)
+    with REFUSALS["helpdesk"]:
+        await s.limiter.hit(client.client_id)
     config = await access.tickets_workspace(s.db, s.cache, client.workspace_id)
     return Caller(s, config, client)
 

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Router
 from starlette.types import ASGIApp, ExceptionHandler
 
 from ticketd.kit.errors import InternalError, MethodNotAllowed, NotFound, TicketdError
+from ticketd.observe.routes import route_template
 
 log = logging.getLogger("ticketd")
 
@@ -43,7 +44,9 @@ def exception_handlers(render: ErrorRenderer) -> dict[Any, ExceptionHandler]:
         return response
 
     async def on_unexpected_error(request: Request, error: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+        # The route template, not the path, which may carry a key (`/basic/check-key/…`).
+        route = route_template(request.scope)
+        log.exception("unhandled error on %s %s", request.method, route, exc_info=error)
         return render(InternalError())
 
     return {

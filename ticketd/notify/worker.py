@@ -20,6 +20,7 @@ from ticketd.notify import repository as outbox
 from ticketd.notify.fanout import Endpoint
 from ticketd.notify.model import Channel, Notice, Outcome, shown, truncated
 from ticketd.notify.repository import Delivery
+from ticketd.observe import metrics
 from ticketd.settings import Settings
 from ticketd.tickets.events import Event
 from ticketd.workspaces import repository as workspaces
@@ -262,6 +263,8 @@ class Worker:
     async def settle(self, delivery: Delivery, outcome: Outcome, failures: int) -> bool:
         """Records the attempt; True when the next delivery may go out at once."""
         now = now_ms()
+        if not outcome.delivered:
+            metrics.delivery_failed(delivery.channel)
         result = {
             "status": outcome.status,
             "response": truncated(outcome.response),

@@ -17,6 +17,7 @@ from ticketd.kit.api import mounted_api
 from ticketd.kit.errors import RateLimited, TicketdError, TicketNotFound, ValidationFailed
 from ticketd.kit.ratelimit import KeyRateLimiter
 from ticketd.kit.web import message_text, same_origin, services
+from ticketd.observe.metrics import REFUSALS
 from ticketd.staff.pages import page
 from ticketd.tickets import author_link, conversation
 from ticketd.tickets.model import Body, Message, Ticket
@@ -120,7 +121,8 @@ async def reply(request: Request) -> Response:
     if not await _is_our_form(request, shown, str(form.get("csrf", ""))):
         return await _view(request, shown, "This form has expired; try again.", 403, text)
     try:
-        await services(request).author_replies.hit(shown.ticket.public_token)
+        with REFUSALS["author_link"]:
+            await services(request).author_replies.hit(shown.ticket.public_token)
         await _reply(request, shown, text)
     except RateLimited:
         message = "You are sending replies too fast; wait a minute and try again."

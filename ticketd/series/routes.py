@@ -10,6 +10,7 @@ from ticketd.kit.clock import iso
 from ticketd.kit.errors import ValidationFailed
 from ticketd.kit.http import query_int, read_json
 from ticketd.kit.validation import MAX_BIGINT
+from ticketd.observe.metrics import REFUSALS
 from ticketd.people import actors
 from ticketd.people.actors import Actor
 from ticketd.series import render
@@ -51,7 +52,8 @@ async def workspace_of(request: Request, *, enabled: bool = True) -> WorkspaceCo
     key = await access.authenticate(
         s.db, s.cache, headers.get("apikey") or headers.get("x-api-key")
     )
-    await s.limiter.hit(key.prefix)
+    with REFUSALS["series"]:
+        await s.limiter.hit(key.prefix)
     return await access.tickets_workspace(s.db, s.cache, key.workspace_id, enabled=enabled)
 
 

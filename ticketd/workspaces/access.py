@@ -9,6 +9,7 @@ from ticketd.kit.cache import ExpiringCache
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import ModuleDisabled, NotAllowed, PlanRequired, Unauthorized
 from ticketd.kit.ids import secret_hash
+from ticketd.observe.context import note_workspace
 from ticketd.people.actors import Actor, ActorKind
 from ticketd.workspaces import repository
 from ticketd.workspaces.config import TICKET_PLANS, WorkspaceConfig
@@ -56,6 +57,7 @@ async def get_config(db: Database, cache: WorkspaceCache, workspace_id: str) -> 
         if config is None:
             raise Unauthorized()
         cache.configs[workspace_id] = config
+    note_workspace(workspace_id)
     return config
 
 

@@ -1,0 +1,67 @@
+"""Log lines as JSON objects on stderr, one a line, for ticketd's loggers and uvicorn's.
+
+Each line has `time`, `level`, `logger`, `pid` and `message`; lines emitted while a request is
+handled add `request_id` (and `workspace_id` once known); an access line adds the
+request's fields; an exception adds its traceback as `exception`."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from ticketd.observe import context
+
+# Names as TICKETD_LOG_LEVEL takes them; "trace" is uvicorn's level below debug.
+LEVELS = {"critical": 50, "error": 40, "warning": 30, "info": 20, "debug": 10, "trace": 5}
+ACCESS_FIELDS = "access"  # the `extra` key an access line's fields travel under
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": _iso(record.created),
+            "level": record.levelname,
+            "logger": record.name,
+            "pid": record.process,  # which of `ticketd serve --workers N`'s processes
+            "message": record.getMessage(),
+        }
+        request = context.current.get()
+        if request is not None:
+            line["request_id"] = request.request_id
+            if request.workspace_id is not None:
+                line["workspace_id"] = request.workspace_id
+        line.update(getattr(record, ACCESS_FIELDS, None) or {})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(line, default=str).decode()
+
+
+def _iso(created: float) -> str:
+    moment = datetime.fromtimestamp(created, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def logging_config(log_level: str) -> dict[str, Any]:
+    """For logging.config.dictConfig and uvicorn's `log_config` (which applies it again
+    in every worker process it starts). Other libraries log at warning and above."""
+    level = LEVELS[log_level]
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "ticketd.observe.logs.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "json",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
+        "loggers": {
+            "ticketd": {"level": level},
+            "uvicorn": {"level": level},
+            # httpx logs every request with its URL, and Discord webhook URLs carry a token.
+            "httpx": {"level": "WARNING"},
+        },
+    }
