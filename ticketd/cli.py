@@ -739,9 +739,12 @@ def cmd_staff_set_password(args: argparse.Namespace) -> None:
     print(f"Password set for {account.name} ({account.role})")
 
 
+STAFF_COLUMNS = ("id", "name", "email", "userId", "role", "departments", "hasPassword")
+
+
 def cmd_staff_list(args: argparse.Namespace) -> None:
     found = with_database(lambda db: credentials.accounts(db, args.id))
-    emit_rows([account_output(a) for a in found], args.json)
+    emit_rows([account_output(a) for a in found], args.json, STAFF_COLUMNS)
 
 
 def endpoint_output(e: Endpoint) -> dict[str, Any]:
@@ -766,9 +769,12 @@ def cmd_webhook_add(args: argparse.Namespace) -> None:
     emit(with_database(work), args.json)
 
 
+WEBHOOK_COLUMNS = ("id", "workspaceId", "url", "format", "events")
+
+
 def cmd_webhook_list(args: argparse.Namespace) -> None:
     found = with_database(lambda db: endpoints.list_all(db, args.id))
-    emit_rows([endpoint_output(e) for e in found], args.json)
+    emit_rows([endpoint_output(e) for e in found], args.json, WEBHOOK_COLUMNS)
 
 
 def cmd_webhook_remove(args: argparse.Namespace) -> None:
