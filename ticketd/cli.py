@@ -8,9 +8,11 @@ import json
 import logging
 import logging.config
 import os
+import re
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -24,6 +26,7 @@ from ticketd.helpdesk import auth
 from ticketd.kit import changes
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import TicketdError
+from ticketd.kit.validation import MAX_BIGINT
 from ticketd.notify import endpoints, outbound, senders
 from ticketd.notify import repository as outbox
 from ticketd.notify.fanout import Endpoint
@@ -32,8 +35,20 @@ from ticketd.notify.repository import Delivery, Destination
 from ticketd.observe import logs, metrics
 from ticketd.people import actors, credentials
 from ticketd.people import service as people
+from ticketd.people.model import Person
 from ticketd.series.config_file import ConfigFile
 from ticketd.settings import Settings, get_settings, settings_problems
+from ticketd.tickets import queries
+from ticketd.tickets.model import (
+    FieldValue,
+    Message,
+    MessageKind,
+    Status,
+    Thread,
+    Ticket,
+    TicketDetails,
+    TicketQuery,
+)
 from ticketd.workspaces import fields
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import (
@@ -42,9 +57,12 @@ from ticketd.workspaces.config import (
     ROLES,
     Category,
     CustomField,
+    Department,
     Teammate,
+    WorkspaceConfig,
     WorkspaceSettings,
 )
+from ticketd.workspaces.service import ApiKeyRecord, WorkspaceSummary
 
 T = TypeVar("T")
 
@@ -76,6 +94,75 @@ def emit(data: dict[str, Any], as_json: bool) -> None:
             print(f"{name}: {value}")
 
 
+def emit_rows(
+    rows: list[dict[str, Any]], as_json: bool, columns: Iterable[str] | None = None
+) -> None:
+    """JSON: the rows as one array. Text: a header of the JSON keys (`columns`, or
+    those of the first row), then one aligned line per row."""
+    if as_json:
+        print(json.dumps(rows))
+        return
+    print_table(rows, list(columns or (rows[0] if rows else ())))
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str], indent: str = "") -> None:
+    if not columns:
+        return
+    lines = [columns, *([cell(name, row.get(name)) for name in columns] for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
+    for line in lines:
+        print(
+            indent + "  ".join(text.ljust(w) for text, w in zip(line, widths, strict=True)).rstrip()
+        )
+
+
+def emit_object(data: dict[str, Any], as_json: bool) -> None:
+    """JSON: one object. Text: `name: value` lines; a list of objects as an indented
+    table under its name, an object as `key=value` pairs."""
+    if as_json:
+        print(json.dumps(data))
+        return
+    for name, value in data.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            print(f"{name}:")
+            print_table(value, list(value[0]), indent="  ")
+        elif isinstance(value, dict):
+            print(f"{name}: " + "  ".join(f"{k}={cell(k, v)}" for k, v in value.items()))
+        else:
+            print(f"{name}: {cell(name, value)}")
+
+
+def cell(name: str, value: Any) -> str:
+    """A value as text output shows it: times (the `…At` keys, milliseconds) in UTC."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ",".join(cell(name, v) for v in value) or "-"
+    if name.endswith("At") and isinstance(value, int):
+        return datetime.fromtimestamp(value / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return one_line(str(value))
+
+
+# Control and bidirectional-override characters: a subject, name or message written by
+# anyone could otherwise move the cursor, recolour or reorder the operator's terminal.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    return _UNPRINTABLE.sub(" ", text)
+
+
+def printable_lines(text: str) -> list[str]:
+    return [one_line(line) for line in text.splitlines()]
+
+
+def masked(url: str | None) -> str | None:
+    """A Discord webhook URL carries its token in the path: show where it points only."""
+    return None if url is None else shown(url)
+
+
 def client_output(client: auth.NewClient) -> dict[str, Any]:
     return {"refreshToken": client.refresh_token, "clientId": client.client_id, "name": client.name}
 
@@ -97,6 +184,200 @@ def category_output(c: Category) -> dict[str, Any]:
 
 def field_output(f: CustomField) -> dict[str, Any]:
     return {"id": f.id, "name": f.name, "type": f.type, "options": list(f.options)}
+
+
+def workspace_output(w: WorkspaceSummary) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "name": w.name,
+        "plan": w.plan,
+        "ticketsEnabled": w.tickets_enabled,
+        "publicUrl": w.public_url,
+        "createdAt": w.created_at,
+    }
+
+
+WORKSPACE_COLUMNS = ("id", "name", "plan", "ticketsEnabled", "publicUrl", "createdAt")
+
+
+def department_output(d: Department) -> dict[str, Any]:
+    return {
+        "key": d.key,
+        "name": d.name,
+        "staff": len(d.members),
+        "fromRank": d.from_rank,
+        "toRank": d.to_rank,
+        "categories": list(d.categories),
+        "discordWebhookUrl": masked(d.discord_webhook_url),
+    }
+
+
+def workspace_details(
+    summary: WorkspaceSummary, config: WorkspaceConfig, counts: dict[str, int]
+) -> dict[str, Any]:
+    w = config.workspace
+    return workspace_output(summary) | {
+        "categories": list(config.categories),
+        "departments": [department_output(d) for d in config.departments.values()],
+        "members": len(config.members),
+        "teammates": len(config.teammates),
+        "customFields": len(config.custom_fields),
+        "discordWebhook": {
+            "enabled": w.discord_webhook_enabled,
+            "url": masked(w.discord_webhook_url),
+            "ping": w.discord_webhook_ping,
+            "events": list(w.discord_events),
+            "disabledReason": w.discord_webhook_disabled,
+        },
+        "ticketsByStatus": {s.value: counts.get(s.value, 0) for s in Status},
+    }
+
+
+def key_output(k: ApiKeyRecord) -> dict[str, Any]:
+    return {
+        "prefix": k.prefix,
+        "name": k.name,
+        "createdAt": k.created_at,
+        "lastUsedAt": k.last_used_at,
+        "revoked": k.revoked_at is not None,
+        "revokedAt": k.revoked_at,
+    }
+
+
+def client_record_output(c: auth.ClientRecord) -> dict[str, Any]:
+    return {
+        "clientId": c.client_id,
+        "name": c.name,
+        "createdAt": c.created_at,
+        "lastUsedAt": c.last_used_at,
+        "revoked": c.revoked_at is not None,
+        "revokedAt": c.revoked_at,
+    }
+
+
+def category_listing(c: Category) -> dict[str, Any]:
+    return category_output(c) | {
+        "membershipRequired": c.membership_required,
+        "minRank": c.min_rank,
+        "maxOpenTickets": c.max_open_tickets,
+    }
+
+
+KEY_COLUMNS = ("prefix", "name", "createdAt", "lastUsedAt", "revoked", "revokedAt")
+CLIENT_COLUMNS = ("clientId", "name", "createdAt", "lastUsedAt", "revoked", "revokedAt")
+TEAMMATE_COLUMNS = ("id", "name", "email", "role", "userId")
+CATEGORY_COLUMNS = ("id", "key", "name", "parentId", "department", "membershipRequired",
+                    "minRank", "maxOpenTickets")  # fmt: skip
+FIELD_COLUMNS = ("id", "name", "type", "options")
+
+
+def known_name(
+    config: WorkspaceConfig, people: dict[str, Person], guid: str | None, user_id: int | None
+) -> str | None:
+    person = people.get(guid) if guid else None
+    if person is not None:
+        return person.name
+    if user_id is not None:
+        return actors.display_name(config, user_id)
+    return guid
+
+
+def author_name(config: WorkspaceConfig, t: Ticket, people: dict[str, Person]) -> str | None:
+    """As the ticket was opened, unless the author is someone the workspace knows."""
+    if t.author_guid in people or not (t.author_display_name or t.author_username):
+        return known_name(config, people, t.author_guid, t.author_user_id)
+    return t.author_display_name or t.author_username
+
+
+def ticket_output(config: WorkspaceConfig, t: Ticket, details: TicketDetails) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "code": t.code,
+        "objectId": t.object_id,
+        "subject": t.subject,
+        "status": t.status.value,
+        "priority": t.priority,
+        "category": t.category_key,
+        "department": t.department_key,
+        "author": author_name(config, t, details.people),
+        "authorUserId": t.author_user_id,
+        "authorGuid": t.author_guid,
+        "assignee": known_name(config, details.people, t.assignee_guid, t.assignee_user_id),
+        "assigneeGuid": t.assignee_guid,
+        "source": t.source.value,
+        "gameReport": t.game_report,
+        "replyCount": t.reply_count,
+        "tags": details.tags.get(t.id, []),
+        "createdAt": t.created_at,
+        "updatedAt": t.updated_at,
+        "lastActivityAt": t.last_thread_at,
+        "closedAt": t.closed_at,
+    }
+
+
+TICKET_COLUMNS = ("id", "code", "status", "priority", "category", "department", "author",
+                  "assignee", "lastActivityAt", "subject")  # fmt: skip
+MESSAGE_KINDS = {
+    MessageKind.AUTHOR: "author",
+    MessageKind.STAFF: "staff",
+    MessageKind.SYSTEM: "system",
+    MessageKind.NOTE: "note",
+}
+
+
+def message_output(m: Message, thread: Thread, config: WorkspaceConfig) -> dict[str, Any]:
+    if m.author_guid == thread.ticket.author_guid:
+        author = author_name(config, thread.ticket, thread.people)
+    else:
+        author = known_name(config, thread.people, m.author_guid, m.author_user_id)
+    return {
+        "id": m.id,
+        "kind": MESSAGE_KINDS[m.kind],
+        "author": author,
+        "authorUserId": m.author_user_id,
+        "authorGuid": m.author_guid,
+        "createdAt": m.created_at,
+        "updatedAt": m.updated_at,
+        "text": m.text,
+        "attachments": [{"url": a.url, "name": a.name} for a in m.attachments],
+    }
+
+
+def field_value_output(config: WorkspaceConfig, value: FieldValue) -> dict[str, Any]:
+    field = config.custom_fields.get(value.field_id)
+    return {"id": value.field_id, "name": field.name if field else None, "value": value.value}
+
+
+def ticket_details(
+    config: WorkspaceConfig, thread: Thread, details: TicketDetails
+) -> dict[str, Any]:
+    """Everything staff read of a ticket, except its author's link (`public_token`),
+    which lets whoever holds it read and answer the ticket."""
+    t = thread.ticket
+    fields = [field_value_output(config, f) for f in details.fields.get(t.id, [])]
+    return ticket_output(config, t, details) | {
+        "sourceName": t.source_name,
+        "placeId": t.place_id,
+        "serverId": t.server_id,
+        "sentiment": t.sentiment,
+        "cc": list(t.cc),
+        "firstResponseAt": t.first_response_at,
+        "firstResolvedAt": t.first_resolved_at,
+        "fields": fields,
+        "messages": [message_output(m, thread, config) for m in thread.messages],
+    }
+
+
+def print_conversation(messages: list[dict[str, Any]]) -> None:
+    print("conversation:")
+    for m in messages:
+        marker = "INTERNAL NOTE" if m["kind"] == "note" else m["kind"]
+        print(f"  --- {cell('createdAt', m['createdAt'])}  {cell('author', m['author'])}"
+              f"  ({marker})")  # fmt: skip
+        for line in printable_lines(m["text"]):
+            print(f"    {line}")
+        for a in m["attachments"]:
+            print(f"    [attachment] {one_line(a['name'])} {one_line(a['url'])}")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -267,6 +548,21 @@ def cmd_workspace_configure(args: argparse.Namespace) -> None:
     print(f"Applied configuration to workspace {args.id}")
 
 
+def cmd_workspace_list(args: argparse.Namespace) -> None:
+    found = with_database(lambda db: workspaces.list_workspaces(db, actor=actors.SYSTEM))
+    emit_rows([workspace_output(w) for w in found], args.json, WORKSPACE_COLUMNS)
+
+
+def cmd_workspace_show(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> dict[str, Any]:
+        summary = await workspaces.find_workspace(db, actor=actors.SYSTEM, workspace_id=args.id)
+        config = await workspaces.workspace_config(db, args.id)
+        counts = await queries.counts_by_status(db, config, TicketQuery())
+        return workspace_details(summary, config, counts)
+
+    emit_object(with_database(work), args.json)
+
+
 def cmd_key_create(args: argparse.Namespace) -> None:
     async def work(db: Database) -> dict[str, Any]:
         api_key, prefix = await workspaces.create_api_key(
@@ -286,6 +582,13 @@ def cmd_key_revoke(args: argparse.Namespace) -> None:
     print(f"Revoked API key {args.prefix}")
 
 
+def cmd_key_list(args: argparse.Namespace) -> None:
+    found = with_database(
+        lambda db: workspaces.list_api_keys(db, actor=actors.SYSTEM, workspace_id=args.id)
+    )
+    emit_rows([key_output(k) for k in found], args.json, KEY_COLUMNS)
+
+
 def cmd_token_create(args: argparse.Namespace) -> None:
     async def work(db: Database) -> dict[str, Any]:
         return client_output(await auth.create_client(db, workspace_id=args.id, name=args.name))
@@ -300,6 +603,28 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
     if not with_database(work):
         raise CommandError(f"no active helpdesk client {args.client_id}")
     emit({"revoked": args.client_id}, args.json)
+
+
+def cmd_token_list(args: argparse.Namespace) -> None:
+    found = with_database(lambda db: auth.list_clients(db, workspace_id=args.id))
+    emit_rows([client_record_output(c) for c in found], args.json, CLIENT_COLUMNS)
+
+
+def cmd_teammate_list(args: argparse.Namespace) -> None:
+    config = with_database(lambda db: workspaces.workspace_config(db, args.id))
+    rows = [teammate_output(t) for t in config.teammates.values()]
+    emit_rows(rows, args.json, TEAMMATE_COLUMNS)
+
+
+def cmd_category_list(args: argparse.Namespace) -> None:
+    config = with_database(lambda db: workspaces.workspace_config(db, args.id))
+    rows = [category_listing(c) for c in config.categories.values()]
+    emit_rows(rows, args.json, CATEGORY_COLUMNS)
+
+
+def cmd_field_list(args: argparse.Namespace) -> None:
+    config = with_database(lambda db: workspaces.workspace_config(db, args.id))
+    emit_rows([field_output(f) for f in config.custom_fields.values()], args.json, FIELD_COLUMNS)
 
 
 def cmd_teammate_add(args: argparse.Namespace) -> None:
@@ -352,6 +677,61 @@ def cmd_field_add(args: argparse.Namespace) -> None:
     emit(with_database(work), args.json)
 
 
+MAX_TICKETS_LISTED = 1000
+
+
+def ticket_query(args: argparse.Namespace) -> TicketQuery:
+    if not 1 <= args.limit <= MAX_TICKETS_LISTED:
+        raise CommandError(f"--limit must be 1 to {MAX_TICKETS_LISTED}")
+    if args.author is not None and not 1 <= args.author <= MAX_BIGINT:
+        raise CommandError("--author must be a Roblox user id (a positive integer)")
+    return TicketQuery(
+        statuses=tuple(Status(s) for s in args.status or ()),
+        department=args.department,
+        category=args.category,
+        author_user_id=args.author,
+        text=args.search,
+        text_in_messages=True,  # as the dashboard's queue searches
+        limit=args.limit,
+        with_details=True,
+    )
+
+
+def cmd_ticket_list(args: argparse.Namespace) -> None:
+    query = ticket_query(args)
+
+    async def work(db: Database) -> list[dict[str, Any]]:
+        config = await workspaces.workspace_config(db, args.id)
+        page = await queries.find_tickets(db, config, query)  # no visible_to: every ticket
+        return [ticket_output(config, t, page.details) for t in page.tickets]
+
+    emit_rows(with_database(work), args.json, TICKET_COLUMNS)
+
+
+def ticket_ref(text: str) -> str | int:
+    """A ticket's integer id (the helpdesk's), or its code or object id as given."""
+    if text.isascii() and text.isdigit() and int(text) <= MAX_BIGINT:
+        return int(text)
+    return text
+
+
+def cmd_ticket_show(args: argparse.Namespace) -> None:
+    async def work(db: Database) -> dict[str, Any]:
+        config = await workspaces.workspace_config(db, args.id)
+        found = await queries.staff_view(db, config, ticket_ref(args.ticket), actors.SYSTEM)
+        if found is None:
+            raise CommandError(f"no ticket {args.ticket} in workspace {args.id}")
+        return ticket_details(config, *found)
+
+    data = with_database(work)
+    if args.json:
+        emit_object(data, as_json=True)
+        return
+    messages = data.pop("messages")
+    emit_object(data, as_json=False)
+    print_conversation(messages)
+
+
 def account_output(a: credentials.StaffAccount) -> dict[str, Any]:
     return {
         "id": a.guid,
@@ -387,9 +767,12 @@ def cmd_staff_set_password(args: argparse.Namespace) -> None:
     print(f"Password set for {account.name} ({account.role})")
 
 
+STAFF_COLUMNS = ("id", "name", "email", "userId", "role", "departments", "hasPassword")
+
+
 def cmd_staff_list(args: argparse.Namespace) -> None:
     found = with_database(lambda db: credentials.accounts(db, args.id))
-    emit_rows([account_output(a) for a in found], args.json)
+    emit_rows([account_output(a) for a in found], args.json, STAFF_COLUMNS)
 
 
 def endpoint_output(e: Endpoint) -> dict[str, Any]:
@@ -414,9 +797,12 @@ def cmd_webhook_add(args: argparse.Namespace) -> None:
     emit(with_database(work), args.json)
 
 
+WEBHOOK_COLUMNS = ("id", "workspaceId", "url", "format", "events")
+
+
 def cmd_webhook_list(args: argparse.Namespace) -> None:
     found = with_database(lambda db: endpoints.list_all(db, args.id))
-    emit_rows([endpoint_output(e) for e in found], args.json)
+    emit_rows([endpoint_output(e) for e in found], args.json, WEBHOOK_COLUMNS)
 
 
 def cmd_webhook_remove(args: argparse.Namespace) -> None:
@@ -507,14 +893,6 @@ def cmd_deliveries_destinations(args: argparse.Namespace) -> None:
     emit_rows(rows, args.json)
 
 
-def emit_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(rows))
-        return
-    for row in rows:
-        print("  ".join(f"{k}={v}" for k, v in row.items() if v is not None))
-
-
 def _add_staff_commands(commands: Any) -> None:
     staff = _group(commands, "staff", "dashboard sign-in for staff and teammates")
     password = staff.add_parser("set-password", help="set a staff member's dashboard password")
@@ -525,10 +903,7 @@ def _add_staff_commands(commands: Any) -> None:
     password.add_argument("--password-stdin", action="store_true",
                           help="read the password from standard input")  # fmt: skip
     password.set_defaults(run=cmd_staff_set_password)
-    listing = staff.add_parser("list", help="who works the workspace, and who has a password")
-    listing.add_argument("id", help="workspace id")
-    listing.add_argument("--json", action="store_true")
-    listing.set_defaults(run=cmd_staff_list)
+    _add_list(staff, "who works the workspace, and who has a password", cmd_staff_list)
 
 
 def _add_delivery_commands(commands: Any) -> None:
@@ -541,10 +916,7 @@ def _add_delivery_commands(commands: Any) -> None:
     add.add_argument("--verify-token", help="socialboards: the token the handshake sends")
     add.add_argument("--json", action="store_true")
     add.set_defaults(run=cmd_webhook_add)
-    listing = webhook.add_parser("list", help="list a workspace's endpoints")
-    listing.add_argument("id", help="workspace id")
-    listing.add_argument("--json", action="store_true")
-    listing.set_defaults(run=cmd_webhook_list)
+    _add_list(webhook, "list a workspace's endpoints", cmd_webhook_list)
     for name, run, help in (
         ("remove", cmd_webhook_remove, "remove an endpoint"),
         ("test", cmd_webhook_test, "send a signed ping and print the answer"),
@@ -576,8 +948,35 @@ def _group(commands: Any, name: str, help: str) -> Any:
     return commands.add_parser(name, help=help).add_subparsers(dest="action", required=True)
 
 
+def _add_list(group: Any, help: str, run: Callable[[argparse.Namespace], None]) -> Any:
+    """`list WORKSPACE_ID [--json]`."""
+    listing = group.add_parser("list", help=help)
+    listing.add_argument("id", help="workspace id")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=run)
+    return listing
+
+
+def _add_ticket_commands(commands: Any) -> None:
+    ticket = _group(commands, "ticket", "read tickets (as ticketd itself: every ticket)")
+    listing = _add_list(ticket, "tickets, latest activity first", cmd_ticket_list)
+    listing.add_argument("--status", action="append", choices=[s.value for s in Status],
+                         help="only this status (repeat for several)")  # fmt: skip
+    listing.add_argument("--department", help="only this department (key)")
+    listing.add_argument("--category", help="only this category (key)")
+    listing.add_argument("--author", type=int, help="only this author's (Roblox user id)")
+    listing.add_argument("--search", help="text in the subject, the author's names or a message")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (1-1000)")
+    show = ticket.add_parser("show", help="one ticket: facts, tags, fields and conversation")
+    show.add_argument("id", help="workspace id")
+    show.add_argument("ticket", help="integer id, TICKET-… code or 24-hex object id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=cmd_ticket_show)
+
+
 def _add_helpdesk_commands(commands: Any) -> None:
     token = _group(commands, "token", "manage helpdesk API clients (refresh tokens)")
+    _add_list(token, "a workspace's clients, revoked ones too", cmd_token_list)
     create = token.add_parser("create", help="create a client; prints its refresh token once")
     create.add_argument("id", help="workspace id")
     create.add_argument("--name", required=True)
@@ -589,6 +988,7 @@ def _add_helpdesk_commands(commands: Any) -> None:
     revoke.set_defaults(run=cmd_token_revoke)
 
     teammate = _group(commands, "teammate", "manage helpdesk teammates")
+    _add_list(teammate, "a workspace's teammates", cmd_teammate_list)
     add = teammate.add_parser("add", help="add a teammate (or give a person a role)")
     add.add_argument("id", help="workspace id")
     add.add_argument("--name", required=True)
@@ -599,6 +999,7 @@ def _add_helpdesk_commands(commands: Any) -> None:
     add.set_defaults(run=cmd_teammate_add)
 
     category = _group(commands, "category", "manage ticket categories")
+    _add_list(category, "a workspace's categories, in order", cmd_category_list)
     add = category.add_parser("add", help="add one category")
     add.add_argument("id", help="workspace id")
     add.add_argument("--name", required=True)
@@ -609,6 +1010,7 @@ def _add_helpdesk_commands(commands: Any) -> None:
     add.set_defaults(run=cmd_category_add)
 
     field = _group(commands, "field", "manage custom fields")
+    _add_list(field, "a workspace's custom fields", cmd_field_list)
     add = field.add_parser("add", help="add a custom field")
     add.add_argument("id", help="workspace id")
     add.add_argument("--name", required=True)
@@ -661,6 +1063,13 @@ def parser() -> argparse.ArgumentParser:
     configure.add_argument("id")
     configure.add_argument("--file", required=True)
     configure.set_defaults(run=cmd_workspace_configure)
+    listing = workspace.add_parser("list", help="every workspace, oldest first")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cmd_workspace_list)
+    show = workspace.add_parser("show", help="a workspace and a summary of its configuration")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=cmd_workspace_show)
 
     key = commands.add_parser("key", help="manage API keys").add_subparsers(
         dest="action", required=True
@@ -673,9 +1082,11 @@ def parser() -> argparse.ArgumentParser:
     revoke = key.add_parser("revoke", help="revoke an API key by its prefix")
     revoke.add_argument("prefix")
     revoke.set_defaults(run=cmd_key_revoke)
+    _add_list(key, "a workspace's keys, revoked ones too (never the keys)", cmd_key_list)
     _add_helpdesk_commands(commands)
     _add_delivery_commands(commands)
     _add_staff_commands(commands)
+    _add_ticket_commands(commands)
     return root
 
 

@@ -49,6 +49,18 @@ class NewClient:
     refresh_token: str
 
 
+@dataclass(frozen=True, slots=True)
+class ClientRecord:
+    """A client as the operator sees it: never its refresh token or the token's hash.
+    `last_used_at` is the last exchange of the refresh token for an access token."""
+
+    client_id: str
+    name: str
+    created_at: int
+    last_used_at: int | None
+    revoked_at: int | None
+
+
 class TokenAuthority:
     """Signs and checks access tokens; caches active clients for a few seconds, so a
     revocation made by another process is seen within that time."""
@@ -163,6 +175,17 @@ async def create_client(db: Database, *, workspace_id: str, name: str) -> NewCli
             now=now_ms(),
         )
     return NewClient(client_id=client_id, name=name, refresh_token=refresh_token)
+
+
+async def list_clients(db: Database, *, workspace_id: str) -> list[ClientRecord]:
+    """The workspace's clients, revoked ones too, oldest first."""
+    async with db.connection() as conn:
+        await workspace_repository.require_workspace(conn, workspace_id)
+        rows = await repository.clients_of(conn, workspace_id)
+    return [
+        ClientRecord(r["client_id"], r["name"], r["created_at"], r["last_used_at"], r["revoked_at"])
+        for r in rows
+    ]
 
 
 async def revoke_client(db: Database, *, client_id: str) -> bool:

@@ -1,5 +1,7 @@
 """Storage of helpdesk integration clients and of the token signing key."""
 
+from collections.abc import Sequence
+
 from ticketd.db.database import Connection, Row
 
 
@@ -38,6 +40,15 @@ async def insert_client(
         client_id,
         refresh_hash,
         now,
+    )
+
+
+async def clients_of(conn: Connection, workspace_id: str) -> Sequence[Row]:
+    # Never the refresh token's hash: nothing that lists clients needs it.
+    return await conn.fetch(
+        "SELECT client_id, name, created_at, last_used_at, revoked_at FROM helpdesk_clients"
+        " WHERE workspace_id = $1 ORDER BY id",
+        workspace_id,
     )
 
 

@@ -94,7 +94,7 @@ async def counts_by_status(
 
 
 async def staff_view(
-    db: Database, config: WorkspaceConfig, ref: str, actor: Actor, *, notes_shown: int = 500
+    db: Database, config: WorkspaceConfig, ref: str | int, actor: Actor, *, notes_shown: int = 500
 ) -> tuple[Thread, TicketDetails] | None:
     """What staff read of one ticket, if `actor` may see it: every published message and
     internal note, oldest first, its tags and field values, and the people they name."""

@@ -65,7 +65,9 @@ async def find_ticket(scope: Scope, ref: str | int, *, for_update: bool = False)
     return None if row is None else Ticket.from_row(row)
 
 
-async def find_ticket_with_thread(scope: Scope, ref: str) -> tuple[Ticket | None, list[Message]]:
+async def find_ticket_with_thread(
+    scope: Scope, ref: str | int
+) -> tuple[Ticket | None, list[Message]]:
     """The ticket and its published messages (no notes, no drafts) in time order, in
     one query: each row carries the ticket's columns, then one message's."""
     column = _ref_column(ref)

@@ -1,5 +1,6 @@
 """Workspace, API-key and configuration storage. Every statement names its workspace."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -51,6 +52,19 @@ async def workspace_named(conn: Connection, name: str) -> bool:
     return await conn.fetchval("SELECT 1 FROM workspaces WHERE name = $1 LIMIT 1", name) is not None
 
 
+WORKSPACE_SUMMARY = "id, name, plan, tickets_enabled, public_url, created_at"
+
+
+async def list_workspaces(conn: Connection) -> Sequence[Row]:
+    return await conn.fetch(f"SELECT {WORKSPACE_SUMMARY} FROM workspaces ORDER BY created_at, id")
+
+
+async def find_workspace(conn: Connection, workspace_id: str) -> Row | None:
+    return await conn.fetchrow(
+        f"SELECT {WORKSPACE_SUMMARY} FROM workspaces WHERE id = $1", workspace_id
+    )
+
+
 async def update_workspace(conn: Connection, workspace_id: str, **values: Any) -> int:
     return await update_by_id(conn, "workspaces", workspace_id, values)
 
@@ -76,6 +90,15 @@ async def find_api_key(conn: Connection, key_hash: str) -> Row | None:
         " FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
         " WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
         key_hash,
+    )
+
+
+async def api_keys_of(conn: Connection, workspace_id: str) -> Sequence[Row]:
+    # Never the hash: nothing that lists keys needs it.
+    return await conn.fetch(
+        "SELECT prefix, name, created_at, last_used_at, revoked_at FROM api_keys"
+        " WHERE workspace_id = $1 ORDER BY id",
+        workspace_id,
     )
 
 

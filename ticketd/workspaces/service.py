@@ -2,8 +2,9 @@
 
 import re
 import uuid
+from dataclasses import dataclass
 
-from ticketd.db.database import Database
+from ticketd.db.database import Database, Row
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import (
@@ -21,7 +22,36 @@ from ticketd.workspaces.access import (
     ensure_may_configure,
     ensure_operator,
 )
-from ticketd.workspaces.config import KEY_PATTERN, PLANS, Category, WorkspaceSettings
+from ticketd.workspaces.config import (
+    KEY_PATTERN,
+    PLANS,
+    Category,
+    WorkspaceConfig,
+    WorkspaceSettings,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSummary:
+    id: str
+    name: str
+    plan: str
+    tickets_enabled: bool
+    public_url: bool
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """An API key as the operator sees it: never the key or its hash. `last_used_at` is
+    written at most once a minute per key and process (access._record_use)."""
+
+    prefix: str
+    name: str
+    created_at: int
+    last_used_at: int | None
+    revoked_at: int | None
+
 
 DEMO_WORKSPACE_NAME = "Demo workspace"  # ticketd/demo.py creates it on a first start
 
@@ -137,6 +167,54 @@ async def has_demo_workspace(db: Database) -> bool:
 async def any_workspace(db: Database) -> bool:
     async with db.connection() as conn:
         return await repository.any_workspace(conn)
+
+
+def _summary(row: Row) -> WorkspaceSummary:
+    return WorkspaceSummary(
+        id=row["id"],
+        name=row["name"],
+        plan=row["plan"],
+        tickets_enabled=bool(row["tickets_enabled"]),
+        public_url=bool(row["public_url"]),
+        created_at=row["created_at"],
+    )
+
+
+async def list_workspaces(db: Database, *, actor: Actor) -> list[WorkspaceSummary]:
+    """Every workspace, oldest first."""
+    ensure_operator(actor)
+    async with db.connection() as conn:
+        return [_summary(r) for r in await repository.list_workspaces(conn)]
+
+
+async def find_workspace(db: Database, *, actor: Actor, workspace_id: str) -> WorkspaceSummary:
+    ensure_operator(actor)
+    async with db.connection() as conn:
+        row = await repository.find_workspace(conn, workspace_id)
+    if row is None:
+        raise WorkspaceNotFound(workspace_id)
+    return _summary(row)
+
+
+async def workspace_config(db: Database, workspace_id: str) -> WorkspaceConfig:
+    """The configuration as stored now, not as a cache holds it."""
+    async with db.connection() as conn:
+        config = await repository.load_config(conn, workspace_id)
+    if config is None:
+        raise WorkspaceNotFound(workspace_id)
+    return config
+
+
+async def list_api_keys(db: Database, *, actor: Actor, workspace_id: str) -> list[ApiKeyRecord]:
+    """The workspace's keys, revoked ones too, oldest first."""
+    ensure_operator(actor)
+    async with db.connection() as conn:
+        await repository.require_workspace(conn, workspace_id)
+        rows = await repository.api_keys_of(conn, workspace_id)
+    return [
+        ApiKeyRecord(r["prefix"], r["name"], r["created_at"], r["last_used_at"], r["revoked_at"])
+        for r in rows
+    ]
 
 
 def slug(name: str) -> str:
