@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.support.redis import private_redis
 from tests.support.workspaces import settings_for
 from ticketd.app import build_services, create_app
+from ticketd.kit import changes
 
 pytestmark = pytest.mark.anyio
 
@@ -55,3 +57,30 @@ async def test_not_ready_while_the_database_cannot_answer(
     answer = await own_client.get("/readyz")
     assert answer.status_code == 503 and answer.json()["status"] == "not ready"
     assert answer.json()["checks"]["database"].startswith("failed (")
+
+
+async def test_with_redis_configured_readiness_tells_whether_it_answers(sqlite_url: str) -> None:
+    """Redis away leaves the service degraded (each process limits on its own), not
+    unready: the probe says so in its body and keeps answering 200."""
+    with private_redis() as redis:
+        services = build_services(settings_for(sqlite_url, redis_url=redis.url))
+        await services.db.connect()
+        feed = changes.use(redis.url)  # as the app's lifespan does
+        transport = httpx.ASGITransport(app=create_app(services=services))
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                ready = await client.get("/readyz")
+                assert ready.json() == {
+                    "status": "ready",
+                    "checks": {"database": "ok", "redis": "ok"},
+                }
+                redis.stop()
+                degraded = await client.get("/readyz")
+                assert degraded.status_code == 200 and degraded.json()["status"] == "degraded"
+                assert degraded.json()["checks"]["redis"].startswith("failed (")
+                redis.start()
+                assert (await client.get("/readyz")).json()["status"] == "ready"
+        finally:
+            await feed.close()
+            changes.use(None)
+            await services.db.close()

@@ -54,6 +54,10 @@ class ChangeFeed:
                 await asyncio.sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
                 failures += 1
 
+    async def ping(self) -> None:
+        """Raises unless Redis answers (for /readyz)."""
+        await self._redis().ping()
+
     async def close(self) -> None:
         if self._client is not None:
             await self._client.aclose()
