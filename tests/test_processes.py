@@ -202,3 +202,16 @@ def _pids(output: str) -> set[int]:
         if line.startswith("{") and '"/readyz"' in line:
             found.add(json.loads(line).get("pid"))
     return found
+
+
+@pytest.mark.parametrize("redis", [False, True], ids=["without-redis", "with-redis"])
+def test_a_second_server_on_one_database_without_redis_is_warned_about(
+    own_database_url: str, redis: bool
+) -> None:
+    env = {"TICKETD_REDIS_URL": require_redis()} if redis else {}
+    with ExitStack() as stack:
+        first = serve(stack, own_database_url, env=env)
+        second = serve(stack, own_database_url, env=env)
+        time.sleep(0.5)  # its lifespan has logged by the time it answers, but to be sure
+        warned = [s for s in (first, second) if "ANOTHER ticketd serve IS RUNNING" in s.output()]
+        assert warned == ([] if redis else [second])

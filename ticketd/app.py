@@ -4,6 +4,7 @@ rendering its own errors."""
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from ticketd.db.database import Database, open_database
+from ticketd.db.presence import alone_on_database
 from ticketd.helpdesk import app as helpdesk
 from ticketd.helpdesk.auth import TokenAuthority
 from ticketd.kit import changes
@@ -64,13 +66,24 @@ async def health(request: Request) -> Response:
     return ok({"status": "ok"})
 
 
+SHARED_WITHOUT_REDIS = (
+    "ANOTHER ticketd serve IS RUNNING ON THIS DATABASE and TICKETD_REDIS_URL is not set: "
+    "each process limits API keys on its own (a key gets its limit once per process) and "
+    "sees changes to keys and configuration from the others only after "
+    "TICKETD_CACHE_TTL_SECONDS. Set TICKETD_REDIS_URL (docs/deployment.md)."
+)
+
+
 @asynccontextmanager
 async def following_changes(services: Services) -> AsyncIterator[None]:
     """With Redis, this process drops its cached keys, clients and configurations as
     soon as any process announces a change (ticketd/kit/changes.py)."""
     feed = changes.use(services.settings.redis_url)
     if feed.redis_url is None:
-        yield
+        async with alone_on_database(services.db) as alone:
+            if not alone:
+                logging.getLogger("ticketd").warning(SHARED_WITHOUT_REDIS)
+            yield
         return
 
     def forget() -> None:
