@@ -49,7 +49,11 @@ def build_services(settings: Settings) -> Services:
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     return Services(
         settings=settings,
-        db=open_database(settings.database_url, pool_size=settings.database_pool_size),
+        db=open_database(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            pooler=settings.database_pooler,
+        ),
         cache=WorkspaceCache(settings.cache_ttl_seconds),
         limiter=(
             SharedRateLimiter(settings.redis_url, settings.rate_limit_per_second)

@@ -74,7 +74,7 @@ class CommandError(Exception):
 def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
         settings = get_settings()
-        db = open_database(settings.database_url)
+        db = open_database(settings.database_url, pooler=settings.database_pooler)
         feed = changes.use(settings.redis_url)  # what the command changes, others forget
         await db.connect()
         try:

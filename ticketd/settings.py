@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     # Changes made by another process (the CLI) are seen after at most this long.
     cache_ttl_seconds: float = Field(default=2.0, ge=0)
     database_pool_size: int = Field(default=10, ge=1)
+    # "transaction": TICKETD_DATABASE_URL is a pooler in transaction-pooling mode
+    # (pgbouncer's pool_mode = transaction), where no prepared statement may be named
+    # (docs/operations.md, "Behind pgbouncer"). Session pooling needs nothing: "none".
+    database_pooler: Literal["none", "transaction"] = "none"
     # Redis links the processes of one deployment: API key limits hold across all of
     # them, and a change to keys, clients or configuration reaches each one at once.
     # Unset: each process limits and caches on its own (docs/deployment.md).

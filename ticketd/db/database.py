@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -118,11 +118,17 @@ async def update_in_workspace(
     )
 
 
-def open_database(url: str, *, pool_size: int = 10) -> Database:
+# What stands between ticketd and PostgreSQL (TICKETD_DATABASE_POOLER): nothing, or a
+# pooler in transaction-pooling mode such as pgbouncer's `pool_mode = transaction`.
+Pooler = Literal["none", "transaction"]
+
+
+def open_database(url: str, *, pool_size: int = 10, pooler: Pooler = "none") -> Database:
     if url.startswith("sqlite"):
         return SqliteDatabase(sqlite_path(url))
     if url.startswith(("postgresql", "postgres")):
-        return PostgresDatabase(asyncpg_dsn(url), pool_size=pool_size)
+        pooled = pooler == "transaction"
+        return PostgresDatabase(asyncpg_dsn(url), pool_size=pool_size, transaction_pooling=pooled)
     raise ValueError(f"Unsupported database URL {url!r}: use sqlite:///FILE or postgresql://…")
 
 
@@ -259,17 +265,36 @@ class PostgresConnection:
         await self._conn.executemany(sql, rows)
 
 
+class TransactionPooledConnection(PostgresConnection):
+    """Behind a transaction-pooling pgbouncer, whose client connections take turns on a
+    few server connections: a named prepared statement would be left on a server
+    connection another client gets next, and be missing from the one this client gets
+    next. With no statement cache asyncpg sends every statement unnamed, parsed again
+    at each run, which PostgreSQL plans for the values given; so a plain fetch is
+    already planned for these very values."""
+
+    async def fetch_with_custom_plan(self, sql: str, *args: Any) -> Sequence[Row]:
+        return await self._conn.fetch(sql, *args)
+
+
 class PostgresDatabase:
     dialect = "postgresql"
 
-    def __init__(self, dsn: str, *, pool_size: int) -> None:
+    def __init__(self, dsn: str, *, pool_size: int, transaction_pooling: bool = False) -> None:
         self.dsn = dsn
         self.pool_size = pool_size
+        self.transaction_pooling = transaction_pooling
+        self._connection_class = (
+            TransactionPooledConnection if transaction_pooling else PostgresConnection
+        )
         self._pool: asyncpg.Pool | None = None
 
     async def connect(self) -> None:
+        # Nothing here holds state in the session beyond a transaction (SET LOCAL and
+        # transaction-level advisory locks only), so only the statement cache differs.
+        cache_size = 0 if self.transaction_pooling else 512
         self._pool = await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self.pool_size, statement_cache_size=512
+            self.dsn, min_size=1, max_size=self.pool_size, statement_cache_size=cache_size
         )
 
     async def close(self) -> None:
@@ -285,12 +310,12 @@ class PostgresDatabase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         async with self._connected().acquire() as conn, conn.transaction():
-            yield PostgresConnection(conn)
+            yield self._connection_class(conn)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
         async with self._connected().acquire() as conn:
-            yield PostgresConnection(conn)
+            yield self._connection_class(conn)
 
     def pool_use(self) -> PoolUse:
         if self._pool is None:

@@ -11,6 +11,16 @@ from ticketd.db.schema import metadata
 # for each other here instead of racing to create the same tables.
 MIGRATION_LOCK_ID = 7_471_100
 
+# Every statement unnamed, none cached, so migrations also run through a pooler in
+# transaction-pooling mode (pgbouncer), with or without TICKETD_DATABASE_POOLER: a
+# named statement would stay on a server connection that the pooler next lends to
+# another client. A migration's few statements lose nothing by it.
+UNNAMED_STATEMENTS = {
+    "statement_cache_size": 0,  # asyncpg's own cache
+    "prepared_statement_cache_size": 0,  # SQLAlchemy's
+    "prepared_statement_name_func": lambda: "",  # "" is PostgreSQL's unnamed statement
+}
+
 
 def run_migrations(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
@@ -21,7 +31,7 @@ def run_migrations(connection: Connection) -> None:
 
 
 async def run_async(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, connect_args=UNNAMED_STATEMENTS)
     async with engine.begin() as connection:
         await connection.run_sync(run_migrations)
     await engine.dispose()
