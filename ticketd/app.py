@@ -84,7 +84,9 @@ async def following_changes(services: Services) -> AsyncIterator[None]:
     soon as any process announces a change (ticketd/kit/changes.py)."""
     feed = changes.use(services.settings.redis_url)
     if feed.redis_url is None:
-        async with alone_on_database(services.db) as alone:
+        # A session lock means nothing through a transaction pooler: no check there.
+        pooled = services.settings.database_pooler == "transaction"
+        async with alone_on_database(services.db, check=not pooled) as alone:
             if not alone:
                 logging.getLogger("ticketd").warning(SHARED_WITHOUT_REDIS)
             yield

@@ -17,9 +17,12 @@ SERVER_LOCK_ID = 7471101  # next to migrations' 7471100
 
 
 @asynccontextmanager
-async def alone_on_database(db: Database) -> AsyncIterator[bool]:
-    """True while this is the only process holding the lock; held until the block ends."""
-    if isinstance(db, PostgresDatabase):
+async def alone_on_database(db: Database, *, check: bool = True) -> AsyncIterator[bool]:
+    """True while this is the only process holding the lock; held until the block ends
+    (always True without `check`)."""
+    if not check:
+        yield True
+    elif isinstance(db, PostgresDatabase):
         async with _advisory_lock(db.dsn) as alone:
             yield alone
     elif isinstance(db, SqliteDatabase) and db.path != ":memory:":
