@@ -183,9 +183,9 @@ async def test_a_webhook_answering_404_is_disabled_with_its_reason(
 ) -> None:
     await use_discord(ws, discord_receiver.url)
     discord_receiver.set_mode("404")
+    await create(ws)  # both before the worker starts: both are fanned out before the 404
+    await create(ws)
     async with worker(services) as running:
-        await create(ws)
-        await create(ws)
         await eventually(lambda: discord_receiver.answers == [404])
         await asyncio.sleep(0.3)  # nothing more is sent to it
         await create(ws)  # and nothing more is queued for it
