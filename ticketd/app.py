@@ -81,7 +81,9 @@ SHARED_WITHOUT_REDIS = (
 @asynccontextmanager
 async def following_changes(services: Services) -> AsyncIterator[None]:
     """With Redis, this process drops its cached keys, clients and configurations as
-    soon as any process announces a change (ticketd/kit/changes.py)."""
+    soon as any process announces a change (ticketd/kit/changes.py). Without it, a
+    second server on the same database is warned about, as it would limit and cache
+    on its own."""
     feed = changes.use(services.settings.redis_url)
     if feed.redis_url is None:
         # A session lock means nothing through a transaction pooler: no check there.
