@@ -74,7 +74,10 @@ class CommandError(Exception):
 def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
         settings = get_settings()
-        db = open_database(settings.database_url, pooler=settings.database_pooler)
+        db = open_database(
+            settings.database_url, pool_size=settings.database_pool_size,
+            pooler=settings.database_pooler,
+        )  # fmt: skip
         feed = changes.use(settings.redis_url)  # what the command changes, others forget
         await db.connect()
         try:
