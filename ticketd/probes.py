@@ -3,6 +3,8 @@
 and Redis answers when TICKETD_REDIS_URL is set)."""
 
 import asyncio
+from collections.abc import Awaitable
+from functools import cache
 from typing import Any
 
 from starlette.requests import Request
@@ -12,7 +14,6 @@ from ticketd.db.migrate import head_revision
 from ticketd.kit import changes
 
 READY_TIMEOUT_SECONDS = 1.0
-HEAD = head_revision()
 
 
 async def healthz(request: Request) -> Response:
@@ -35,23 +36,38 @@ async def readyz(request: Request) -> Response:
 
 
 async def _redis() -> str:
-    try:
-        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-            await changes.FEED.ping()
-    except TimeoutError:
-        return "no answer within a second"
-    except Exception as error:  # the client's errors, or the network's
-        return f"failed ({type(error).__name__})"
-    return "ok"
+    return await _within_a_second(_answers(changes.FEED.ping()))
 
 
 async def _database(db: Any) -> str:
+    return await _within_a_second(_at_head(db))
+
+
+async def _answers(ping: Awaitable[Any]) -> str:
+    await ping
+    return "ok"
+
+
+async def _at_head(db: Any) -> str:
+    async with db.connection() as conn:
+        revision = await conn.fetchval("SELECT version_num FROM alembic_version")
+    head = _head()
+    return "ok" if revision == head else f"at migration {revision}, this code needs {head}"
+
+
+async def _within_a_second(check: Awaitable[str]) -> str:
+    """The check's own answer, or why there was none: any driver, client or network
+    failure means "no"."""
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-            async with db.connection() as conn:
-                revision = await conn.fetchval("SELECT version_num FROM alembic_version")
+            return await check
     except TimeoutError:
         return "no answer within a second"
-    except Exception as error:  # any driver or network failure means "not ready"
+    except Exception as error:
         return f"failed ({type(error).__name__})"
-    return "ok" if revision == HEAD else f"at migration {revision}, this code needs {HEAD}"
+
+
+@cache
+def _head() -> str | None:
+    """The newest migration this code knows, read once, when first asked."""
+    return head_revision()
