@@ -51,10 +51,7 @@ async def ticket_with_details(
 def _visible(query: TicketQuery) -> tuple[bool, tuple[str, ...] | None]:
     """Whether the query's `visible_to` may see any ticket, and the departments its
     tickets must then be in (None: any)."""
-    actor = query.visible_to
-    if actor is None:
-        return True, None
-    return not rules.sees_no_tickets(actor), rules.visible_departments(actor)
+    return (True, None) if query.visible_to is None else rules.visibility(query.visible_to)
 
 
 async def find_tickets(db: Database, config: WorkspaceConfig, query: TicketQuery) -> TicketPage:

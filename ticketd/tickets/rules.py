@@ -136,9 +136,15 @@ def sees_no_tickets(actor: Actor) -> bool:
     return visible_departments(actor) == () and not actor.every_department
 
 
+def visibility(actor: Actor) -> tuple[bool, tuple[str, ...] | None]:
+    """Whether the actor sees any ticket, and the departments its tickets must then be
+    in (None: any): what every search, count and statistic of theirs is limited to."""
+    return not sees_no_tickets(actor), visible_departments(actor)
+
+
 def may_see(actor: Actor, ticket: Ticket) -> bool:
     """The rule ticket searches apply (`visible_to`), for one ticket already loaded."""
-    if sees_no_tickets(actor):
+    sees_any, within = visibility(actor)
+    if not sees_any:
         return False
-    within = visible_departments(actor)
     return within is None or ticket.department_key is None or ticket.department_key in within

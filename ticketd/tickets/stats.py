@@ -79,9 +79,9 @@ def window_ending(now: int) -> Window:
 
 async def overview(db: Database, config: WorkspaceConfig, actor: Actor) -> Overview:
     window = window_ending(now_ms())
-    if rules.sees_no_tickets(actor):
+    sees_any, within = rules.visibility(actor)
+    if not sees_any:
         return Overview(window, created_per_day=_every_day(window, {}))
-    within = rules.visible_departments(actor)
     async with db.connection() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         open_rows = await stats_repository.open_counts(scope, within)
