@@ -128,6 +128,7 @@ class SQLite:
     name: str = "sqlite"
 
     def path(self, label: str, stem: str) -> Path:
+        (self.workdir / label).mkdir(parents=True, exist_ok=True)
         return self.workdir / label / f"{stem}.db"
 
     def new_template(self, label: str) -> str:
