@@ -1,0 +1,1 @@
+"""A minimal Django project serving django-helpdesk, the benchmark's peer."""
