@@ -152,6 +152,11 @@ def _sqlite_sql(sql: str) -> str:
     return translated
 
 
+# The most transactions one COMMIT covers: bounds how long other processes wait for
+# the write lock while requests keep arriving.
+MAX_GROUP = 64
+
+
 class SqliteConnection:
     """Calls run inline on the event loop: SQLite statements here take microseconds,
     and a thread hop per statement would cost more than the statement itself."""
@@ -181,12 +186,20 @@ class SqliteConnection:
 
 
 class SqliteDatabase:
+    """One connection per process, taken in turns. Transactions that queue up while one
+    runs share its COMMIT (group commit): each runs in its own savepoint inside one
+    outer transaction, and the last of the queue commits for all. Nobody's transaction
+    returns before that COMMIT, and if it fails, every transaction of the group fails."""
+
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
+        self._queued = 0  # coroutines waiting for their turn
+        self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
+        self._group_size = 0
 
     async def connect(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -199,9 +212,12 @@ class SqliteDatabase:
         self._conn = conn
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        async with self._turn():
+            if self._group is not None:
+                self._commit_group()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def _connected(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -210,24 +226,78 @@ class SqliteDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        # One connection per process; the lock keeps a transaction from interleaving
-        # with another coroutine's. BEGIN IMMEDIATE takes the write lock up front, so
-        # other processes on the same file serialise instead of failing mid-way.
-        conn = self._connected()
-        async with self._lock:
-            conn.execute("BEGIN IMMEDIATE")
+        async with self._turn():
+            conn = self._connected()
+            if self._group is None:
+                # IMMEDIATE takes the write lock up front, so other processes on the
+                # same file serialise instead of failing mid-way.
+                conn.execute("BEGIN IMMEDIATE")
+                self._group = asyncio.get_running_loop().create_future()
+            group = self._group
+            conn.execute("SAVEPOINT tx")
             try:
                 yield SqliteConnection(conn)
             except BaseException:
-                conn.execute("ROLLBACK")
+                self._undo(conn)
                 raise
-            conn.execute("COMMIT")
+            conn.execute("RELEASE tx")
+            self._group_size += 1
+        await group
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        conn = self._connected()
-        async with self._lock:
-            yield SqliteConnection(conn)
+        async with self._turn():
+            yield SqliteConnection(self._connected())
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        self._queued += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            yield
+        finally:
+            if self._group_size >= MAX_GROUP:
+                self._commit_group()
+            elif self._group is not None and not self._queued:
+                # Requests the loop has already read may join before the COMMIT.
+                asyncio.get_running_loop().call_soon(self._commit_if_idle, self._group)
+            self._lock.release()
+
+    def _commit_if_idle(self, group: "asyncio.Future[None]") -> None:
+        if self._group is group and not self._lock.locked():
+            self._commit_group()
+
+    def _undo(self, conn: sqlite3.Connection) -> None:
+        """Rolls back one transaction of the group. Some errors (a full disk, I/O)
+        make SQLite roll back the whole outer transaction: then the group has failed."""
+        if conn.in_transaction:
+            conn.execute("ROLLBACK TO tx")
+            conn.execute("RELEASE tx")
+            return
+        self._end_group(sqlite3.OperationalError("the transaction was rolled back"))
+
+    def _commit_group(self) -> None:
+        try:
+            self._connected().execute("COMMIT")
+        except sqlite3.Error as error:
+            if self._connected().in_transaction:
+                self._connected().execute("ROLLBACK")
+            self._end_group(error)
+            return
+        self._end_group(None)
+
+    def _end_group(self, error: BaseException | None) -> None:
+        group, self._group, self._group_size = self._group, None, 0
+        if group is None or group.done():
+            return
+        if error is None:
+            group.set_result(None)
+        else:
+            group.set_exception(error)
+            group.exception()  # its members raise it; with none left, nothing to log
 
     def pool_use(self) -> PoolUse:
         size = 0 if self._conn is None else 1
