@@ -24,6 +24,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import asyncpg  # type: ignore[import-untyped]
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "peer"))
+import peer  # noqa: E402  (bench/peer/peer.py: django-helpdesk in its own venv)
 from databases import Engine, log, make_engines
 from scenarios import (
     Facts,
@@ -332,8 +335,50 @@ def measure_answer_sizes(server: Server, facts: Facts) -> None:
     ANSWER_BYTES.update(create=len(created), get=len(got))
 
 
+# django-helpdesk's get reads every ticket of the database (bench/peer/README.md), so its
+# gets are measured on a database of this many tickets, whatever the dataset's size.
+PEER_TICKETS = 100
+
+
 def measure_peer(engine: Engine, round_no: int, args: argparse.Namespace, results: Results) -> None:
-    raise NotImplementedError  # wired in with bench/peer/
+    venv = peer.build(args.workdir / "peer-venv")
+    database = peer_database(engine, args.workdir, round_no)
+    recipe = peer.prepare(engine.name, database, reset=True, venv_dir=venv)
+    first, last = peer.seed(engine.name, database, PEER_TICKETS, venv_dir=venv)["added_ids"]
+    port = free_port()
+    log_path = args.workdir / f"peer-{port}.log"
+    with log_path.open("wb") as log_file:
+        started = peer.start(engine.name, database, port, cpu=args.server_cpu, venv_dir=venv,
+                             stderr=log_file)  # fmt: skip
+    server = Server("peer", started.process, port, log_path)
+    try:
+        for scenario in peer_scenarios(recipe, range(first, last + 1)):
+            check(server, scenario)
+            measured = run_wrk(server, scenario, args.seconds, args.connections, args.load_cpu,
+                               args.workdir)  # fmt: skip
+            results.add((engine.name, 0, "peer", scenario.name), measured)
+    finally:
+        started.stop()
+        if engine.name == "postgresql":
+            engine.drop(database)
+
+
+def peer_database(engine: Engine, workdir: Path, round_no: int) -> str:
+    if engine.name == "sqlite":
+        return str(workdir / f"peer-round{round_no}.db")
+    return engine.url(f"tdbench_peer_r{round_no}_{os.getpid()}")  # type: ignore[attr-defined]
+
+
+def peer_scenarios(recipe: dict[str, Any], ticket_ids: range) -> list[Scenario]:
+    headers = recipe["headers"]
+    get_path = recipe["get"]["path"]
+    gets = [f"GET\t{get_path.replace('{id}', str(n))}\t" for n in ticket_ids]
+    create = recipe["create"]
+    posts = [f"POST\t{create['path']}\t{json.dumps(create['body'], separators=(',', ':'))}"]
+    return [
+        Scenario("series_get", gets, headers, writes=False),
+        Scenario("series_create", posts, headers, writes=True),
+    ]
 
 
 # -- the report ----------------------------------------------------------------------------

@@ -34,8 +34,7 @@ class Server:
 
     def rss_mib(self) -> float:
         """The largest resident set among the server's processes (gunicorn: its worker)."""
-        pids = [self.process.pid, *_children(self.process.pid)]
-        return max(_rss_kib(pid) for pid in pids) / 1024
+        return max(_rss_kib(pid) for pid in _family(self.process.pid)) / 1024
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -197,12 +196,13 @@ def wrk_program() -> str:
     return found
 
 
-def _children(pid: int) -> list[int]:
+def _family(pid: int) -> list[int]:
+    """The process and all its descendants."""
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
     except OSError:
-        return []
-    return [int(p) for p in text.split()]
+        return [pid]
+    return [pid, *(p for child in text.split() for p in _family(int(child)))]
 
 
 def _rss_kib(pid: int) -> int:
