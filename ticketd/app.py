@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
-from ticketd.db.database import Database, open_database
+from ticketd.db.database import Database, database_for
 from ticketd.db.presence import alone_on_database
 from ticketd.helpdesk import app as helpdesk
 from ticketd.helpdesk.auth import TokenAuthority
@@ -49,11 +49,7 @@ def build_services(settings: Settings) -> Services:
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     return Services(
         settings=settings,
-        db=open_database(
-            settings.database_url,
-            pool_size=settings.database_pool_size,
-            pooler=settings.database_pooler,
-        ),
+        db=database_for(settings),
         cache=WorkspaceCache(settings.cache_ttl_seconds),
         limiter=(
             SharedRateLimiter(settings.redis_url, settings.rate_limit_per_second)

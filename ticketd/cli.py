@@ -19,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 
 from pydantic import ValidationError
 
-from ticketd.db.database import Database, open_database
+from ticketd.db.database import Database, database_for
 from ticketd.db.migrate import upgrade
 from ticketd.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_ID, Demo, create_demo_workspace
 from ticketd.helpdesk import auth
@@ -74,10 +74,7 @@ class CommandError(Exception):
 def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
         settings = get_settings()
-        db = open_database(
-            settings.database_url, pool_size=settings.database_pool_size,
-            pooler=settings.database_pooler,
-        )  # fmt: skip
+        db = database_for(settings)
         feed = changes.use(settings.redis_url)  # what the command changes, others forget
         await db.connect()
         try:

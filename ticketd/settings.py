@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # (pgbouncer's pool_mode = transaction), where no prepared statement may be named
     # (docs/operations.md, "Behind pgbouncer"). Session pooling needs nothing: "none".
     database_pooler: Literal["none", "transaction"] = "none"
+    # SQLite: how long a write waits for another process's write lock (the CLI, a
+    # `ticketd worker`) before answering 503; the event loop serves others meanwhile.
+    sqlite_lock_wait_seconds: float = Field(default=3.0, gt=0, le=60)
     # Redis links the processes of one deployment: API key limits hold across all of
     # them, and a change to keys, clients or configuration reaches each one at once.
     # Unset: each process limits and caches on its own (docs/deployment.md).

@@ -9,6 +9,7 @@ SQLAlchemy ORM.
 import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from typing import Any, Literal, Protocol
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
+
+from ticketd.kit.errors import Unavailable
+from ticketd.settings import Settings
 
 
 class Row(Protocol):
@@ -123,13 +127,25 @@ async def update_in_workspace(
 Pooler = Literal["none", "transaction"]
 
 
-def open_database(url: str, *, pool_size: int = 10, pooler: Pooler = "none") -> Database:
+def open_database(
+    url: str, *, pool_size: int = 10, pooler: Pooler = "none", sqlite_lock_wait: float = 3.0
+) -> Database:
     if url.startswith("sqlite"):
-        return SqliteDatabase(sqlite_path(url))
+        return SqliteDatabase(sqlite_path(url), lock_wait=sqlite_lock_wait)
     if url.startswith(("postgresql", "postgres")):
         pooled = pooler == "transaction"
         return PostgresDatabase(asyncpg_dsn(url), pool_size=pool_size, transaction_pooling=pooled)
     raise ValueError(f"Unsupported database URL {url!r}: use sqlite:///FILE or postgresql://…")
+
+
+def database_for(settings: Settings) -> Database:
+    """The database TICKETD_DATABASE_URL names, opened as the other settings say."""
+    return open_database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        pooler=settings.database_pooler,
+        sqlite_lock_wait=settings.sqlite_lock_wait_seconds,
+    )
 
 
 def sqlite_path(url: str) -> str:
@@ -151,6 +167,11 @@ def _sqlite_sql(sql: str) -> str:
         translated = _sqlite_sql_cache[sql] = _PLACEHOLDER.sub(r"?\1", sql)
     return translated
 
+
+# How long one SQLite statement waits out another connection's lock (a checkpoint, a
+# reader finishing) before failing. Waiting for another process's transaction happens
+# in SqliteDatabase._writing_turn instead, off the event loop.
+BLIP_MS = 50
 
 # The most transactions one COMMIT covers: bounds how long other processes wait for
 # the write lock while requests keep arriving.
@@ -193,8 +214,9 @@ class SqliteDatabase:
 
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, lock_wait: float = 3.0) -> None:
         self.path = path
+        self.lock_wait = lock_wait  # for another process's write lock, then 503
         self._conn: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
         self._queued = 0  # coroutines waiting for their turn
@@ -206,18 +228,21 @@ class SqliteDatabase:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute(f"PRAGMA busy_timeout={BLIP_MS}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
         self._conn = conn
 
     async def close(self) -> None:
-        async with self._turn():
+        await self._acquire()
+        try:
             if self._group is not None:
                 self._commit_group()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+        finally:
+            self._lock.release()
 
     def _connected(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -226,14 +251,10 @@ class SqliteDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        async with self._turn():
+        async with self._writing_turn():
             conn = self._connected()
-            if self._group is None:
-                # IMMEDIATE takes the write lock up front, so other processes on the
-                # same file serialise instead of failing mid-way.
-                conn.execute("BEGIN IMMEDIATE")
-                self._group = asyncio.get_running_loop().create_future()
             group = self._group
+            assert group is not None
             conn.execute("SAVEPOINT tx")
             try:
                 yield SqliteConnection(conn)
@@ -246,25 +267,64 @@ class SqliteDatabase:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        async with self._turn():
+        await self._acquire()
+        try:
             yield SqliteConnection(self._connected())
+        finally:
+            self._release()
 
     @asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
+    async def _writing_turn(self) -> AsyncIterator[None]:
+        """A turn inside an open group. While another process holds the write lock,
+        wait without holding the turn (readers go on), up to lock_wait, then 503."""
+        deadline = time.monotonic() + self.lock_wait
+        pause = 0.001
+        while True:
+            await self._acquire()
+            if self._group is not None or self._begin_group():
+                break
+            self._release()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Unavailable("The database is busy, try again")
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _begin_group(self) -> bool:
+        """BEGIN IMMEDIATE: the write lock up front, so processes sharing the file
+        serialise instead of failing mid-way. False while another process holds it
+        (SQLite's own busy wait would block the event loop: not used here)."""
+        conn = self._connected()
+        conn.execute("PRAGMA busy_timeout=0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={BLIP_MS}")
+        self._group = asyncio.get_running_loop().create_future()
+        return True
+
+    async def _acquire(self) -> None:
         self._queued += 1
         try:
             await self._lock.acquire()
         finally:
             self._queued -= 1
-        try:
-            yield
-        finally:
-            if self._group_size >= MAX_GROUP:
-                self._commit_group()
-            elif self._group is not None and not self._queued:
-                # Requests the loop has already read may join before the COMMIT.
-                asyncio.get_running_loop().call_soon(self._commit_if_idle, self._group)
-            self._lock.release()
+
+    def _release(self) -> None:
+        if self._group_size >= MAX_GROUP:
+            self._commit_group()
+        elif self._group is not None and not self._queued:
+            # Requests the loop has already read may join before the COMMIT.
+            asyncio.get_running_loop().call_soon(self._commit_if_idle, self._group)
+        self._lock.release()
 
     def _commit_if_idle(self, group: "asyncio.Future[None]") -> None:
         if self._group is group and not self._lock.locked():

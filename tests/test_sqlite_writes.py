@@ -1,0 +1,169 @@
+"""SQLite writes (ticketd/db/database.py). Group commit: transactions that queue up
+share one COMMIT, yet each one's outcome is its own, and none returns before its data is
+on disk. Another process's write lock: waited out without blocking the event loop or
+readers, for at most the configured time, then a 503 in the API's envelope."""
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.workspaces import new_workspace, settings_for
+from ticketd.app import build_services, create_app
+from ticketd.db.database import SqliteDatabase
+from ticketd.db.migrate import upgrade
+from ticketd.kit.errors import Unavailable
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> SqliteDatabase:
+    path = tmp_path / "group.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE parents (id INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, parent_id INTEGER"
+                     " REFERENCES parents(id) DEFERRABLE INITIALLY DEFERRED)")  # fmt: skip
+        conn.execute("INSERT INTO parents VALUES (1)")
+    database = SqliteDatabase(str(path))
+    await database.connect()
+    return database
+
+
+def committed_ids(db: SqliteDatabase) -> list[int]:
+    """What another connection (another process) sees."""
+    with sqlite3.connect(db.path) as other:
+        return [r[0] for r in other.execute("SELECT id FROM rows ORDER BY id")]
+
+
+async def insert(db: SqliteDatabase, row_id: int, parent_id: int = 1) -> list[int]:
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO rows (id, parent_id) VALUES ($1, $2)", row_id, parent_id)
+    return committed_ids(db)
+
+
+async def test_concurrent_transactions_are_committed_when_each_returns(db: SqliteDatabase) -> None:
+    seen = await asyncio.gather(*(insert(db, n) for n in range(1, 41)))
+    for n, ids in enumerate(seen, start=1):
+        assert n in ids  # on disk for other processes before its transaction returned
+    assert committed_ids(db) == list(range(1, 41))
+    await db.close()
+
+
+async def test_a_failing_transaction_rolls_back_alone(db: SqliteDatabase) -> None:
+    async def failing() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO rows (id, parent_id) VALUES (100, 1)")
+            raise ValueError("refused")
+
+    outcomes = await asyncio.gather(insert(db, 1), failing(), insert(db, 2), return_exceptions=True)
+    assert isinstance(outcomes[1], ValueError)
+    assert committed_ids(db) == [1, 2]
+    await db.close()
+
+
+async def test_a_failed_commit_fails_every_transaction_of_its_group(db: SqliteDatabase) -> None:
+    """A deferred foreign key is checked at COMMIT: one bad row sinks the group it was
+    committed with, and every transaction in it says so rather than claiming success."""
+    outcomes = await asyncio.gather(
+        insert(db, 1), insert(db, 2, parent_id=999), insert(db, 3), return_exceptions=True
+    )
+    assert all(isinstance(o, sqlite3.IntegrityError) for o in outcomes), outcomes
+    assert committed_ids(db) == []
+    assert await insert(db, 4) == [4]  # the next group starts afresh
+    await db.close()
+
+
+async def test_a_lone_transaction_commits_without_waiting_for_company(db: SqliteDatabase) -> None:
+    assert await asyncio.wait_for(insert(db, 1), timeout=1) == [1]
+    async with db.connection() as conn:
+        assert await conn.fetchval("SELECT COUNT(*) FROM rows") == 1
+    await db.close()
+
+
+@pytest.fixture
+def locked_by_another_process(db: SqliteDatabase) -> Iterator[sqlite3.Connection]:
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    yield other
+    if other.in_transaction:
+        other.execute("ROLLBACK")
+    other.close()
+
+
+async def test_a_write_waits_out_another_process_then_gives_up_with_503(
+    db: SqliteDatabase, locked_by_another_process: sqlite3.Connection
+) -> None:
+    db.lock_wait = 0.4
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+
+    async def reader() -> tuple[int, float]:
+        await asyncio.sleep(0.05)
+        async with db.connection() as conn:
+            return await conn.fetchval("SELECT COUNT(*) FROM parents"), loop.time() - began
+
+    async def ticker() -> float:
+        """The longest the event loop went without running this task."""
+        longest, last = 0.0, loop.time()
+        while loop.time() - began < 0.35:
+            await asyncio.sleep(0.01)
+            longest, last = max(longest, loop.time() - last), loop.time()
+        return longest
+
+    outcome, (parents, read_after), stall = await asyncio.gather(
+        insert(db, 1), reader(), ticker(), return_exceptions=True
+    )
+    waited = loop.time() - began
+    assert isinstance(outcome, Unavailable)
+    assert 0.4 <= waited < 1.5
+    assert parents == 1 and read_after < 0.3  # readers were not held up by the waiting write
+    assert stall < 0.1  # nor was the event loop
+    locked_by_another_process.execute("COMMIT")
+    assert await insert(db, 2) == [2]
+    await db.close()
+
+
+async def test_a_write_goes_through_once_the_other_process_commits(
+    db: SqliteDatabase, locked_by_another_process: sqlite3.Connection
+) -> None:
+    locked_by_another_process.execute("INSERT INTO rows (id, parent_id) VALUES (7, 1)")
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.2, locked_by_another_process.execute, "COMMIT")
+    started = time.monotonic()
+    assert await insert(db, 8) == [7, 8]
+    assert time.monotonic() - started >= 0.2
+    await db.close()
+
+
+async def test_series_create_answers_503_in_its_envelope_while_the_lock_is_held(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'api.db'}"
+    upgrade(url)
+    services = build_services(settings_for(url, sqlite_lock_wait_seconds=0.2))
+    await services.db.connect()
+    transport = httpx.ASGITransport(app=create_app(services=services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticketd.test") as client:
+        ws = await new_workspace(services, client)
+        body = {"subject": "Locked out", "category": "support", "message": "Hello",
+                "authorUserId": 42, "authorAvatarUrl": "https://example.com/a.png"}  # fmt: skip
+        other = sqlite3.connect(tmp_path / "api.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        answer = await client.post("/tickets/create", json=body, headers={"apikey": ws.key})
+        other.execute("ROLLBACK")
+        assert answer.status_code == 503
+        assert answer.json() == {
+            "success": False,
+            "error": {"code": 503, "message": "The database is busy, try again"},
+        }
+        after = await client.post("/tickets/create", json=body, headers={"apikey": ws.key})
+        assert after.status_code == 200
+        listed = await client.get("/tickets/list", headers={"apikey": ws.key})
+        assert listed.json()["data"]["Pagination"]["TotalCount"] == 1  # nothing half-written
+        other.close()
+    await services.db.close()
