@@ -175,9 +175,10 @@ def rows(workspace: str, first_id: int, count: int, seed: int) -> Iterator[tuple
         text = " ".join(_word(rng) for _ in range(20))
         if n % 5_000 == 0:
             text += " " + RARE_WORD
-        messages = [_message(n, 1, "author_message", author, text, created)]
+        messages = [_message(workspace, n, 1, "author_message", author, text, created)]
         if answered:
-            messages.append(_message(n, 2, "staff_message", STAFF_ID, "We are on it.", created))
+            reply = _message(workspace, n, 2, "staff_message", STAFF_ID, "We are on it.", created)
+            messages.append(reply)
         yield ticket, messages
 
 
@@ -187,8 +188,11 @@ def _word(rng: random.Random) -> str:
     return FILLER[min(int(rng.paretovariate(1.1)) - 1, len(FILLER) - 1)]
 
 
-def _message(ticket_id: int, n: int, kind: str, user: int, text: str, at: int) -> dict[str, Any]:
-    return {"ticket_id": ticket_id, "key": f"msj_{at}_{n:06d}", "type": kind,
+def _message(
+    workspace: str, ticket_id: int, n: int, kind: str, user: int, text: str, at: int
+) -> dict[str, Any]:
+    return {"workspace_id": workspace, "ticket_id": ticket_id, "key": f"msj_{at}_{n:06d}",
+            "type": kind,
             "author_user_id": user, "content": text, "created_at": at + n * 60_000}  # fmt: skip
 
 
@@ -205,7 +209,9 @@ async def fill_postgresql(url: str, workspace: str, first_id: int, count: int) -
                 "messages", records=[tuple(m.values()) for m in messages], columns=list(messages[0])
             )
             await conn.copy_records_to_table(
-                "ticket_tags", records=[(t, tag_id) for t in tags], columns=["ticket_id", "tag_id"]
+                "ticket_tags",
+                records=[(workspace, t, tag_id) for t in tags],
+                columns=["workspace_id", "ticket_id", "tag_id"],
             )
             await conn.execute(
                 "SELECT setval(pg_get_serial_sequence('tickets', 'id'), max(id)) FROM tickets"
@@ -241,7 +247,10 @@ def fill_sqlite(path: str, workspace: str, first_id: int, count: int) -> None:
                 f" VALUES ({', '.join('?' * len(columns))})",
                 [tuple(r.values()) for r in batch],
             )
-        db.executemany("INSERT INTO ticket_tags VALUES (?, ?)", [(t, tag_id) for t in tags])
+        db.executemany(
+            "INSERT INTO ticket_tags (workspace_id, ticket_id, tag_id) VALUES (?, ?, ?)",
+            [(workspace, t, tag_id) for t in tags],
+        )
         db.execute("ANALYZE")
 
 

@@ -47,17 +47,19 @@ def run(url: str, *statements: str) -> list[list[tuple]]:
 
     if url.startswith("sqlite"):
         engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            results = work(conn)
-        engine.dispose()
-        return results
+        try:
+            with engine.begin() as conn:
+                return work(conn)
+        finally:
+            engine.dispose()
 
     async def run_async() -> list[list[tuple]]:
         engine = create_async_engine(alembic_url(url))
-        async with engine.begin() as conn:
-            found = await conn.run_sync(work)
-        await engine.dispose()
-        return found
+        try:
+            async with engine.begin() as conn:
+                return await conn.run_sync(work)
+        finally:
+            await engine.dispose()
 
     return asyncio.run(run_async())
 
@@ -267,3 +269,165 @@ def test_upgrading_to_ticket_times_fills_first_response_and_resolution_from_hist
         ("TICKET-3", None, None),
         ("TICKET-4", None, 70),  # the first closing, not the last
     ]
+
+
+OTHER_WS = "99999999-2222-4333-8444-555555555555"
+
+
+def fill_0007(url: str) -> None:
+    """Two workspaces as 0007 stores them: tickets with messages (a draft among them),
+    tags, field values, department links and a staff password."""
+    workspace = ("INSERT INTO workspaces (id, name, plan, tickets_enabled, public_url,"
+                 " discord_webhook_enabled, created_at) VALUES ('{}', 'w', 'premium', TRUE,"
+                 " FALSE, FALSE, 0)")  # fmt: skip
+    run(
+        url,
+        workspace.format(WS),
+        workspace.format(OTHER_WS),
+        "INSERT INTO tickets (workspace_id, code, object_id, subject, status, priority,"
+        " author_guid, author_username, game_report, detailed_source, last_thread_at,"
+        " created_at, updated_at, public_token) VALUES "
+        + ", ".join(
+            f"('{ws}', 'TICKET-{n}', '{str(n) * 24}', 'Printer {n} on fire', 'open', 'medium',"
+            f" 'g-{n}', 'player{n}', FALSE, 'api_series', 1, 1, 1, 'token{n}')"
+            for n, ws in ((1, WS), (2, OTHER_WS), (3, WS))
+        ),
+        "INSERT INTO messages (ticket_id, key, type, content, is_draft, created_at) VALUES"
+        " (1, 'a', 'author_message', 'the toner smells', FALSE, 1),"
+        " (2, 'a', 'author_message', 'paper jam again', FALSE, 1),"
+        " (2, 'd', 'staff_message', 'secret draft', TRUE, 2),"
+        " (3, 'a', 'author_message', 'cartridge empty', FALSE, 1)",
+        f"INSERT INTO tags (workspace_id, name, name_key) VALUES ('{WS}', 'VIP', 'vip'),"
+        f" ('{OTHER_WS}', 'vip', 'vip')",
+        "INSERT INTO ticket_tags (ticket_id, tag_id) VALUES (1, 1), (2, 2)",
+        f"INSERT INTO custom_fields (workspace_id, name, name_key, type, created_at)"
+        f" VALUES ('{OTHER_WS}', 'City', 'city', 'text', 0)",
+        "INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES (2, 1, 'Oslo')",
+        f"INSERT INTO departments (workspace_id, key, name, position)"
+        f" VALUES ('{OTHER_WS}', 'support', 'Support', 0)",
+        f"INSERT INTO categories (workspace_id, key, name, membership_required, min_rank,"
+        f" position) VALUES ('{OTHER_WS}', 'help', 'Help', FALSE, 0, 0)",
+        "INSERT INTO department_members (department_id, user_id) VALUES (1, 7)",
+        "INSERT INTO department_categories (department_id, category_id, position) VALUES (1, 1, 0)",
+        f"INSERT INTO people (workspace_id, guid, is_member, email, email_key, created_at)"
+        f" VALUES ('{OTHER_WS}', 'g-staff', FALSE, 'ann@example.com', 'ann@example.com', 0)",
+        f"INSERT INTO staff_credentials (person_guid, workspace_id, password_hash, changed_at)"
+        f" VALUES ('g-staff', '{OTHER_WS}', 'hash', 0)",
+        f"INSERT INTO staff_sessions (token_hash, workspace_id, person_guid, csrf_token,"
+        f" created_at, last_seen_at) VALUES ('t', '{OTHER_WS}', 'g-staff', 'c', 0, 0)",
+    )
+
+
+WORKSPACE_OF_EACH_ROW = [
+    "SELECT id, workspace_id, key, content FROM messages ORDER BY id",
+    "SELECT workspace_id, ticket_id, tag_id FROM ticket_tags ORDER BY ticket_id",
+    "SELECT workspace_id, ticket_id, field_id, value FROM ticket_field_values",
+    "SELECT workspace_id, department_id, user_id FROM department_members",
+    "SELECT workspace_id, department_id, category_id FROM department_categories",
+]
+
+
+def search(url: str, text: str) -> list[int]:
+    """Ticket ids whose text or published messages hold `text`, through the search
+    indexes of 0007 (SQLite FTS5 tables; pg_trgm on PostgreSQL, asked as the code asks)."""
+    if url.startswith("sqlite"):
+        [found] = run(
+            url,
+            f"SELECT rowid FROM ticket_search WHERE text LIKE '%{text}%' UNION SELECT m.ticket_id"
+            f" FROM message_search JOIN messages m ON m.id = message_search.rowid"
+            f" WHERE message_search.content LIKE '%{text}%' ORDER BY 1",
+        )
+    else:
+        [found] = run(
+            url,
+            f"SELECT id FROM tickets WHERE lower(subject) LIKE '%{text}%' UNION SELECT ticket_id"
+            f" FROM messages WHERE NOT is_draft AND lower(content) LIKE '%{text}%' ORDER BY 1",
+        )
+    return [row[0] for row in found]
+
+
+def search_machinery(url: str) -> list[str]:
+    if url.startswith("sqlite"):
+        [rows] = run(url, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+    else:
+        [rows] = run(
+            url,
+            "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%search' UNION"
+            " SELECT stxname FROM pg_statistic_ext ORDER BY 1",
+        )
+    return [row[0] for row in rows]
+
+
+def test_upgrading_to_0008_gives_every_row_its_workspace_and_keeps_search_working(
+    blank_url: str,
+) -> None:
+    config = alembic_config(blank_url)
+    command.upgrade(config, "0007")
+    fill_0007(blank_url)
+    machinery = search_machinery(blank_url)
+
+    command.upgrade(config, "0008")
+
+    messages, tags, values, members, links = run(blank_url, *WORKSPACE_OF_EACH_ROW)
+    assert messages == [
+        (1, WS, "a", "the toner smells"),
+        (2, OTHER_WS, "a", "paper jam again"),
+        (3, OTHER_WS, "d", "secret draft"),
+        (4, WS, "a", "cartridge empty"),
+    ]
+    assert tags == [(WS, 1, 1), (OTHER_WS, 2, 2)]
+    assert values == [(OTHER_WS, 2, 1, "Oslo")]
+    assert members == [(OTHER_WS, 1, 7)] and links == [(OTHER_WS, 1, 1)]
+    assert search_machinery(blank_url) == machinery
+    assert search(blank_url, "toner") == [1] and search(blank_url, "printer 3") == [3]
+    assert search(blank_url, "secret") == []  # drafts stay out of the index
+    if blank_url.startswith("sqlite"):
+        assert run(blank_url, "PRAGMA foreign_key_check") == [[]]
+    # The search triggers work again: new and changed rows are found.
+    run(
+        blank_url,
+        f"INSERT INTO messages (workspace_id, ticket_id, key, type, content, created_at)"
+        f" VALUES ('{WS}', 3, 'b', 'staff_message', 'try a new drum', 2)",
+        "UPDATE tickets SET subject = 'Scanner on fire' WHERE id = 2",
+    )
+    assert search(blank_url, "drum") == [3] and search(blank_url, "scanner") == [2]
+
+
+def test_0008_makes_codes_and_guids_unique_per_workspace_and_can_be_undone(
+    blank_url: str,
+) -> None:
+    config = alembic_config(blank_url)
+    command.upgrade(config, "0007")
+    fill_0007(blank_url)
+    command.upgrade(config, "0008")
+    same_code = (
+        "INSERT INTO tickets (workspace_id, code, object_id, subject, status, priority,"
+        " author_guid, game_report, detailed_source, last_thread_at, created_at, updated_at,"
+        " public_token) VALUES ('{}', 'TICKET-1', '{}', 'x', 'open', 'medium', 'g', FALSE,"
+        " 'api_series', 1, 1, 1, '{}')"
+    )
+    run(blank_url, same_code.format(OTHER_WS, "1" * 24, "token-other"))  # another workspace
+    with pytest.raises(sa.exc.IntegrityError):
+        run(blank_url, same_code.format(WS, "9" * 24, "token-again"))  # the same one
+    with pytest.raises(sa.exc.IntegrityError):  # a message may not name another's ticket
+        run(
+            blank_url,
+            "PRAGMA foreign_keys = ON" if blank_url.startswith("sqlite") else "SELECT 1",
+            f"INSERT INTO messages (workspace_id, ticket_id, key, type, content, created_at)"
+            f" VALUES ('{WS}', 2, 'x', 'staff_message', 'wrong workspace', 2)",
+        )
+    run(blank_url, "DELETE FROM tickets WHERE id = 4")
+
+    command.downgrade(config, "0007")
+
+    assert run(blank_url, "SELECT id, ticket_id, key FROM messages ORDER BY id") == [
+        [(1, 1, "a"), (2, 2, "a"), (3, 2, "d"), (4, 3, "a")]
+    ]
+    assert run(blank_url, "SELECT ticket_id, tag_id FROM ticket_tags ORDER BY 1") == [
+        [(1, 1), (2, 2)]
+    ]
+    assert search(blank_url, "toner") == [1]
+    with pytest.raises(sa.exc.IntegrityError):  # codes are unique across workspaces again
+        run(blank_url, same_code.format(OTHER_WS, "8" * 24, "token-8"))
+    command.upgrade(config, "head")
+    assert schema_drift(blank_url) == []

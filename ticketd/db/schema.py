@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -26,6 +27,20 @@ Millis = BigInteger
 def workspace_fk() -> Column:
     return Column(
         "workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+def same_workspace_fk(
+    column: str, parent: str, name: str, parent_column: str = "id"
+) -> ForeignKeyConstraint:
+    """`column` names a row of `parent` in the same workspace. With the workspace in
+    every such key, a database distributed by workspace keeps both rows on one node
+    (docs/deployment.md); `parent` has a unique index on (workspace_id, parent_column)."""
+    return ForeignKeyConstraint(
+        ["workspace_id", column],
+        [f"{parent}.workspace_id", f"{parent}.{parent_column}"],
+        name=name,
+        ondelete="CASCADE",
     )
 
 
@@ -69,13 +84,17 @@ departments = Table(
     Column("position", Integer, nullable=False),
     Column("discord_webhook_url", Text),  # overrides the workspace's for this department
     UniqueConstraint("workspace_id", "key"),
+    Index("ix_departments_workspace", "workspace_id", "id", unique=True),
 )
 
 department_members = Table(
     "department_members",
     metadata,
-    Column("department_id", Id, ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
+    Column("workspace_id", String(36), primary_key=True),
+    Column("department_id", Id, primary_key=True),
     Column("user_id", BigInteger, primary_key=True),
+    ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+    same_workspace_fk("department_id", "departments", "fk_department_members_department"),
 )
 
 categories = Table(
@@ -91,25 +110,31 @@ categories = Table(
     Column("max_open_tickets", Integer),
     Column("position", Integer, nullable=False),
     UniqueConstraint("workspace_id", "key"),
+    Index("ix_categories_workspace", "workspace_id", "id", unique=True),
 )
 
 department_categories = Table(
     "department_categories",
     metadata,
-    Column("department_id", Id, ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
-    Column("category_id", Id, ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+    Column("workspace_id", String(36), primary_key=True),
+    Column("department_id", Id, primary_key=True),
+    Column("category_id", Id, primary_key=True),
     Column("position", Integer, nullable=False),
+    ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+    same_workspace_fk("department_id", "departments", "fk_department_categories_department"),
+    same_workspace_fk("category_id", "categories", "fk_department_categories_category"),
 )
 
 # Everyone a workspace knows: Series members (by Roblox user id), helpdesk teammates
 # (`role` set) and helpdesk clients (by e-mail). `guid` is the public id of the
-# helpdesk dialect; for a Roblox user it is derived from the user id (see people.py).
+# helpdesk dialect, unique within the workspace; for a Roblox user it is derived from
+# the workspace and the user id (see kit/ids.py), for anyone else it is a random UUID.
 people = Table(
     "people",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     workspace_fk(),
-    Column("guid", String(36), nullable=False, unique=True),
+    Column("guid", String(36), nullable=False),
     Column("user_id", BigInteger),
     Column("username", String(100)),
     Column("display_name", String(200)),
@@ -123,6 +148,7 @@ people = Table(
     Column("created_at", Millis, nullable=False),
     UniqueConstraint("workspace_id", "user_id"),
     UniqueConstraint("workspace_id", "email_key"),
+    UniqueConstraint("workspace_id", "guid", name="uq_people_workspace_guid"),
 )
 
 # A password for someone who works tickets (Series staff, helpdesk teammates), to sign in
@@ -130,12 +156,12 @@ people = Table(
 staff_credentials = Table(
     "staff_credentials",
     metadata,
-    Column(
-        "person_guid", String(36), ForeignKey("people.guid", ondelete="CASCADE"), primary_key=True
-    ),  # fmt: skip
-    workspace_fk(),
+    Column("workspace_id", String(36), primary_key=True),
+    Column("person_guid", String(36), primary_key=True),
     Column("password_hash", Text, nullable=False),
     Column("changed_at", Millis, nullable=False),
+    ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+    same_workspace_fk("person_guid", "people", "fk_staff_credentials_person", "guid"),
 )
 
 # A signed-in dashboard session. The cookie holds a random token; only its SHA-256 is
@@ -145,12 +171,11 @@ staff_sessions = Table(
     metadata,
     Column("token_hash", String(64), primary_key=True),
     workspace_fk(),
-    Column(
-        "person_guid", String(36), ForeignKey("people.guid", ondelete="CASCADE"), nullable=False
-    ),  # fmt: skip
+    Column("person_guid", String(36), nullable=False),
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", Millis, nullable=False),
     Column("last_seen_at", Millis, nullable=False),
+    same_workspace_fk("person_guid", "people", "fk_staff_sessions_person", "guid"),
     Index("ix_staff_sessions_person", "person_guid"),
 )
 
@@ -169,8 +194,10 @@ tickets = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     workspace_fk(),
-    Column("code", String(32), nullable=False, unique=True),
-    Column("object_id", String(24), nullable=False, unique=True),
+    # Unique within the workspace, as every lookup by them names it; `public_token` alone
+    # is looked up without one (/t/<token>), so it stays unique across the database.
+    Column("code", String(32), nullable=False),
+    Column("object_id", String(24), nullable=False),
     Column("subject", Text, nullable=False),
     Column("category_key", String(100)),  # NULL: uncategorised (helpdesk only)
     Column("department_key", String(100)),
@@ -202,7 +229,9 @@ tickets = Table(
     Column("first_response_at", Millis),
     Column("first_resolved_at", Millis),  # kept when reopened: the first resolution
     Column("public_token", String(32), nullable=False),  # the author's link, /t/<token>
-    Index("ix_tickets_workspace", "workspace_id", "id"),
+    UniqueConstraint("workspace_id", "code", name="uq_tickets_code"),
+    UniqueConstraint("workspace_id", "object_id", name="uq_tickets_object_id"),
+    Index("ix_tickets_workspace", "workspace_id", "id", unique=True),
     Index("ix_tickets_workspace_thread", "workspace_id", "last_thread_at"),
     Index("ix_tickets_workspace_category", "workspace_id", "category_key", "id"),
     Index("ix_tickets_workspace_status", "workspace_id", "status", "id"),
@@ -219,7 +248,8 @@ messages = Table(
     "messages",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("ticket_id", Id, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
+    workspace_fk(),
+    Column("ticket_id", Id, nullable=False),
     Column("key", String(40), nullable=False),
     Column("type", String(20), nullable=False),  # author/staff/system_message, internal_note
     Column("author_user_id", BigInteger),
@@ -233,7 +263,8 @@ messages = Table(
     Column("is_draft", Boolean, nullable=False, server_default="0"),
     Column("created_at", Millis, nullable=False),
     Column("updated_at", Millis),
-    UniqueConstraint("ticket_id", "key"),
+    same_workspace_fk("ticket_id", "tickets", "fk_messages_ticket"),
+    UniqueConstraint("workspace_id", "ticket_id", "key", name="uq_messages_ticket_key"),
 )
 
 # One row per (workspace, category, author) for categories with an open-ticket limit:
@@ -361,14 +392,19 @@ custom_fields = Table(
     Column("options", Text),  # JSON array of the dropdown's possible values
     Column("created_at", Millis, nullable=False),
     UniqueConstraint("workspace_id", "name_key"),
+    Index("ix_custom_fields_workspace", "workspace_id", "id", unique=True),
 )
 
 ticket_field_values = Table(
     "ticket_field_values",
     metadata,
-    Column("ticket_id", Id, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
-    Column("field_id", Id, ForeignKey("custom_fields.id", ondelete="CASCADE"), primary_key=True),
+    Column("workspace_id", String(36), primary_key=True),
+    Column("ticket_id", Id, primary_key=True),
+    Column("field_id", Id, primary_key=True),
     Column("value", Text, nullable=False),
+    ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+    same_workspace_fk("ticket_id", "tickets", "fk_ticket_field_values_ticket"),
+    same_workspace_fk("field_id", "custom_fields", "fk_ticket_field_values_field"),
     Index("ix_ticket_field_values_field", "field_id", "value"),
 )
 
@@ -380,13 +416,18 @@ tags = Table(
     Column("name", String(100), nullable=False),  # as first written
     Column("name_key", String(100), nullable=False),  # lower-cased: one tag whatever the case
     UniqueConstraint("workspace_id", "name_key"),
+    Index("ix_tags_workspace", "workspace_id", "id", unique=True),
 )
 
 ticket_tags = Table(
     "ticket_tags",
     metadata,
-    Column("ticket_id", Id, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", Id, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Column("workspace_id", String(36), primary_key=True),
+    Column("ticket_id", Id, primary_key=True),
+    Column("tag_id", Id, primary_key=True),
+    ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+    same_workspace_fk("ticket_id", "tickets", "fk_ticket_tags_ticket"),
+    same_workspace_fk("tag_id", "tags", "fk_ticket_tags_tag"),
     Index("ix_ticket_tags_tag", "tag_id"),
 )
 

@@ -72,8 +72,12 @@ def message_id(ticket: Ticket, message: Message, domain: str) -> str:
 
 
 def root_id(ticket: Ticket, domain: str) -> str:
-    """The ticket's own id: every reply refers to it, though no mail carries it."""
-    return f"<{ticket.code}@{domain}>"
+    """The ticket's own id: every reply refers to it, though no mail carries it. Codes
+    are unique per workspace only and clients group mails by this root, so it also
+    holds the row id, unique across the database. (Before 0008 it was `<code@domain>`:
+    a thread mailed then still holds together, as each new mail's In-Reply-To names the
+    previous reply, whose id is unchanged.)"""
+    return f"<{ticket.code}.{ticket.id}@{domain}>"
 
 
 async def send(mail: EmailMessage, settings: Settings) -> Outcome:

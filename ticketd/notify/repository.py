@@ -2,7 +2,7 @@
 with their schedule and lease. Every state change of a delivery updates its
 destination's `pending` count in the same transaction."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,15 +67,33 @@ async def events_to_fan_out(conn: Connection, limit: int) -> Sequence[Row]:
     )
 
 
-async def departments_of(conn: Connection, ticket_ids: list[int | None]) -> dict[int, str | None]:
-    """Each ticket's department key, for the department's own Discord webhook."""
-    wanted = sorted({t for t in ticket_ids if t is not None})
-    if not wanted:
-        return {}
+def _in_workspaces(params: Params, rows: Iterable[tuple[str, int | None]]) -> str | None:
+    """A condition for the rows given as (workspace_id, id), one term per workspace;
+    None when there are none."""
+    by_workspace: dict[str, set[int]] = {}
+    for workspace_id, row_id in rows:
+        if row_id is not None:
+            by_workspace.setdefault(workspace_id, set()).add(row_id)
+    return (
+        " OR ".join(
+            f"(workspace_id = {params.add(w)} AND id IN ({params.add_all(sorted(ids))}))"
+            for w, ids in sorted(by_workspace.items())
+        )
+        or None
+    )
+
+
+async def departments_of(
+    conn: Connection, tickets: Iterable[tuple[str, int | None]]
+) -> dict[int, str | None]:
+    """Each ticket's department key, for the department's own Discord webhook; `tickets`
+    as (workspace_id, ticket_id)."""
     params = Params()
+    wanted = _in_workspaces(params, tickets)
+    if wanted is None:
+        return {}
     rows = await conn.fetch(
-        f"SELECT id, department_key FROM tickets WHERE id IN ({params.add_all(wanted)})",
-        *params.values,
+        f"SELECT id, department_key FROM tickets WHERE {wanted}", *params.values
     )
     return {r[0]: r[1] for r in rows}
 
@@ -89,12 +107,14 @@ async def disabled(conn: Connection, wanted: set[tuple[str, str]]) -> set[tuple[
     return found
 
 
-async def mark_fanned_out(conn: Connection, event_ids: list[int], now: int) -> None:
+async def mark_fanned_out(
+    conn: Connection, fanned_out: Iterable[tuple[str, int]], now: int
+) -> None:
+    """`fanned_out`: the events as (workspace_id, event_id)."""
     params = Params(now)
-    await conn.execute(
-        f"UPDATE events SET fanned_out_at = $1 WHERE id IN ({params.add_all(event_ids)})",
-        *params.values,
-    )
+    wanted = _in_workspaces(params, fanned_out)
+    if wanted is not None:
+        await conn.execute(f"UPDATE events SET fanned_out_at = $1 WHERE {wanted}", *params.values)
 
 
 async def add_delivery(
@@ -183,10 +203,12 @@ async def next_delivery(conn: Connection, channel: str, destination: str) -> Del
     return None if row is None else Delivery.from_row(row)
 
 
-async def find_event(conn: Connection, event_id: int) -> Row | None:
+async def find_event(conn: Connection, workspace_id: str, event_id: int) -> Row | None:
     """EVENT_COLUMNS, then workspace_id."""
     return await conn.fetchrow(
-        f"SELECT {EVENT_COLUMNS}, workspace_id FROM events WHERE id = $1", event_id
+        f"SELECT {EVENT_COLUMNS}, workspace_id FROM events WHERE workspace_id = $1 AND id = $2",
+        workspace_id,
+        event_id,
     )
 
 

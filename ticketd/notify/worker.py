@@ -150,7 +150,7 @@ class Worker:
         async with self.db.connection() as conn:
             rows = await outbox.events_to_fan_out(conn, FAN_OUT_BATCH)
             found = [notices.event_of(r) for r in rows]
-            departments = await outbox.departments_of(conn, [e.ticket_id for e, _ in found])
+            departments = await outbox.departments_of(conn, [(w, e.ticket_id) for e, w in found])
         if not found:
             return 0
         endpoints: dict[str, list[Endpoint]] = {}
@@ -168,7 +168,7 @@ class Worker:
                         await outbox.add_delivery(
                             conn, event.id, workspace_id, channel, destination, now
                         )
-            await outbox.mark_fanned_out(conn, [event.id for event, _ in found], now)
+            await outbox.mark_fanned_out(conn, [(w, event.id) for event, w in found], now)
         return len(found)
 
     async def _destinations(
@@ -239,7 +239,7 @@ class Worker:
             await outbox.release(conn, channel, destination, now_ms())
 
     async def attempt(self, channel: Channel, delivery: Delivery) -> Outcome:
-        notice = await self._notice(delivery.event_id)
+        notice = await self._notice(delivery.workspace_id, delivery.event_id)
         if notice is None:
             return Outcome(False, error="the ticket no longer exists", permanent=True)
         sender = self.senders.get(channel)
@@ -251,9 +251,9 @@ class Worker:
         except TimeoutError:
             return Outcome(False, error=f"no answer within {self.timing.timeout / 1000:g} s")
 
-    async def _notice(self, event_id: int) -> Notice | None:
+    async def _notice(self, workspace_id: str, event_id: int) -> Notice | None:
         async with self.db.connection() as conn:
-            row = await outbox.find_event(conn, event_id)
+            row = await outbox.find_event(conn, workspace_id, event_id)
         if row is None:
             return None
         event, workspace_id = notices.event_of(row)

@@ -106,7 +106,7 @@ async def set_password_hash(
 ) -> None:
     await conn.execute(
         "INSERT INTO staff_credentials (person_guid, workspace_id, password_hash, changed_at)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (person_guid) DO UPDATE"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (workspace_id, person_guid) DO UPDATE"
         " SET password_hash = excluded.password_hash, changed_at = excluded.changed_at",
         guid,
         workspace_id,

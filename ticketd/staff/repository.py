@@ -13,7 +13,7 @@ async def credentials_for_login(
     the one workspace, when given), newest workspace first."""
     return await conn.fetch(
         "SELECT p.workspace_id, p.guid, c.password_hash FROM people p"
-        " JOIN staff_credentials c ON c.person_guid = p.guid"
+        " JOIN staff_credentials c ON c.workspace_id = p.workspace_id AND c.person_guid = p.guid"
         " JOIN workspaces w ON w.id = p.workspace_id"
         " WHERE (p.email_key = $1 OR (CAST($2 AS BIGINT) IS NOT NULL AND p.user_id = $2))"
         " AND (CAST($3 AS TEXT) IS NULL OR p.workspace_id = $3)"

@@ -1,13 +1,12 @@
-"""Storage of tags and custom field values on tickets, scoped like the tickets."""
+"""Storage of tags and custom field values on tickets. Both carry the ticket's workspace,
+which their references to the ticket, the tag and the field include: a value of
+another workspace's ticket or field is refused (IntegrityError)."""
 
 from ticketd.db.database import IntegrityError, Params, Scope
 from ticketd.kit.errors import FieldNotFound
 from ticketd.tickets.labels import tag_key
 from ticketd.tickets.model import FieldValue
-from ticketd.tickets.thread_repository import SCOPED_TICKET
-
-# The custom field `$3`, only if it is in the workspace `$1`.
-_SCOPED_FIELD = "(SELECT id FROM custom_fields WHERE workspace_id = $1 AND id = $3)"
+from ticketd.tickets.thread_repository import OF_TICKET
 
 
 async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> None:
@@ -22,7 +21,8 @@ async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> No
     )
     params = Params(scope.workspace_id, ticket_id)
     await scope.conn.execute(
-        f"INSERT INTO ticket_tags (ticket_id, tag_id) SELECT {SCOPED_TICKET}, id FROM tags"
+        "INSERT INTO ticket_tags (workspace_id, ticket_id, tag_id)"
+        " SELECT workspace_id, CAST($2 AS BIGINT), id FROM tags"
         f" WHERE workspace_id = $1 AND name_key IN ({params.add_all(tag_key(n) for n in tags)})",
         *params.values,
     )
@@ -30,7 +30,7 @@ async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> No
 
 async def detach_all_tags(scope: Scope, ticket_id: int) -> None:
     await scope.conn.execute(
-        f"DELETE FROM ticket_tags WHERE ticket_id = {SCOPED_TICKET}", scope.workspace_id, ticket_id
+        f"DELETE FROM ticket_tags WHERE {OF_TICKET}", scope.workspace_id, ticket_id
     )
 
 
@@ -39,8 +39,8 @@ async def insert_field_values(scope: Scope, ticket_id: int, values: tuple[FieldV
     configuration was read (or of another workspace) is FieldNotFound."""
     try:
         await scope.conn.executemany(
-            "INSERT INTO ticket_field_values (ticket_id, field_id, value)"
-            f" VALUES ({SCOPED_TICKET}, {_SCOPED_FIELD}, $4)",
+            "INSERT INTO ticket_field_values (workspace_id, ticket_id, field_id, value)"
+            " VALUES ($1, $2, $3, $4)",
             [(scope.workspace_id, ticket_id, v.field_id, v.value) for v in values],
         )
     except IntegrityError:
@@ -50,9 +50,9 @@ async def insert_field_values(scope: Scope, ticket_id: int, values: tuple[FieldV
 async def upsert_field_value(scope: Scope, ticket_id: int, value: FieldValue) -> None:
     try:
         await scope.conn.execute(
-            "INSERT INTO ticket_field_values (ticket_id, field_id, value)"
-            f" VALUES ({SCOPED_TICKET}, {_SCOPED_FIELD}, $4)"
-            " ON CONFLICT (ticket_id, field_id) DO UPDATE SET value = excluded.value",
+            "INSERT INTO ticket_field_values (workspace_id, ticket_id, field_id, value)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (workspace_id, ticket_id, field_id)"
+            " DO UPDATE SET value = excluded.value",
             scope.workspace_id,
             ticket_id,
             value.field_id,
@@ -64,7 +64,7 @@ async def upsert_field_value(scope: Scope, ticket_id: int, value: FieldValue) ->
 
 async def delete_field_value(scope: Scope, ticket_id: int, field_id: int) -> None:
     await scope.conn.execute(
-        f"DELETE FROM ticket_field_values WHERE ticket_id = {SCOPED_TICKET} AND field_id = $3",
+        f"DELETE FROM ticket_field_values WHERE {OF_TICKET} AND field_id = $3",
         scope.workspace_id,
         ticket_id,
         field_id,
@@ -86,20 +86,18 @@ async def labels_of(
     fields: dict[int, list[FieldValue]] = {i: [] for i in ticket_ids}
     if not ticket_ids:
         return tags, fields
-    # Scoped through the tag's and the field's own workspace: a ticket only ever carries
-    # tags and fields of its workspace, and these rows are one join away.
     params = Params(scope.workspace_id)
     listed = params.add_all(ticket_ids)
     for row in await scope.conn.fetch(
-        "SELECT tt.ticket_id, t.name FROM ticket_tags tt JOIN tags t ON t.id = tt.tag_id"
-        f" WHERE t.workspace_id = $1 AND tt.ticket_id IN ({listed}) ORDER BY t.name_key",
+        "SELECT tt.ticket_id, t.name FROM ticket_tags tt"
+        " JOIN tags t ON t.workspace_id = tt.workspace_id AND t.id = tt.tag_id"
+        f" WHERE tt.workspace_id = $1 AND tt.ticket_id IN ({listed}) ORDER BY t.name_key",
         *params.values,
     ):
         tags[row[0]].append(row[1])
     for row in await scope.conn.fetch(
-        "SELECT v.ticket_id, v.field_id, v.value FROM ticket_field_values v"
-        " JOIN custom_fields f ON f.id = v.field_id"
-        f" WHERE f.workspace_id = $1 AND v.ticket_id IN ({listed}) ORDER BY v.field_id",
+        "SELECT ticket_id, field_id, value FROM ticket_field_values"
+        f" WHERE workspace_id = $1 AND ticket_id IN ({listed}) ORDER BY field_id",
         *params.values,
     ):
         fields[row[0]].append(FieldValue(row[1], row[2]))

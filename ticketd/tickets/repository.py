@@ -28,7 +28,8 @@ _MESSAGE_START = len(TICKET_COLUMNS.split(","))
 # A ticket with its published messages (no notes, no drafts): each row carries the
 # ticket's columns, then one message's.
 _WITH_THREAD = (
-    f"SELECT {_JOINED_COLUMNS} FROM tickets t LEFT JOIN messages m ON m.ticket_id = t.id"
+    f"SELECT {_JOINED_COLUMNS} FROM tickets t LEFT JOIN messages m"
+    " ON m.workspace_id = t.workspace_id AND m.ticket_id = t.id"
     " AND m.type <> 'internal_note' AND m.is_draft = FALSE"
 )
 _THREAD_ORDER = "ORDER BY m.created_at, m.id"
@@ -173,8 +174,8 @@ async def insert_new_ticket(
     event_values = casts({c: event[c] for c in _EVENT_COLUMNS}, _EVENT_TYPES)
     new_id: int | None = await scope.conn.fetchval(
         f"WITH t AS ({insert_ticket}),"
-        f" m AS (INSERT INTO messages (ticket_id, {', '.join(_MESSAGE_INSERT_COLUMNS)})"
-        f" SELECT id, {message_values} FROM t),"
+        " m AS (INSERT INTO messages (workspace_id, ticket_id,"
+        f" {', '.join(_MESSAGE_INSERT_COLUMNS)}) SELECT $1, id, {message_values} FROM t),"
         f" e AS (INSERT INTO events (workspace_id, ticket_id, {', '.join(_EVENT_COLUMNS)})"
         f" SELECT $1, id, {event_values} FROM t)"
         " SELECT id FROM t",
@@ -244,9 +245,10 @@ def where_clause(
     if query.text:
         where.append(_text_matches(scope, query, params))
     if query.tag is not None:
+        workspace = params.add(scope.workspace_id)
         where.append(
-            "id IN (SELECT ticket_id FROM ticket_tags WHERE tag_id = (SELECT id FROM tags"
-            f" WHERE workspace_id = {params.add(scope.workspace_id)}"
+            f"id IN (SELECT ticket_id FROM ticket_tags WHERE workspace_id = {workspace}"
+            f" AND tag_id = (SELECT id FROM tags WHERE workspace_id = {workspace}"
             f" AND name_key = {params.add(tag_key(query.tag))}))"
         )
     if within is not None:
@@ -254,8 +256,10 @@ def where_clause(
         where.append(f"(department_key IS NULL{keys})")
     for field_id, value in query.field_values:
         where.append(
-            "EXISTS (SELECT 1 FROM ticket_field_values v WHERE v.ticket_id = tickets.id"
-            f" AND v.field_id = {params.add(field_id)} AND v.value = {params.add(value)})"
+            "EXISTS (SELECT 1 FROM ticket_field_values v"
+            " WHERE v.workspace_id = tickets.workspace_id AND v.ticket_id = tickets.id"
+            f" AND v.field_id = {params.add(field_id)}"
+            f" AND v.value = {params.add(value)})"
         )
     if query.assignee_guid is not None:
         where.append(f"assignee_guid = {params.add(query.assignee_guid)}")
@@ -295,23 +299,28 @@ def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
     tables find candidates and the LIKEs confirm them."""
     assert query.text is not None
     text = " ".join(query.text.lower().splitlines())
+    workspace = params.add(scope.workspace_id)
     exact = params.add("%" + _like_escape(text) + "%")
-    in_ticket = f"SELECT id FROM tickets WHERE {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
+    in_ticket = (
+        f"SELECT id FROM tickets WHERE workspace_id = {workspace}"
+        f" AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
+    )
     in_messages = (
-        "SELECT ticket_id FROM messages WHERE NOT is_draft"
+        f"SELECT ticket_id FROM messages WHERE workspace_id = {workspace} AND NOT is_draft"
         f" AND lower(content) LIKE {exact} ESCAPE '\\'"
     )
     if scope.dialect == "sqlite" and len(text) >= _TRIGRAM:
         loose = params.add("%" + text + "%")  # FTS5's LIKE has no ESCAPE: `%`, `_` widen it
         in_ticket = (
             f"SELECT id FROM tickets WHERE id IN (SELECT rowid FROM ticket_search"
-            f" WHERE text LIKE {loose}) AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
+            f" WHERE text LIKE {loose}) AND workspace_id = {workspace}"
+            f" AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
         )
         in_messages = (
             # CROSS JOIN keeps SQLite from scanning messages and querying the index per row
             "SELECT m.ticket_id FROM message_search CROSS JOIN messages m"
             f" WHERE m.id = message_search.rowid AND message_search.content LIKE {loose}"
-            f" AND lower(m.content) LIKE {exact} ESCAPE '\\'"
+            f" AND m.workspace_id = {workspace} AND lower(m.content) LIKE {exact} ESCAPE '\\'"
         )
     if query.text_in_messages:
         return f"id IN ({in_ticket} UNION {in_messages})"

@@ -1,5 +1,6 @@
-"""Storage of a ticket's thread (messages and notes) and of its events. Statements that
-read or change rows of one ticket reach it through the Scope's workspace."""
+"""Storage of a ticket's thread (messages and notes) and of its events. Every statement
+names the Scope's workspace: messages carry it, and their reference to the ticket
+includes it, so a message can only join a ticket of its own workspace."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -14,18 +15,17 @@ MESSAGE_COLUMNS = (
 EVENT_COLUMNS = (
     "id, ticket_id, actor_user_id, actor_guid, actor_name, type, detail, created_at, public_id"
 )
-# The ticket `$2`, only if it is in the workspace `$1`: how statements on a ticket's
-# rows (messages, events, tags, field values) stay within the Scope's workspace.
-SCOPED_TICKET = "(SELECT id FROM tickets WHERE workspace_id = $1 AND id = $2)"
+# The rows of the ticket `$2` in the workspace `$1` (messages, tags, field values).
+OF_TICKET = "workspace_id = $1 AND ticket_id = $2"
 
 
 async def insert_message(scope: Scope, ticket_id: int, values: dict[str, Any]) -> int:
     """A new message of the ticket, which must be in the Scope's workspace (otherwise
-    the ticket id is NULL and the insert fails)."""
+    the reference to the ticket refuses it: IntegrityError)."""
     columns = ", ".join(values)
     message_id: int = await scope.conn.fetchval(
-        f"INSERT INTO messages (ticket_id, {columns})"
-        f" VALUES ({SCOPED_TICKET}, {placeholders(len(values), start=3)}) RETURNING id",
+        f"INSERT INTO messages (workspace_id, ticket_id, {columns})"
+        f" VALUES ($1, $2, {placeholders(len(values), start=3)}) RETURNING id",
         scope.workspace_id,
         ticket_id,
         *values.values(),
@@ -35,7 +35,7 @@ async def insert_message(scope: Scope, ticket_id: int, values: dict[str, Any]) -
 
 async def find_message(scope: Scope, ticket_id: int, message_id: int) -> Message | None:
     row = await scope.conn.fetchrow(
-        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = {SCOPED_TICKET} AND id = $3",
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {OF_TICKET} AND id = $3",
         scope.workspace_id,
         ticket_id,
         message_id,
@@ -47,14 +47,14 @@ async def update_message(scope: Scope, ticket_id: int, message_id: int, **values
     params = Params(scope.workspace_id, ticket_id, message_id)
     assignments = params.assignments(values)
     await scope.conn.execute(
-        f"UPDATE messages SET {assignments} WHERE ticket_id = {SCOPED_TICKET} AND id = $3",
+        f"UPDATE messages SET {assignments} WHERE {OF_TICKET} AND id = $3",
         *params.values,
     )
 
 
 async def delete_message(scope: Scope, ticket_id: int, message_id: int) -> None:
     await scope.conn.execute(
-        f"DELETE FROM messages WHERE ticket_id = {SCOPED_TICKET} AND id = $3",
+        f"DELETE FROM messages WHERE {OF_TICKET} AND id = $3",
         scope.workspace_id,
         ticket_id,
         message_id,
@@ -67,9 +67,9 @@ async def list_messages(
     """Messages of the given kinds, oldest first, without the ticket's opening message."""
     params = Params(scope.workspace_id, ticket_id)
     rows = await scope.conn.fetch(
-        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = {SCOPED_TICKET}"
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {OF_TICKET}"
         f" AND type IN ({params.add_all(kinds)})"
-        " AND id > (SELECT MIN(id) FROM messages WHERE ticket_id = $2)"
+        f" AND id > (SELECT MIN(id) FROM messages WHERE {OF_TICKET})"
         f" ORDER BY created_at, id LIMIT {params.add(limit)} OFFSET {params.add(offset)}",
         *params.values,
     )
@@ -82,9 +82,9 @@ async def opening_messages(scope: Scope, ticket_ids: list[int]) -> dict[int, Mes
         return {}
     params = Params(scope.workspace_id)
     rows = await scope.conn.fetch(
-        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN (SELECT MIN(m.id) FROM messages m"
-        " JOIN tickets t ON t.id = m.ticket_id WHERE t.workspace_id = $1"
-        f" AND m.ticket_id IN ({params.add_all(ticket_ids)}) GROUP BY m.ticket_id)",
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE workspace_id = $1 AND id IN"
+        " (SELECT MIN(id) FROM messages WHERE workspace_id = $1"
+        f" AND ticket_id IN ({params.add_all(ticket_ids)}) GROUP BY ticket_id)",
         *params.values,
     )
     found = (Message.from_row(r) for r in rows)

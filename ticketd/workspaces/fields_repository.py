@@ -46,10 +46,9 @@ async def update_field(
 async def delete_field(conn: Connection, *, workspace_id: str, field_id: int) -> bool:
     """Deletes the field and every ticket's value for it; False when there is none."""
     await conn.execute(
-        "DELETE FROM ticket_field_values WHERE field_id = $1 AND field_id IN"
-        " (SELECT id FROM custom_fields WHERE workspace_id = $2)",
-        field_id,
+        "DELETE FROM ticket_field_values WHERE workspace_id = $1 AND field_id = $2",
         workspace_id,
+        field_id,
     )
     changed = await conn.execute(
         "DELETE FROM custom_fields WHERE workspace_id = $1 AND id = $2", workspace_id, field_id

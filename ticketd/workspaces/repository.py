@@ -146,14 +146,15 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
     )
     links = await conn.fetch(
         "SELECT d.key AS department, c.key AS category FROM department_categories dc"
-        " JOIN departments d ON d.id = dc.department_id"
-        " JOIN categories c ON c.id = dc.category_id"
-        " WHERE d.workspace_id = $1 ORDER BY d.position, dc.position",
+        " JOIN departments d ON d.workspace_id = dc.workspace_id AND d.id = dc.department_id"
+        " JOIN categories c ON c.workspace_id = dc.workspace_id AND c.id = dc.category_id"
+        " WHERE dc.workspace_id = $1 ORDER BY d.position, dc.position",
         workspace_id,
     )
     staff = await conn.fetch(
         "SELECT d.key, m.user_id FROM department_members m"
-        " JOIN departments d ON d.id = m.department_id WHERE d.workspace_id = $1",
+        " JOIN departments d ON d.workspace_id = m.workspace_id AND d.id = m.department_id"
+        " WHERE m.workspace_id = $1",
         workspace_id,
     )
     categories = {
@@ -319,20 +320,38 @@ async def _replace_departments(
             d.discord_webhook_url,
         )
         kept.append(dept_id)
-        await conn.execute("DELETE FROM department_members WHERE department_id = $1", dept_id)
-        await conn.execute("DELETE FROM department_categories WHERE department_id = $1", dept_id)
-        if d.members:
-            await conn.executemany(
-                "INSERT INTO department_members (department_id, user_id) VALUES ($1, $2)",
-                [(dept_id, user_id) for user_id in dict.fromkeys(d.members)],
-            )
-        if d.categories:
-            await conn.executemany(
-                "INSERT INTO department_categories (department_id, category_id, position)"
-                " VALUES ($1, $2, $3)",
-                [(dept_id, category_ids[c], i) for i, c in enumerate(dict.fromkeys(d.categories))],
-            )
+        await _replace_department_links(conn, workspace_id, dept_id, d, category_ids)
     await _delete_missing(conn, "departments", workspace_id, kept)
+
+
+async def _replace_department_links(
+    conn: Connection,
+    workspace_id: str,
+    dept_id: int,
+    department: DepartmentSettings,
+    category_ids: dict[str, int],
+) -> None:
+    for table in ("department_members", "department_categories"):
+        await conn.execute(
+            f"DELETE FROM {table} WHERE workspace_id = $1 AND department_id = $2",
+            workspace_id,
+            dept_id,
+        )
+    if department.members:
+        await conn.executemany(
+            "INSERT INTO department_members (workspace_id, department_id, user_id)"
+            " VALUES ($1, $2, $3)",
+            [(workspace_id, dept_id, user_id) for user_id in dict.fromkeys(department.members)],
+        )
+    if department.categories:
+        await conn.executemany(
+            "INSERT INTO department_categories (workspace_id, department_id, category_id,"
+            " position) VALUES ($1, $2, $3, $4)",
+            [
+                (workspace_id, dept_id, category_ids[c], i)
+                for i, c in enumerate(dict.fromkeys(department.categories))
+            ],
+        )
 
 
 async def _delete_missing(conn: Connection, table: str, workspace_id: str, kept: list[int]) -> None:
@@ -399,9 +418,9 @@ async def route_category(
 ) -> bool:
     """Adds the category to the department's list; False if there is no such department."""
     changed = await conn.execute(
-        "INSERT INTO department_categories (department_id, category_id, position)"
-        " SELECT d.id, CAST($3 AS BIGINT), (SELECT COALESCE(MAX(position), -1) + 1"
-        " FROM department_categories WHERE department_id = d.id)"
+        "INSERT INTO department_categories (workspace_id, department_id, category_id, position)"
+        " SELECT d.workspace_id, d.id, CAST($3 AS BIGINT), (SELECT COALESCE(MAX(position), -1)"
+        " + 1 FROM department_categories WHERE workspace_id = $1 AND department_id = d.id)"
         " FROM departments d WHERE d.workspace_id = $1 AND d.key = $2",
         workspace_id,
         department_key,
