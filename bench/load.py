@@ -14,6 +14,8 @@ while it runs (bench/load_sqlite.py, bench/load_postgres.py)."""
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import random
 import sys
 import time
@@ -169,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch", type=int, default=10_000, help="tickets per transaction")
     parser.add_argument("--migrate", action="store_true", help="run `ticketd migrate` first")
+    parser.add_argument("--json", action="store_true", help="the result as one JSON object")
     args = parser.parse_args(argv)
     if args.migrate:
         upgrade(args.database_url)
@@ -176,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         load(args.database_url, workspace_id=args.workspace, count=args.count, seed=args.seed,
              batch=args.batch, progress=lambda line: print(line, file=sys.stderr, flush=True))
     )  # fmt: skip
-    print(report(result))
+    print(json.dumps(dataclasses.asdict(result)) if args.json else report(result))
     return 0
 
 

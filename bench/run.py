@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "peer"))
 import peer  # noqa: E402  (bench/peer/peer.py: django-helpdesk in its own venv)
 from databases import Engine, log, make_engines
 from scenarios import (
+    CLAIM_LAG,
     Facts,
     Scenario,
     floor_scenarios,
@@ -129,21 +130,10 @@ def load_dataset(engine: Engine, size: int, args: argparse.Namespace) -> Dataset
     template = engine.new_template(f"load{size}")
     log(f"loading {size:,} tickets into {engine.name} …")
     began = time.monotonic()
+    command = [sys.executable, "-m", "bench.load", "--database-url", template,
+               "--count", str(size), "--migrate", "--json"]  # fmt: skip
     out = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "load.py"),
-            "--database-url",
-            template,
-            "--count",
-            str(size),
-            "--json",
-        ],
-        cwd=args.workdir,
-        env=ticketd_env(template),
-        capture_output=True,
-        text=True,
-        check=True,
+        command, cwd=REPO, env=ticketd_env(template), stdout=subprocess.PIPE, text=True, check=True
     )
     seconds = time.monotonic() - began
     log(f"  loaded in {seconds:.0f} s")
@@ -179,7 +169,7 @@ def measure_ticketd(
 ) -> None:
     engine, size = dataset.engine, dataset.size
     url = engine.fresh_copy(dataset.template, f"load{size}", round_no)
-    workspace = dataset.loaded["workspaceId"]
+    workspace = dataset.loaded["workspace_id"]
     key = cli(url, "key", "create", workspace, "--name", "bench")["apiKey"]
     client = cli(url, "token", "create", workspace, "--name", "bench")
     port = free_port()
@@ -192,6 +182,7 @@ def measure_ticketd(
         facts = gather_facts(server, url, key, client, dataset.loaded)
         if not ANSWER_BYTES:
             measure_answer_sizes(server, facts)
+        facts.claim_pool = open_claim_pool(server, facts, 8 * CLAIM_LAG)
         for scenario in selected(ticketd_scenarios(facts), args):
             if scenario.name == "claim_reply":
                 claim_first(server, facts)
@@ -221,7 +212,7 @@ def gather_facts(
         for k, c in config["Categories"].items()
         if not c["WorkspaceMembershipRequired"] and not c["MinAccessRank"]
     )
-    department, staff = staff_department(config)
+    department, staff = staff_department(config, category)
     _, page = call(server.base_url, "GET", "/tickets/list?page=1", series, None)
     form = urlencode(
         {
@@ -234,26 +225,43 @@ def gather_facts(
     _, token = call(server.base_url, "POST", "/helpdesk/token", form_headers, form)
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
     _, categories = call(server.base_url, "GET", "/helpdesk/categories", bearer, None)
-    workspace = loaded["workspaceId"]
+    workspace = loaded["workspace_id"]
     return Facts(
         series_key=key,
         create_category=category,
         department=department,
         staff_user_id=staff,
         helpdesk_category_id=categories["data"][0]["id"],
-        rare_word=loaded["rareWord"],
-        common_word=loaded["commonWord"],
+        rare_word=loaded["rare_word"],
+        common_word=loaded["common_word"],
         codes=sample(url, "SELECT code FROM tickets WHERE workspace_id = $1", (workspace,), 4000),
-        claim_pool=sample(url, CLAIMABLE, (workspace, department), 1024),
+        claim_pool=[],
         last_page=page["data"]["Pagination"]["TotalPages"],
         bearer=token["access_token"],
     )
 
 
-def staff_department(config: dict[str, Any]) -> tuple[str, int]:
-    """The department with the most categories, and one of its staff members."""
-    key, department = max(config["Departments"].items(), key=lambda kv: len(kv[1]["Categories"]))
+def staff_department(config: dict[str, Any], category: str) -> tuple[str, int]:
+    """The department the category routes to, and one of its staff members."""
+    key, department = next(
+        (k, d) for k, d in config["Departments"].items() if category in d["Categories"]
+    )
     return key, int(department["Members"][0])
+
+
+def open_claim_pool(server: Server, facts: Facts, count: int) -> list[str]:
+    """Fresh tickets for claim_reply to claim, reply to and let go of in turn."""
+    create = series_create(facts)
+    method, path, body = create.lines[0].split("\t")
+    codes = []
+    for n in range(count):
+        status, answer = call(
+            server.base_url, method, path, create.headers, body.replace("%N%", f"7{n}")
+        )
+        if status != 200:
+            raise RuntimeError(f"opening the claim pool: {status} {answer!r}")
+        codes.append(answer["data"]["TicketId"])
+    return codes
 
 
 def claim_first(server: Server, facts: Facts) -> None:
@@ -263,12 +271,6 @@ def claim_first(server: Server, facts: Facts) -> None:
         status, answer = call(server.base_url, "POST", f"/tickets/{code}/claim", headers, body)
         if status != 200:
             raise RuntimeError(f"claiming {code} before claim_reply: {status} {answer!r}")
-
-
-CLAIMABLE = (
-    "SELECT code FROM tickets WHERE workspace_id = $1 AND department_key = $2"
-    " AND status = 'open' AND assignee_guid IS NULL AND NOT game_report"
-)
 
 
 def sample(url: str, sql: str, params: tuple[Any, ...], limit: int) -> list[str]:

@@ -157,7 +157,7 @@ def run_wrk(
         wrk_program(),
         "-t1",
         f"-c{connections}",
-        f"-d{seconds}s",
+        f"-d{max(1, round(seconds))}s",
         "--timeout",
         "30s",
         "-s",
@@ -167,7 +167,10 @@ def run_wrk(
     done = subprocess.run(
         pinned(cpu, command), env=env, capture_output=True, text=True, timeout=seconds + 120
     )
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    found = [line for line in done.stdout.splitlines() if line.startswith('{"requests"')]
+    if not found:
+        raise RuntimeError(f"wrk said: {done.stdout[-2000:]} {done.stderr[-2000:]}")
+    summary = json.loads(found[-1])
     errors = sum(
         summary[k]
         for k in ("status_errors", "connect_errors", "read_errors", "write_errors", "timeouts")
