@@ -41,7 +41,8 @@ class PostgresWriter:
         rows = await conn.fetch(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = 'public'"
             " AND i.tablename = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
-            " WHERE c.conname = i.indexname)",
+            # a key's own index, or the unique index a foreign key references
+            " WHERE c.conindid = format('%I', i.indexname)::regclass)",
             LOADED,
         )
         self.saved_indexes = {r["indexname"]: r["indexdef"] for r in rows}
