@@ -106,9 +106,8 @@ class SqliteWriter:
 
     async def restore(self) -> None:
         """Whatever happened: every trigger and index back (the PRAGMAs were this
-        connection's own and end with it). No
-        ANALYZE: ticketd never runs one on SQLite, so statistics would make the loaded
-        database plan queries unlike a real one."""
+        connection's own and end with it). No ANALYZE: ticketd runs its own when it
+        opens the database (ticketd.db.database.refresh_statistics), as for any other."""
         conn = self.conn
         if conn.in_transaction:
             conn.execute("ROLLBACK")

@@ -1,7 +1,8 @@
 """SQLite writes (ticketd/db/database.py). Group commit: transactions that queue up
 share one COMMIT, yet each one's outcome is its own, and none returns before its data is
 on disk. Another process's write lock: waited out without blocking the event loop or
-readers, for at most the configured time, then a 503 in the API's envelope."""
+readers, for at most the configured time, then a 503 in the API's envelope. Statistics
+for the planner once the tickets are many."""
 
 import asyncio
 import sqlite3
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.load import load
 from tests.support.workspaces import new_workspace, settings_for
 from ticketd.app import build_services, create_app
 from ticketd.db.database import SqliteDatabase
@@ -167,3 +169,24 @@ async def test_series_create_answers_503_in_its_envelope_while_the_lock_is_held(
         assert listed.json()["data"]["Pagination"]["TotalCount"] == 1  # nothing half-written
         other.close()
     await services.db.close()
+
+
+async def test_statistics_are_gathered_once_a_workspace_is_large(tmp_path: Path) -> None:
+    """Without sqlite_stat1, `workspace_id = ?` looks as selective as an id, and the
+    first messages of a page of tickets were found by reading the whole workspace."""
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    upgrade(url)
+    loaded = await load(url, count=1_200, seed=3, batch=600)
+    db = SqliteDatabase(str(tmp_path / "big.db"))
+    await db.connect()
+    async with db.connection() as conn:
+        analysed = await conn.fetchval("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'tickets'")
+        plan = await conn.fetch(
+            "EXPLAIN QUERY PLAN SELECT id FROM messages WHERE workspace_id = $1 AND id IN"
+            " (SELECT MIN(id) FROM messages WHERE workspace_id = $1 AND ticket_id IN (1, 2)"
+            " GROUP BY ticket_id)",
+            loaded.workspace_id,
+        )
+    await db.close()
+    assert analysed > 0
+    assert "USING INTEGER PRIMARY KEY" in plan[0][-1], [r[-1] for r in plan]

@@ -178,6 +178,38 @@ BLIP_MS = 50
 MAX_GROUP = 64
 
 
+# Without statistics (sqlite_stat1) SQLite assumes an index equality matches ten rows:
+# then `workspace_id = ?` looks as selective as a primary key, and plans go wrong once a
+# workspace holds many tickets. ANALYZE samples this many rows per index (milliseconds
+# at a million tickets); it runs when the tickets have no statistics yet or are twice
+# (or half) as many as when last analysed, checked at start and every so many commits.
+ANALYSIS_ROWS = 1000
+STATISTICS_FROM_TICKETS = 1000  # below this, the planner's assumptions do no harm
+STATISTICS_CHECK_EVERY = 20_000
+
+
+def refresh_statistics(conn: sqlite3.Connection) -> None:
+    try:
+        tickets = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]
+        stat = (
+            conn.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'tickets' LIMIT 1").fetchone()
+            if _has_table(conn, "sqlite_stat1")
+            else None
+        )
+        if tickets < STATISTICS_FROM_TICKETS:
+            return
+        analysed = int(stat[0].split()[0]) if stat else 0
+        if not analysed or not analysed / 2 <= tickets <= analysed * 2:
+            conn.execute("ANALYZE")
+    except sqlite3.OperationalError:
+        pass  # not migrated yet, or another process holds the write lock: next time
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    return found is not None
+
+
 class SqliteConnection:
     """Calls run inline on the event loop: SQLite statements here take microseconds,
     and a thread hop per statement would cost more than the statement itself."""
@@ -222,6 +254,7 @@ class SqliteDatabase:
         self._queued = 0  # coroutines waiting for their turn
         self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
         self._group_size = 0
+        self._commits = 0
 
     async def connect(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -231,7 +264,9 @@ class SqliteDatabase:
         conn.execute(f"PRAGMA busy_timeout={BLIP_MS}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
+        conn.execute(f"PRAGMA analysis_limit={ANALYSIS_ROWS}")
         self._conn = conn
+        refresh_statistics(conn)
 
     async def close(self) -> None:
         await self._acquire()
@@ -347,7 +382,11 @@ class SqliteDatabase:
                 self._connected().execute("ROLLBACK")
             self._end_group(error)
             return
+        self._commits += self._group_size
         self._end_group(None)
+        if self._commits >= STATISTICS_CHECK_EVERY:
+            self._commits = 0
+            refresh_statistics(self._connected())
 
     def _end_group(self, error: BaseException | None) -> None:
         group, self._group, self._group_size = self._group, None, 0
