@@ -8,7 +8,7 @@ from ticketd.db.database import Params, Scope
 from ticketd.people import actors
 from ticketd.tickets import conversation, queries, repository
 from ticketd.tickets import service as tickets
-from ticketd.tickets.model import Author, Body, NewTicket, Status, TicketQuery
+from ticketd.tickets.model import Author, Body, NewTicket, Status, TicketOrder, TicketQuery
 from ticketd.workspaces import access
 
 STAFF, AUTHOR = 987654321, 123456789  # the demo configuration's staff member, a player
@@ -123,3 +123,106 @@ async def test_searches_use_the_search_indexes(ws: typing.Any) -> None:
             raise RolledBack()
     text = " ".join(str(tuple(row)) for row in plan)
     assert all(name in text for name in wanted), text
+
+
+async def recount(ws: typing.Any) -> dict[tuple[str, str], int]:
+    async with ws.services.db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT coalesce(department_key, ''), status, COUNT(*) FROM tickets"
+            " WHERE workspace_id = $1 GROUP BY coalesce(department_key, ''), status",
+            ws.id,
+        )
+        kept = await conn.fetch(
+            "SELECT department_key, status, SUM(n) FROM ticket_counts WHERE workspace_id = $1"
+            " GROUP BY department_key, status",
+            ws.id,
+        )
+    counted = {(r[0], r[1]): int(r[2]) for r in kept if int(r[2])}
+    assert counted == {(r[0], r[1]): int(r[2]) for r in rows}
+    return counted
+
+
+async def test_ticket_counts_follow_every_change_and_answer_totals(ws: typing.Any) -> None:
+    """ticket_counts (migration 0009's triggers) against a recount, after creates,
+    status changes, a department change and a deletion; totals come from it."""
+    db = ws.services.db
+    config = await access.get_config(db, ws.services.cache, ws.id)
+    author, staff = actors.member(config, AUTHOR), actors.staff_member(config, STAFF)
+    made = [
+        await tickets.create(db, config, NewTicket(f"T{n}", category, Body("x"),
+                                                   Author(user_id=AUTHOR + n)), actor=author)
+        for n, category in enumerate(["support"] * 4 + ["reports"] * 3)
+    ]  # fmt: skip
+    assert await recount(ws) == {("support-dept", "open"): 4, ("moderation-dept", "open"): 3}
+    await tickets.change_status(db, config, made[0].id, actor=staff, status=Status.CLOSED)
+    await tickets.change_status(db, config, made[4].id, actor=staff, status=Status.RESOLVED)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE tickets SET department_key = NULL WHERE workspace_id = $1 AND id = $2",
+            ws.id, made[1].id,
+        )  # fmt: skip
+        await conn.execute(
+            "DELETE FROM tickets WHERE workspace_id = $1 AND id = $2", ws.id, made[2].id
+        )
+    assert await recount(ws) == {
+        ("support-dept", "open"): 1, ("support-dept", "closed"): 1, ("", "open"): 1,
+        ("moderation-dept", "open"): 2, ("moderation-dept", "resolved"): 1,
+    }  # fmt: skip
+
+    def total(**filters: typing.Any) -> typing.Awaitable[int]:
+        return queries.count_tickets(db, config, TicketQuery(count_total=True, **filters))
+
+    assert await total() == 6
+    assert await total(statuses=(Status.OPEN,)) == 4
+    assert await total(department="moderation-dept") == 3
+    assert await total(visible_to=staff, statuses=(Status.OPEN, Status.CLOSED)) == 5
+    assert await total(author_user_id=AUTHOR) == 1  # not countable: counted row by row
+    assert await queries.counts_by_status(db, config, TicketQuery(department="support-dept")) == {
+        "open": 1, "closed": 1,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("order", [TicketOrder.NEWEST_FIRST, TicketOrder.LATEST_ACTIVITY_FIRST])
+async def test_pages_read_from_the_far_end_are_the_pages_in_order(
+    ws: typing.Any, order: TicketOrder
+) -> None:
+    """Pages in the back half of a counted list are read backwards; every page must
+    still be the same slice of the whole list."""
+    db = ws.services.db
+    config = await access.get_config(db, ws.services.cache, ws.id)
+    author = actors.member(config, AUTHOR)
+    for n in range(23):
+        new = NewTicket(f"Page {n}", "support", Body("x"), Author(user_id=AUTHOR + n))
+        await tickets.create(db, config, new, actor=author)
+    everything = await queries.find_tickets(db, config, TicketQuery(order=order, limit=100))
+    whole = [t.id for t in everything.tickets]
+    pages = []
+    for offset in range(0, 25, 5):
+        query = TicketQuery(order=order, offset=offset, limit=5, count_total=True)
+        found = await queries.find_tickets(db, config, query)
+        assert found.total == 23
+        pages += [t.id for t in found.tickets]
+    assert pages == whole and len(whole) == 23
+
+
+async def test_text_searches_page_and_count_the_same_from_either_index(ws: typing.Any) -> None:
+    """SQLite reads a ticket-text search from the FTS table in id order; the pages and
+    bounded counts must be exactly those of the plain search."""
+    db = ws.services.db
+    config = await access.get_config(db, ws.services.cache, ws.id)
+    author = actors.member(config, AUTHOR)
+    subjects = [f"{'Refund' if n % 3 else 'Other'} request {n}" for n in range(14)]
+    for n, subject in enumerate(subjects):
+        new = NewTicket(subject, "support", Body("x"), Author(user_id=AUTHOR + n))
+        await tickets.create(db, config, new, actor=author)
+    matching = [s for s in reversed(subjects) if "refund" in s.lower()]
+
+    for offset in (0, 4, 8):
+        query = TicketQuery(text="REFUND", order=TicketOrder.NEWEST_FIRST, offset=offset,
+                            limit=4, count_total=True, count_limit=5)  # fmt: skip
+        found = await queries.find_tickets(db, config, query)
+        assert [t.subject for t in found.tickets] == matching[offset : offset + 4]
+        assert found.total == 5
+    oldest = TicketQuery(text="fund req", order=TicketOrder.OLDEST_FIRST, limit=3)
+    found = await queries.find_tickets(db, config, oldest)
+    assert [t.subject for t in found.tickets] == list(reversed(matching))[:3]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -278,6 +279,22 @@ open_ticket_counts = Table(
     Column("author_guid", String(36), primary_key=True),
     Column("open_count", Integer, nullable=False),
 )
+
+# How many tickets each workspace has per department ('' for none) and status, kept by
+# triggers on `tickets` (migration 0009), so list totals cost the same at a million
+# tickets as at ten. PostgreSQL spreads each count over slots (one per server process,
+# by backend pid), so concurrent creates do not queue for one row; a slot may hold a
+# negative number, the sum over slots is the count.
+ticket_counts = Table(
+    "ticket_counts",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("department_key", String(100), primary_key=True),
+    Column("status", String(20), primary_key=True),
+    Column("slot", SmallInteger, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)  # fmt: skip
 
 # One append-only record per change: the audit trail (who changed what, when) and the
 # outbox the notification senders read, written in the same transaction as the change

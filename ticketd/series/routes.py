@@ -18,6 +18,7 @@ from ticketd.series.config_file import file_view
 from ticketd.series.envelope import ok
 from ticketd.series.schemas import (
     PAGE_SIZE,
+    SEARCH_COUNT_LIMIT,
     STATUS_MESSAGE,
     STATUSES,
     CreateGameReportBody,
@@ -129,16 +130,18 @@ async def list_tickets(request: Request) -> Response:
         raise ValidationFailed(STATUS_MESSAGE)
     page = _int_param(request, "page") or 1
     staff_user_id = _int_param(request, "staffUserId")
+    text = _text_param(request, "search", 200)
     query = TicketQuery(
         statuses=(Status(status),) if status else (),
         author_user_id=_int_param(request, "author"),
         department=_text_param(request, "department", 100),
-        text=_text_param(request, "search", 200),
+        text=text,
         visible_to=actors.staff_member(config, staff_user_id) if staff_user_id else None,
         order=TicketOrder.NEWEST_FIRST,
         offset=(page - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
         count_total=True,
+        count_limit=SEARCH_COUNT_LIMIT if text else None,
     )
     found = await queries.find_tickets(request.app.state.services.db, config, query)
     return ok(

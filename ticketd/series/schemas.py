@@ -29,6 +29,9 @@ Priority = Literal["low", "medium", "high", "urgent"]
 Status = Literal["open", "in-progress", "resolved", "closed"]
 STATUSES = get_args(Status)
 PAGE_SIZE = 10  # tickets a page of `GET /tickets/list`
+# A search's TotalCount stops here (docs/series-api.md): counting every match of a
+# common word costs as much as reading them all.
+SEARCH_COUNT_LIMIT = 1000
 
 
 class _Body(BaseModel):
