@@ -36,8 +36,11 @@ from ticketd.tickets.labels import tag_key
 from ticketd.workspaces import service as workspaces
 from ticketd.workspaces.config import WorkspaceConfig
 
-# As workspaces.repository._recount_open_tickets rebuilds them, for the whole workspace.
-RECOUNT_OPEN_TICKETS = [
+# Counters the database keeps by triggers, rebuilt for the whole workspace: the loader
+# writes with some triggers set aside (PostgreSQL: replica mode sets aside all of them).
+# open_ticket_counts as workspaces.repository._recount_open_tickets rebuilds it;
+# ticket_counts as migration 0009 first filled it.
+RECOUNT = [
     "DELETE FROM open_ticket_counts WHERE workspace_id = $1",
     "INSERT INTO open_ticket_counts (workspace_id, category_key, author_guid, open_count)"
     " SELECT t.workspace_id, t.category_key, t.author_guid, COUNT(*) FROM tickets t"
@@ -45,6 +48,10 @@ RECOUNT_OPEN_TICKETS = [
     " WHERE t.workspace_id = $1 AND c.max_open_tickets > 0"
     " AND t.status IN ('open', 'in-progress')"
     " GROUP BY t.workspace_id, t.category_key, t.author_guid",
+    "DELETE FROM ticket_counts WHERE workspace_id = $1",
+    "INSERT INTO ticket_counts (workspace_id, department_key, status, slot, n)"
+    " SELECT workspace_id, coalesce(department_key, ''), status, 0, COUNT(*) FROM tickets"
+    " WHERE workspace_id = $1 GROUP BY workspace_id, coalesce(department_key, ''), status",
 ]
 
 
@@ -97,7 +104,7 @@ async def load(
             progress(
                 f"{min(count, start + batch):,} tickets ({time.perf_counter() - started:.0f} s)"
             )
-        await writer.finish(first, workspace_id, RECOUNT_OPEN_TICKETS)
+        await writer.finish(first, workspace_id, RECOUNT)
         progress(f"rows written ({time.perf_counter() - started:.0f} s); rebuilding indexes")
     finally:
         await writer.restore()
