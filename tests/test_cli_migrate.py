@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 
 from tests.support.cli import make_workspace, workspace_count
 from tests.support.servers import run_cli
-from ticketd.db.migrate import alembic_config
+from ticketd.db.migrate import HEAD_REVISION, alembic_config
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +24,10 @@ def _head_revision(database_url: str) -> str | None:
 def _schema_revision(sqlite_file: Path) -> str:
     with closing(sqlite3.connect(sqlite_file)) as conn:
         return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+
+
+def test_the_head_revision_ticketd_knows_is_alembics(tmp_path: Path) -> None:
+    assert _head_revision(f"sqlite:///{tmp_path / 'x.db'}") == HEAD_REVISION
 
 
 def test_migrate_brings_a_fresh_sqlite_file_to_the_newest_revision(tmp_path: Path) -> None:

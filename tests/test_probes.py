@@ -9,6 +9,7 @@ import pytest
 from tests.support.redis import private_redis
 from tests.support.workspaces import settings_for
 from ticketd.app import build_services, create_app
+from ticketd.db.migrate import HEAD_REVISION
 from ticketd.kit import changes
 
 pytestmark = pytest.mark.anyio
@@ -48,7 +49,7 @@ async def test_not_ready_while_the_database_is_behind_this_code(
     assert alive.status_code == 200
 
 
-async def test_not_ready_while_the_database_cannot_answer(
+async def test_not_ready_while_the_database_is_not_migrated(
     own_client: httpx.AsyncClient,
 ) -> None:
     db = own_client.app_services.db  # type: ignore[attr-defined]
@@ -56,7 +57,16 @@ async def test_not_ready_while_the_database_cannot_answer(
         await conn.execute("DROP TABLE alembic_version")
     answer = await own_client.get("/readyz")
     assert answer.status_code == 503 and answer.json()["status"] == "not ready"
-    assert answer.json()["checks"]["database"].startswith("failed (")
+    assert answer.json()["checks"]["database"] == f"not migrated, this code needs {HEAD_REVISION}"
+
+
+async def test_not_ready_while_the_database_cannot_answer(
+    own_client: httpx.AsyncClient,
+) -> None:
+    await own_client.app_services.db.close()  # type: ignore[attr-defined]
+    answer = await own_client.get("/readyz")
+    assert answer.status_code == 503 and answer.json()["status"] == "not ready"
+    assert answer.json()["checks"]["database"] == "failed (RuntimeError)"
 
 
 async def test_with_redis_configured_readiness_tells_whether_it_answers(sqlite_url: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any, NoReturn, TypeVar
 from pydantic import ValidationError
 
 from ticketd.db.database import Database, database_for
-from ticketd.db.migrate import upgrade
+from ticketd.db.migrate import HEAD_REVISION, current_revision, upgrade
 from ticketd.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_ID, Demo, create_demo_workspace
 from ticketd.helpdesk import auth
 from ticketd.kit import changes
@@ -1097,7 +1097,8 @@ def main(argv: list[str] | None = None) -> None:
     except ValidationError as error:
         fail("invalid setting: " + "; ".join(settings_problems(error)))
     try:
-        upgrade(url)
+        if with_database(current_revision) != HEAD_REVISION:
+            upgrade(url)
     except Exception as error:  # any driver or filesystem failure: say it in one line
         # First line only, and no URL: it may carry a password.
         fail(f"cannot migrate the database: {str(error).splitlines()[0]}")

@@ -4,13 +4,12 @@ and Redis answers when TICKETD_REDIS_URL is set)."""
 
 import asyncio
 from collections.abc import Awaitable
-from functools import cache
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ticketd.db.migrate import head_revision
+from ticketd.db.migrate import HEAD_REVISION, current_revision
 from ticketd.kit import changes
 
 READY_TIMEOUT_SECONDS = 1.0
@@ -49,10 +48,12 @@ async def _answers(ping: Awaitable[Any]) -> str:
 
 
 async def _at_head(db: Any) -> str:
-    async with db.connection() as conn:
-        revision = await conn.fetchval("SELECT version_num FROM alembic_version")
-    head = _head()
-    return "ok" if revision == head else f"at migration {revision}, this code needs {head}"
+    revision = await current_revision(db)
+    if revision == HEAD_REVISION:
+        return "ok"
+    if revision is None:
+        return f"not migrated, this code needs {HEAD_REVISION}"
+    return f"at migration {revision}, this code needs {HEAD_REVISION}"
 
 
 async def _within_a_second(check: Awaitable[str]) -> str:
@@ -65,9 +66,3 @@ async def _within_a_second(check: Awaitable[str]) -> str:
         return "no answer within a second"
     except Exception as error:
         return f"failed ({type(error).__name__})"
-
-
-@cache
-def _head() -> str | None:
-    """The newest migration this code knows, read once, when first asked."""
-    return head_revision()
