@@ -187,6 +187,13 @@ async def test_statistics_are_gathered_once_a_workspace_is_large(tmp_path: Path)
             " GROUP BY ticket_id)",
             loaded.workspace_id,
         )
+        ids = ", ".join(str(n) for n in range(1, 201))
+        by_ids = await conn.fetch(
+            f"EXPLAIN QUERY PLAN SELECT id, department_key FROM tickets"
+            f" WHERE (workspace_id = $1 AND id IN ({ids}))",
+            loaded.workspace_id,
+        )
     await db.close()
     assert analysed > 0
     assert "USING INTEGER PRIMARY KEY" in plan[0][-1], [r[-1] for r in plan]
+    assert "USING INTEGER PRIMARY KEY" in by_ids[0][-1], [r[-1] for r in by_ids]
