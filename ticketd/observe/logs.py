@@ -5,7 +5,8 @@ handled add `request_id` (and `workspace_id` once known); an access line adds th
 request's fields; an exception adds its traceback as `exception`."""
 
 import logging
-from datetime import UTC, datetime
+import time
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -38,13 +39,20 @@ class JsonFormatter(logging.Formatter):
 
 
 def _iso(created: float) -> str:
-    moment = datetime.fromtimestamp(created, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """UTC to the millisecond, as 2026-12-06T03:04:05.678Z."""
+    second = int(created)
+    return f"{_iso_second(second)}.{int((created - second) * 1000):03d}Z"
+
+
+@lru_cache(maxsize=4)
+def _iso_second(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 def logging_config(log_level: str) -> dict[str, Any]:
     """For logging.config.dictConfig and uvicorn's `log_config` (which applies it again
     in every worker process it starts). Other libraries log at warning and above."""
+    _gather_only_what_lines_show()
     level = LEVELS[log_level]
     return {
         "version": 1,
@@ -65,3 +73,12 @@ def logging_config(log_level: str) -> dict[str, Any]:
             "httpx": {"level": "WARNING"},
         },
     }
+
+
+def _gather_only_what_lines_show() -> None:
+    """Leave out of every log record what no line shows: the calling frame, thread and
+    multiprocessing names (the logging docs' "Optimization" settings). About a third of
+    the cost of an access line."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logMultiprocessing = False
