@@ -451,22 +451,42 @@ async def search(
     scope: Scope, query: TicketQuery, within: tuple[str, ...] | None
 ) -> tuple[list[Ticket], int | None]:
     """A page of matching tickets in the query's order, and their total count when the
-    query asks for it. A page in the back half of a counted list is read from the
-    other end, in the reverse order: the last page costs what the first does."""
+    query asks for it. A page in the back half of a list whose length is known (counted
+    exactly, or kept in ticket_counts) is read from the other end, in the reverse
+    order: the last page costs what the first does."""
     total = await count(scope, query, within) if query.count_total else None
-    exact_total = total is not None and (query.count_limit is None or total < query.count_limit)
-    if exact_total and total is not None and query.offset > total // 2:
-        limit = min(query.limit, total - query.offset)
-        if limit <= 0:
-            return [], total
-        backwards = dataclasses.replace(
-            query,
-            order=_REVERSED[query.order],
-            offset=max(0, total - query.offset - query.limit),
-            limit=limit,
-        )
-        return list(reversed(await _page(scope, backwards, within))), total
+    length = await _exact_length(scope, query, within, total)
+    if length is not None and query.offset > length // 2:
+        return await _page_from_the_end(scope, query, within, length), total
     return await _page(scope, query, within), total
+
+
+async def _exact_length(
+    scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, total: int | None
+) -> int | None:
+    if total is not None:
+        return total if query.count_limit is None or total < query.count_limit else None
+    if query.offset >= _DEEP_OFFSET and _counted(query):
+        return sum((await _counted_per_status(scope, query, within)).values())
+    return None
+
+
+_DEEP_OFFSET = 1000  # from here, a page without a total is worth a look at ticket_counts
+
+
+async def _page_from_the_end(
+    scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, length: int
+) -> list[Ticket]:
+    limit = min(query.limit, length - query.offset)
+    if limit <= 0:
+        return []
+    backwards = dataclasses.replace(
+        query,
+        order=_REVERSED[query.order],
+        offset=max(0, length - query.offset - query.limit),
+        limit=limit,
+    )
+    return list(reversed(await _page(scope, backwards, within)))
 
 
 async def _page(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None) -> list[Ticket]:
