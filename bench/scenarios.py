@@ -124,16 +124,21 @@ def helpdesk_create(facts: Facts) -> Scenario:
     return Scenario("helpdesk_create", [line("POST", path, body)], _helpdesk(facts), writes=True)
 
 
-def helpdesk_list(facts: Facts) -> Scenario:
+def helpdesk_lists(facts: Facts) -> list[Scenario]:
+    """The first page, and a page near the end (skip: the Series list's length)."""
     path = f"{facts.helpdesk_prefix}/tickets/list"
-    return Scenario("helpdesk_list", [line("POST", path, {"take": 25})], _helpdesk(facts), False)
+    deep = {"skip": max(0, facts.last_page * 10 - 50), "take": 25}
+    return [
+        Scenario("helpdesk_list", [line("POST", path, {"take": 25})], _helpdesk(facts), False),
+        Scenario("helpdesk_list_deep", [line("POST", path, deep)], _helpdesk(facts), False),
+    ]
 
 
 def ticketd_scenarios(facts: Facts) -> list[Scenario]:
     """Every ticketd scenario, the reading ones first."""
     return [
         *series_reads(facts),
-        helpdesk_list(facts),
+        *helpdesk_lists(facts),
         series_create(facts),
         series_create(facts, game_report=True),
         claim_reply(facts),
