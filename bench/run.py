@@ -393,6 +393,7 @@ READS = (
     "series_search_rare",
     "series_search_common",
     "helpdesk_list",
+    "helpdesk_list_deep",
 )
 Key = tuple[str, int, str, str]
 
