@@ -28,6 +28,7 @@ import asyncpg  # type: ignore[import-untyped]
 sys.path.insert(0, str(Path(__file__).resolve().parent / "peer"))
 import peer  # noqa: E402  (bench/peer/peer.py: django-helpdesk in its own venv)
 from databases import Engine, log, make_engines
+from load_text import COMMON_WORD, RARE_WORD
 from scenarios import (
     CLAIM_LAG,
     Facts,
@@ -87,6 +88,14 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--scenarios", default="", help="only these ticketd scenarios (comma-separated)")
     p.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     p.add_argument(
+        "--dataset",
+        action="append",
+        default=[],
+        metavar="ENGINE:SIZE=URL",
+        help="use a database bench/load.py already filled with SIZE tickets\n"
+        "(a 1,000,000-ticket load takes 5-7 minutes; it is copied, never changed)",
+    )
+    p.add_argument(
         "--quick",
         action="store_true",
         help="a smoke run: 10,000 and 100,000 tickets, 1 round of 3 s",
@@ -105,7 +114,14 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.monotonic()
     try:
-        datasets = [load_dataset(engine, size, args) for engine in engines for size in sizes]
+        given = dict(given_dataset(text) for text in args.dataset)
+        datasets = [
+            given_dataset_for(engine, size, given[(engine.name, size)])
+            if (engine.name, size) in given
+            else load_dataset(engine, size, args)
+            for engine in engines
+            for size in sizes
+        ]
         for round_no in range(1, args.rounds + 1):
             log(f"round {round_no} of {args.rounds}")
             for dataset in datasets:
@@ -138,6 +154,21 @@ def load_dataset(engine: Engine, size: int, args: argparse.Namespace) -> Dataset
     seconds = time.monotonic() - began
     log(f"  loaded in {seconds:.0f} s")
     return Dataset(engine, size, template, seconds, json.loads(out.stdout))
+
+
+def given_dataset(text: str) -> tuple[tuple[str, int], str]:
+    where, url = text.split("=", 1)
+    engine, size = where.split(":")
+    return (engine, int(size.replace(",", "").replace("_", ""))), url
+
+
+def given_dataset_for(engine: Engine, size: int, url: str) -> Dataset:
+    """A database loaded earlier: its one workspace and the loader's search words."""
+    rows = query(url, "SELECT id FROM workspaces WHERE name = $1", "Bulk-loaded workspace")
+    if len(rows) != 1:
+        sys.exit(f"{url}: expected one workspace filled by bench/load.py, found {len(rows)}")
+    loaded = {"workspace_id": rows[0][0], "rare_word": RARE_WORD, "common_word": COMMON_WORD}
+    return Dataset(engine, size, url, 0.0, loaded)
 
 
 def ticketd_env(database_url: str) -> dict[str, str]:
