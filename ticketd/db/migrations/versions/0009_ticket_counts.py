@@ -84,12 +84,14 @@ def upgrade() -> None:
         sa.Column("slot", sa.SmallInteger(), primary_key=True),
         sa.Column("n", sa.BigInteger(), nullable=False),
     )
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:  # no ticket may be written between the count and the triggers
+        op.execute("LOCK TABLE tickets IN SHARE ROW EXCLUSIVE MODE")
     op.execute(
         "INSERT INTO ticket_counts (workspace_id, department_key, status, slot, n)"
         " SELECT workspace_id, coalesce(department_key, ''), status, 0, COUNT(*) FROM tickets"
         " GROUP BY workspace_id, coalesce(department_key, ''), status"
     )
-    postgresql = op.get_bind().dialect.name == "postgresql"
     for statement in POSTGRESQL if postgresql else SQLITE:
         op.execute(statement)
 
