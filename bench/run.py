@@ -465,14 +465,12 @@ def render(
         f"`python bench/run.py {' '.join(sys.argv[1:])}`".replace(" `", "`"),
         "",
         f"- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}",
+        f"- ticketd at commit {commit()}",
         f"- {args.rounds} round(s) of {args.seconds:g} s per scenario; wrk, 1 thread, "
         f"{args.connections} connections, on CPU {args.load_cpu}; every server one process on "
         f"CPU {args.server_cpu}; medians over the rounds",
         *(f"- {note}" for note in results.notes),
-        *(
-            f"- {d.engine.name}: {d.size:,} tickets loaded in {d.load_seconds:.0f} s"
-            for d in datasets
-        ),
+        *(f"- {d.engine.name}: {d.size:,} tickets {provenance(d)}" for d in datasets),
         f"- the whole run took {seconds / 60:.1f} min",
         "",
     ]
@@ -482,6 +480,12 @@ def render(
     for engine in medians.engines():
         lines += targets(medians, engine, sizes[0], sizes[-1])
     return "\n".join(lines) + "\n"
+
+
+def provenance(dataset: Dataset) -> str:
+    if dataset.load_seconds:
+        return f"loaded by bench/load.py in {dataset.load_seconds:.0f} s"
+    return "loaded earlier by bench/load.py (--dataset; not timed in this run)"
 
 
 def engine_table(medians: Medians, engine: str, small: int, large: int) -> list[str]:
@@ -562,6 +566,12 @@ def verdict(
     value = mine / other
     met = value >= want if higher else value <= want
     return f"- {engine}: {label}: {value:.2f}×, {'met' if met else '**not met**'}"
+
+
+def commit() -> str:
+    done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    return done.stdout.strip() or "unknown (not a git checkout)"
 
 
 def machine() -> str:

@@ -195,3 +195,20 @@ async def test_revoked_refresh_token_is_refused_even_while_its_client_is_cached(
 async def test_token_endpoint_refuses_get_in_the_helpdesk_envelope(hd: Helpdesk) -> None:
     response = await hd.client.get("/helpdesk/token")
     assert_hd_error(response, 405, ERRORS["method_not_allowed"][0])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 1_000 + "]" * 1_000,  # past orjson's nesting limit
+        '{"grant_type": ' + "[" * 200 + "]" * 200 + "}",  # nested, within it
+        '{"grant_type": {"a": "b"}, "refresh_token": "x", "client_id": "y"}',
+    ],
+)
+async def test_json_bodies_that_are_not_flat_fields_are_refused(hd: Helpdesk, body: str) -> None:
+    """Without credentials, a deeply nested body once answered 500 (a RecursionError
+    turning it into form fields)."""
+    response = await hd.client.post(
+        "/helpdesk/token", content=body, headers={"content-type": "application/json"}
+    )
+    assert_token_error(response, 400, VALIDATION, "invalid_request")

@@ -23,8 +23,7 @@ async def token(request: Request) -> Response:
     try:
         raw = await read_body(request)
         if "json" in request.headers.get("content-type", ""):
-            data = await read_json(request) or {}
-            form = {k: str(v) for k, v in data.items() if v is not None}
+            form = _form_fields(await read_json(request) or {})
         else:
             form = dict(parse_qsl(raw.decode("utf-8", "replace")))
         data = await s.tokens.exchange(
@@ -35,10 +34,15 @@ async def token(request: Request) -> Response:
         )
     except TicketdError as error:
         return error_response(error, oauth=True)
-    except (AttributeError, TypeError):
-        return error_response(ValidationFailed("Body must be form-encoded fields"), oauth=True)
     # The published endpoint answers with the bare OAuth object, not the envelope.
     return json_response(data, headers={"Cache-Control": "no-store"})
+
+
+def _form_fields(data: Any) -> dict[str, str]:
+    """A JSON body taken as form fields: an object of strings and numbers."""
+    if not isinstance(data, dict) or any(isinstance(v, dict | list) for v in data.values()):
+        raise ValidationFailed("Body must be form-encoded fields")
+    return {k: str(v) for k, v in data.items() if v is not None}
 
 
 def route(path: str, **handlers: Any) -> Route:
