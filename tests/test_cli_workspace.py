@@ -327,6 +327,16 @@ INVALID_CONFIGS: dict[str, tuple[str | None, str]] = {
         ),
         "DiscordNotificationWebhookUrl must be an http(s) URL",
     ),
+    "member-avatar-not-http": (
+        json.dumps(
+            _with(
+                lambda c: c["Members"].append(
+                    {"UserId": 55, "Username": "x", "AvatarUrl": "javascript:alert(1)"}
+                )
+            )
+        ),
+        "must be an http(s) URL",
+    ),
 }
 
 

@@ -431,3 +431,28 @@ def test_0008_makes_codes_and_guids_unique_per_workspace_and_can_be_undone(
         run(blank_url, same_code.format(OTHER_WS, "8" * 24, "token-8"))
     command.upgrade(config, "head")
     assert schema_drift(blank_url) == []
+
+
+def test_0009_counts_the_stored_tickets_and_0010_clears_avatars_that_are_not_http(
+    blank_url: str,
+) -> None:
+    config = alembic_config(blank_url)
+    command.upgrade(config, "0007")
+    fill_0007(blank_url)
+    kept = ["https://tr.rbxcdn.com/avatar-url", "HTTP://EXAMPLE.COM/a.png"]
+    run(
+        blank_url,
+        "UPDATE tickets SET author_avatar_url = 'javascript:alert(1)' WHERE id = 1",
+        f"UPDATE tickets SET author_avatar_url = '{kept[0]}', status = 'closed' WHERE id = 2",
+        f"UPDATE tickets SET author_avatar_url = '{kept[1]}' WHERE id = 3",
+        "UPDATE people SET avatar_url = 'https://a.example/b c.png'",
+    )
+    command.upgrade(config, "0009")
+    counted = run(blank_url, "SELECT workspace_id, department_key, status, n FROM ticket_counts"
+                  " ORDER BY workspace_id, status")[0]  # fmt: skip
+    assert sorted(counted) == sorted([(WS, "", "open", 2), (OTHER_WS, "", "closed", 1)])
+
+    command.upgrade(config, "head")
+    avatars = run(blank_url, "SELECT id, author_avatar_url FROM tickets ORDER BY id",
+                  "SELECT avatar_url FROM people")  # fmt: skip
+    assert avatars == [[(1, None), (2, kept[0]), (3, kept[1])], [(None,)]]

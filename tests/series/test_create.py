@@ -95,6 +95,18 @@ async def test_known_members_stored_names_win_over_the_request(ws: Workspace) ->
         ({"authorUserId": None}, "Validation error: authorUserId is required"),
         ({"authorAvatarUrl": None}, "authorAvatarUrl is required"),
         ({"authorAvatarUrl": ""}, "authorAvatarUrl is required"),
+        (
+            {"authorAvatarUrl": "javascript:alert(document.cookie)"},
+            "Validation error: authorAvatarUrl must be an http(s) URL",
+        ),
+        (
+            {"authorAvatarUrl": "data:image/svg+xml,<svg/onload=alert(1)>"},
+            "Validation error: authorAvatarUrl must be an http(s) URL",
+        ),
+        (
+            {"authorAvatarUrl": "https://x.example/a b.png"},
+            "Validation error: authorAvatarUrl must be an http(s) URL without spaces",
+        ),
         ({"subject": 42}, "Validation error: Subject must be a string"),
         ({"authorUserId": "123"}, "Validation error: authorUserId must be an integer"),
         ({"authorUserId": 1.5}, "Validation error: authorUserId must be an integer"),

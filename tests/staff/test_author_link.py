@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.staff.test_sign_in import PASSWORD, sign_in
-from tests.support.series import AUTHOR, STAFF, ticket_body
+from tests.support.series import AUTHOR, HOSTILE_AVATAR, STAFF, ticket_body
 from tests.support.workspaces import Workspace
 from ticketd.app import Services
 from ticketd.demo import DEMO_STAFF_ID
@@ -211,11 +211,12 @@ async def test_ticket_text_is_shown_as_text(client: httpx.AsyncClient, shared: W
     attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     _, link = await open_ticket(
         shared, subject=attack, message=attack, authorDisplayName=attack,
-        authorAvatarUrl="javascript:alert(3)",
+        authorAvatarUrl=HOSTILE_AVATAR,
     )  # fmt: skip
     await send(client, link, attack)
     html = (await client.get(link)).text
     assert "<script>alert" not in html and "<img src=x" not in html
+    assert "<svg/onload" not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4  # title, h1, name, texts
     assert "javascript:" not in html
 

@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.support.series import ticket_body
+from tests.support.series import HOSTILE_AVATAR, ticket_body
 from tests.support.statements import StatementCounter
 from tests.support.workspaces import Workspace, new_workspace
 from ticketd.app import Services
@@ -159,7 +159,7 @@ async def test_ticket_text_is_shown_as_text(
     attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     created = await ws.client.post(
         "/tickets/create",
-        json=ticket_body(subject=attack, message=attack, authorAvatarUrl="javascript:alert(3)"),
+        json=ticket_body(subject=attack, message=attack, authorAvatarUrl=HOSTILE_AVATAR),
     )
     assert created.status_code == 200, created.text
     code = created.json()["data"]["TicketId"]
@@ -167,6 +167,7 @@ async def test_ticket_text_is_shown_as_text(
     for path in ("/staff/", f"/staff/tickets/{code}"):
         page = await client.get(path)
         assert "<script>alert" not in page.text and "<img src=x" not in page.text
+        assert "<svg/onload" not in page.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
         assert "javascript:" not in page.text
 

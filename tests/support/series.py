@@ -4,6 +4,9 @@ import httpx
 
 STAFF = 987654321
 AUTHOR = 123456789
+# An avatar URL the API accepts (http(s), no spaces) that breaks out of an attribute
+# if a page fails to escape it.
+HOSTILE_AVATAR = 'https://x.example/a.png"><svg/onload=alert(4)>'
 
 
 def ticket_body(**overrides: object) -> dict[str, object]:

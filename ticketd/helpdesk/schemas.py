@@ -23,20 +23,13 @@ from ticketd.kit.validation import (
     Text200,
     Text255,
     has_nul,
+    http_url,
 )
 
 M = TypeVar("M", bound=BaseModel)
 SENTIMENTS = ("question", "praise", "suggestion", "complaint")
 STATUSES = ("open", "pending", "completed")
 MAX_MESSAGE = 100_000
-
-
-def _http_url(value: str) -> str:
-    if not value.lower().startswith(("http://", "https://")) or len(value) < 10:
-        raise ValueError("must be an http(s) URL")
-    if any(c.isspace() for c in value):
-        raise ValueError("must be an http(s) URL without spaces")
-    return value
 
 
 def _null_string(value: Any) -> Any:
@@ -46,7 +39,7 @@ def _null_string(value: Any) -> Any:
 
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize_email)]
 Url = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_http_url)
+    str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(http_url)
 ]
 Guid = Annotated[
     str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")

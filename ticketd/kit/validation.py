@@ -34,6 +34,17 @@ def has_nul(data: object) -> bool:
     return False
 
 
+def http_url(value: str) -> str:
+    """Pydantic validator: an absolute http(s) URL. Avatars, images and attachments are
+    shown as links and images to staff; any other scheme (`javascript:`, `data:`) is
+    refused at the door rather than trusted to every place that renders it."""
+    if not value.lower().startswith(("http://", "https://")) or len(value) < 10:
+        raise ValueError("must be an http(s) URL")
+    if any(c.isspace() for c in value):
+        raise ValueError("must be an http(s) URL without spaces")
+    return value
+
+
 def _required(max_length: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
@@ -51,6 +62,7 @@ Text200 = Annotated[str, _required(200), _NO_NUL]
 Text255 = Annotated[str, _required(255), _NO_NUL]
 Text2048 = Annotated[str, _required(2048), _NO_NUL]
 Text4000 = Annotated[str, _required(4000), _NO_NUL]
+HttpUrl2048 = Annotated[str, _required(2048), _NO_NUL, AfterValidator(http_url)]
 # Optional strings up to N characters: null, absent or blank read as None.
 OptionalText50 = Annotated[str | None, _optional(50), _BLANK_IS_NONE]
 OptionalText100 = Annotated[str | None, _optional(100), _BLANK_IS_NONE]

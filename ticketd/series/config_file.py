@@ -5,9 +5,16 @@ shown from its WorkspaceConfig."""
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from ticketd.kit.validation import PositiveBigInt
+from ticketd.kit.validation import PositiveBigInt, http_url
 from ticketd.workspaces.config import (
     DEFAULT_DISCORD_EVENTS,
     DISCORD_EVENTS,
@@ -20,6 +27,7 @@ from ticketd.workspaces.config import (
     WorkspaceSettings,
 )
 
+AvatarUrlT = Annotated[str, StringConstraints(max_length=2048), AfterValidator(http_url)]
 RankT = Annotated[int, Field(ge=0, le=255)]
 NameT = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 KeyT = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
@@ -74,7 +82,9 @@ class MemberFile(_File):
     UserId: PositiveBigInt
     Username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     DisplayName: Annotated[str, StringConstraints(max_length=100)] | None = None
-    AvatarUrl: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    AvatarUrl: (
+        Annotated[str, StringConstraints(max_length=2048), AfterValidator(http_url)] | None
+    ) = None
     Rank: RankT = 0
 
 

@@ -14,12 +14,12 @@ from pydantic import (
 from ticketd.kit.errors import ValidationFailed
 from ticketd.kit.validation import (
     MAX_BIGINT,
+    HttpUrl2048,
     OptionalText100,
     OptionalText200,
     PositiveBigInt,
     Text100,
     Text200,
-    Text2048,
     Text4000,
 )
 
@@ -43,7 +43,7 @@ class CreateTicketBody(_Body):
     category: Text100
     message: Text4000
     authorUserId: UserId  # noqa: N815 - the published field names
-    authorAvatarUrl: Text2048  # noqa: N815
+    authorAvatarUrl: HttpUrl2048  # noqa: N815
     priority: Priority = "medium"
     authorUsername: OptionalText100 = None  # noqa: N815
     authorDisplayName: OptionalText100 = None  # noqa: N815
