@@ -7,6 +7,7 @@ SQLAlchemy ORM.
 """
 
 import asyncio
+import logging
 import re
 import sqlite3
 import time
@@ -443,6 +444,27 @@ class TransactionPooledConnection(PostgresConnection):
         return await self._conn.fetch(sql, *args)
 
 
+# PostgreSQL unreachable (refused, reset, shutting down, starting up) or gone during a
+# statement: what `_reachable` turns into Unavailable.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+# Acquiring, a connect may also time out.
+CONNECTION_LOST_OR_SLOW: tuple[type[BaseException], ...] = (*CONNECTION_LOST, TimeoutError)
+CONNECT_TIMEOUT_SECONDS = 1.0  # a new connection, so a request answers 503 within a second
+_log = logging.getLogger("ticketd.db")
+
+
+def _unavailable(error: BaseException) -> Unavailable:
+    detail = " ".join(str(error).split())[:160]
+    _log.warning("database unavailable: %s: %s", type(error).__name__, detail)
+    return Unavailable("The database is unavailable, try again")
+
+
 class PostgresDatabase:
     dialect = "postgresql"
 
@@ -460,7 +482,13 @@ class PostgresDatabase:
         # transaction-level advisory locks only), so only the statement cache differs.
         cache_size = 0 if self.transaction_pooling else 512
         self._pool = await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self.pool_size, statement_cache_size=cache_size
+            self.dsn,
+            # No floor to keep: asyncpg restores one in the background, and logs a
+            # traceback for every failed try while the database is away.
+            min_size=0,
+            max_size=self.pool_size,
+            statement_cache_size=cache_size,
+            timeout=CONNECT_TIMEOUT_SECONDS,
         )
 
     async def close(self) -> None:
@@ -475,13 +503,30 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        async with self._connected().acquire() as conn, conn.transaction():
+        async with self._reachable() as conn, conn.transaction():
             yield self._connection_class(conn)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        async with self._connected().acquire() as conn:
+        async with self._reachable() as conn:
             yield self._connection_class(conn)
+
+    @asynccontextmanager
+    async def _reachable(self) -> AsyncIterator["PoolConnectionProxy[asyncpg.Record]"]:
+        """A pooled connection. While PostgreSQL cannot be reached, or when it goes
+        away during the work, Unavailable (503 in every API) with one log line rather
+        than a traceback; the pool connects afresh once it is back."""
+        pool = self._connected()
+        try:
+            conn = await pool.acquire()
+        except CONNECTION_LOST_OR_SLOW as error:
+            raise _unavailable(error) from None
+        try:
+            yield conn
+        except CONNECTION_LOST as error:
+            raise _unavailable(error) from None
+        finally:
+            await pool.release(conn)
 
     def pool_use(self) -> PoolUse:
         if self._pool is None:

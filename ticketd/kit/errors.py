@@ -130,6 +130,7 @@ class MethodNotAllowed(TicketdError):
 class Unavailable(TicketdError):
     code = "unavailable"
     message = "Service temporarily unavailable, try again"
+    retry_after = 1  # seconds: answered as Retry-After
 
 
 class TeammateNotFound(TicketdError):

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from ticketd.db.database import Connection, Database
 from ticketd.kit.cache import ExpiringCache
 from ticketd.kit.clock import now_ms
+from ticketd.kit.errors import Unavailable
 from ticketd.notify import fanout, notices
 from ticketd.notify import repository as outbox
 from ticketd.notify.fanout import Endpoint
@@ -113,6 +114,8 @@ class Worker:
         while not self._stopping:
             try:
                 await self.tick()
+            except Unavailable:
+                pass  # the database is away; its layer said so in one line
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("delivery worker tick failed; retrying")
             self._wake.clear()

@@ -1,0 +1,89 @@
+"""PostgreSQL going away and coming back, behind a TCP forwarder the test cuts: every
+API answers 503 in its own envelope with Retry-After within a second, one short log
+line a request and no traceback, /readyz says not ready, and all of it recovers by
+itself once the database is reachable again."""
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+
+from tests.support.helpdesk import access_token
+from tests.support.series import ticket_body
+from tests.support.tcp_proxy import TcpProxy
+from tests.support.workspaces import Workspace, new_workspace, settings_for
+from ticketd.app import build_services, create_app
+from ticketd.helpdesk import auth
+from ticketd.helpdesk.envelope import ERRORS
+
+pytestmark = pytest.mark.anyio
+
+
+def through(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{port}"))
+
+
+@pytest.fixture
+async def proxied(own_pg_url: str) -> AsyncIterator[tuple[TcpProxy, httpx.AsyncClient, Workspace]]:
+    target = urlsplit(own_pg_url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    services = build_services(settings_for(through(own_pg_url, proxy.port)))
+    await services.db.connect()
+    transport = httpx.ASGITransport(app=create_app(services=services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticketd.test") as client:
+        ws = await new_workspace(services, client)
+        yield proxy, client, ws
+    await proxy.start()  # the pool closes its connections cleanly
+    await services.db.close()
+    await proxy.cut()
+
+
+async def test_while_postgresql_is_away_every_api_answers_503_and_recovers(
+    proxied: tuple[TcpProxy, httpx.AsyncClient, Workspace], caplog: pytest.LogCaptureFixture
+) -> None:
+    proxy, client, ws = proxied
+    series = {"apikey": ws.key}
+    created = await client.post("/tickets/create", json=ticket_body(), headers=series)
+    code = created.json()["data"]["TicketId"]
+    made = await auth.create_client(ws.services.db, workspace_id=ws.id, name="Web form")
+    token = await access_token(client, made.refresh_token, made.client_id)
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    await proxy.cut()
+    caplog.clear()
+    calls = [
+        ("POST", "/tickets/create", series, ticket_body(authorUserId=42)),
+        ("GET", f"/tickets/get/{code}", series, None),
+        ("GET", "/tickets/list", series, None),
+        ("POST", "/helpdesk/tickets/list", bearer, {}),
+    ]
+    for method, path, headers, body in calls:
+        began = time.monotonic()
+        answer = await client.request(method, path, headers=headers, json=body)
+        assert time.monotonic() - began < 1.5, path
+        assert answer.status_code == 503, (path, answer.text)
+        assert answer.headers["retry-after"] == "1"
+        if path.startswith("/helpdesk"):
+            assert answer.json()["errorCode"] == ERRORS["unavailable"][0]
+        else:
+            assert answer.json() == {"success": False, "error": {
+                "code": 503, "message": "The database is unavailable, try again"}}  # fmt: skip
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["status"] == "not ready"
+    database_lines = [r for r in caplog.records if r.name == "ticketd.db"]
+    assert 1 <= len(database_lines) <= len(calls) + 1  # one a request (and the probe)
+    assert all(r.levelno == logging.WARNING and r.exc_info is None for r in database_lines)
+    assert not any(r.exc_info for r in caplog.records), [r.getMessage() for r in caplog.records]
+
+    await proxy.start()
+    for method, path, headers, body in calls:
+        answer = await client.request(method, path, headers=headers, json=body)
+        assert answer.status_code == 200, (path, answer.text)
+    assert (await client.get("/readyz")).status_code == 200
+    listed = await client.get("/tickets/list", headers=series)
+    assert listed.json()["data"]["Pagination"]["TotalCount"] == 2  # nothing lost or doubled
