@@ -1,10 +1,12 @@
-"""PostgreSQL going away and coming back, behind a TCP forwarder the test cuts: every
-API answers 503 in its own envelope with Retry-After within a second, one short log
-line a request and no traceback, /readyz says not ready, and all of it recovers by
-itself once the database is reachable again."""
+"""When what ticketd depends on goes away. PostgreSQL, behind a TCP forwarder the test
+cuts: every API answers 503 in its own envelope with Retry-After within a second, one
+short log line a request and no traceback, /readyz says not ready, and all of it
+recovers by itself once the database is reachable again. A client, in the middle of
+its request body: a 400 nobody reads, not a logged error."""
 
 import logging
 import time
+import typing
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -87,3 +89,41 @@ async def test_while_postgresql_is_away_every_api_answers_503_and_recovers(
     assert (await client.get("/readyz")).status_code == 200
     listed = await client.get("/tickets/list", headers=series)
     assert listed.json()["data"]["Pagination"]["TotalCount"] == 2  # nothing lost or doubled
+
+
+async def test_a_client_that_disconnects_mid_body_is_no_error(
+    services: typing.Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Once logged as an unhandled error with two tracebacks; now a 400 nobody reads,
+    and nothing stored."""
+    app = create_app(services=services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticketd.test") as client:
+        ws = await new_workspace(services, client)
+    messages = iter([
+        {"type": "http.request", "body": b'{"subject": "Half a tick', "more_body": True},
+        {"type": "http.disconnect"},
+    ])  # fmt: skip
+    sent: list[dict[str, typing.Any]] = []
+
+    async def receive() -> dict[str, typing.Any]:
+        return next(messages)
+
+    async def send(message: dict[str, typing.Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/tickets/create", "raw_path": b"/tickets/create",
+        "query_string": b"", "root_path": "", "server": ("ticketd.test", 80),
+        "client": ("127.0.0.1", 5555),
+        "headers": [(b"host", b"ticketd.test"), (b"apikey", ws.key.encode()),
+                    (b"content-type", b"application/json"), (b"content-length", b"400")],
+    }  # fmt: skip
+    caplog.clear()
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    async with services.db.connection() as conn:
+        stored = await conn.fetchval("SELECT COUNT(*) FROM tickets WHERE workspace_id = $1", ws.id)
+    assert stored == 0

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from ticketd.kit.errors import TicketdError, ValidationFailed
@@ -28,11 +28,14 @@ async def read_body(request: Request) -> bytes:
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise BodyTooLarge()
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise BodyTooLarge()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+    except ClientDisconnect:  # nobody will read the answer; a 400, not a logged error
+        raise ValidationFailed("Validation error: the request body ended early") from None
     request.state.raw_body = b"".join(chunks)
     return request.state.raw_body
 
