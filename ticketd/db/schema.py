@@ -296,6 +296,23 @@ ticket_counts = Table(
     Column("n", BigInteger, nullable=False),
 )  # fmt: skip
 
+# A create's answer under the client's Idempotency-Key, stored with the ticket in one
+# transaction, so a retry after a lost answer gets it back instead of a second ticket
+# (ticketd/kit/idempotency.py). Kept for a day.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("endpoint", String(40), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),  # SHA-256 of the request body
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Millis, nullable=False),
+    Index("ix_idempotency_keys_workspace_created", "workspace_id", "created_at"),
+)  # fmt: skip
+
 # One append-only record per change: the audit trail (who changed what, when) and the
 # outbox the notification senders read, written in the same transaction as the change
 # itself. `type` and `detail` are one of the typed payloads of tickets/events.py.

@@ -48,6 +48,7 @@ ERRORS: dict[str, tuple[int, int]] = {
     "not_claimed": (503, 409),
     "claim_required": (504, 409),
     "category_key_taken": (505, 409),
+    "idempotency_key_reused": (506, 422),
     "rate_limited": (600, 429),
     "body_too_large": (601, 413),
     "unavailable": (900, 503),

@@ -28,6 +28,7 @@ from ticketd.helpdesk.schemas import (
     TagsBody,
     parse,
 )
+from ticketd.kit import idempotency
 from ticketd.kit.clock import from_datetime
 from ticketd.kit.errors import (
     CategoryNotFound,
@@ -103,9 +104,12 @@ async def create_ticket(request: Request) -> Response:
         fields=values,
         assignee_guid=assignee,
     )
-    ticket = await tickets.create(c.db, c.config, new, actor=c.actor)
     headers = {"X-Ticketd-Ignored": "; ".join(dropped)} if dropped else None
-    return ok(ticket.id, headers)
+    return await idempotency.answer_once(
+        request, c.db, c.config.workspace.id, "helpdesk.create",
+        lambda keep: tickets.create(c.db, c.config, new, actor=c.actor, also=keep),
+        lambda ticket: ok(ticket.id, headers),
+    )  # fmt: skip
 
 
 def misplaced(sent: Any, where: str) -> None:

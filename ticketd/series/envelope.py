@@ -46,6 +46,7 @@ STATUS: dict[str, int] = {
     "method_not_allowed": 405,
     "assignee_changed": 409,
     "conflict": 409,
+    "idempotency_key_reused": 422,
     "category_key_taken": 409,
     "body_too_large": 413,
     "rate_limited": 429,

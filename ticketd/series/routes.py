@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ticketd.kit import idempotency
 from ticketd.kit.clock import iso
 from ticketd.kit.errors import ValidationFailed
 from ticketd.kit.http import query_int, read_json
@@ -79,10 +80,7 @@ async def create_ticket(request: Request) -> Response:
     """Open a ticket for a player or member."""
     config = await workspace_of(request)
     body = parse(CreateTicketBody, await read_json(request))
-    actor = actors.member(config, body.authorUserId)
-    db = request.app.state.services.db
-    ticket = await tickets.create(db, config, _new_ticket(body), actor=actor)
-    return ok(render.created(ticket))
+    return await _create(request, config, _new_ticket(body), body.authorUserId, "series.create")
 
 
 async def create_game_report(request: Request) -> Response:
@@ -92,9 +90,19 @@ async def create_game_report(request: Request) -> Response:
     new = _new_ticket(
         body, place_id=int(body.placeId), server_id=body.serverId, source=Source.GAME_REPORT
     )
-    actor = actors.member(config, body.authorUserId)
-    ticket = await tickets.create(request.app.state.services.db, config, new, actor=actor)
-    return ok(render.created(ticket))
+    return await _create(request, config, new, body.authorUserId, "series.game_report")
+
+
+async def _create(
+    request: Request, config: WorkspaceConfig, new: NewTicket, author: int, endpoint: str
+) -> Response:
+    db = request.app.state.services.db
+    actor = actors.member(config, author)
+    return await idempotency.answer_once(
+        request, db, config.workspace.id, endpoint,
+        lambda keep: tickets.create(db, config, new, actor=actor, also=keep),
+        lambda ticket: ok(render.created(ticket)),
+    )  # fmt: skip
 
 
 async def get_ticket(request: Request) -> Response:

@@ -2,13 +2,13 @@
 the core changes a ticket; each change writes its system message and its event in the
 same transaction (tickets/events.py)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
 
-from ticketd.db.database import Database, Scope
+from ticketd.db.database import Connection, Database, Scope
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import (
@@ -61,9 +61,17 @@ async def locked(
         yield scope, ticket
 
 
-async def create(db: Database, config: WorkspaceConfig, new: NewTicket, *, actor: Actor) -> Ticket:
+async def create(
+    db: Database,
+    config: WorkspaceConfig,
+    new: NewTicket,
+    *,
+    actor: Actor,
+    also: Callable[[Connection, Ticket], Awaitable[None]] | None = None,
+) -> Ticket:
     """Opens a ticket for `new.author`, whoever submits it (the author, or an
-    integration on their behalf)."""
+    integration on their behalf). `also` runs in the same transaction with the new
+    ticket (an API keeping its answer under an Idempotency-Key)."""
     assignee = None
     if new.assignee_guid is not None:
         rules.ensure_may_choose_assignee(actor)
@@ -82,6 +90,7 @@ async def create(db: Database, config: WorkspaceConfig, new: NewTicket, *, actor
         and not (category and category.max_open_tickets is not None)
         and not new.tags
         and not fields
+        and also is None
     )
     async with db.connection() if single_statement else db.transaction() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
@@ -93,7 +102,10 @@ async def create(db: Database, config: WorkspaceConfig, new: NewTicket, *, actor
             await labels_repository.attach_tags(scope, values["id"], new.tags)
         if fields:
             await labels_repository.insert_field_values(scope, values["id"], fields)
-    return _created(values, config.workspace.id)
+        ticket = _created(values, config.workspace.id)
+        if also is not None:
+            await also(conn, ticket)
+    return ticket
 
 
 def _created(v: dict[str, Any], workspace_id: str) -> Ticket:
