@@ -3,13 +3,17 @@ TICKETD_DATABASE_URL and brings the database to the newest migration first."""
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
 import logging.config
 import os
 import re
+import shutil
 import signal
+import sqlite3
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
@@ -19,7 +23,7 @@ from typing import Any, NoReturn, TypeVar
 
 from pydantic import ValidationError
 
-from ticketd.db.database import Database, database_for
+from ticketd.db.database import Database, asyncpg_dsn, database_for, sqlite_path
 from ticketd.db.migrate import HEAD_REVISION, current_revision, upgrade
 from ticketd.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_ID, Demo, create_demo_workspace
 from ticketd.helpdesk import auth
@@ -485,6 +489,71 @@ def print_demo(demo: Demo, base: str) -> None:
 
 def cmd_migrate(args: argparse.Namespace) -> None:
     print("Database is at the newest migration.")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    """A consistent copy of the whole database, taken while servers run: SQLite's
+    VACUUM INTO (one read transaction; the copy is checked), PostgreSQL's pg_dump."""
+    target = Path(args.path)
+    if target.exists():
+        raise CommandError(f"{target} exists: back up to a new file")
+    url = get_settings().database_url
+    if url.startswith("sqlite"):
+
+        async def copy(db: Database) -> None:
+            async with db.connection() as conn:
+                await conn.execute("VACUUM INTO $1", str(target))
+
+        with_database(copy)
+        _check_sqlite_file(target)
+    else:
+        _run_pg_tool("pg_dump", "--format=custom", f"--file={target}", asyncpg_dsn(url))
+    print(f"Backed up to {target} ({target.stat().st_size:,} bytes).")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    """A backup into an empty database (the one TICKETD_DATABASE_URL names); the next
+    command migrates it if it came from older code."""
+    source = Path(args.path)
+    if not source.is_file():
+        raise CommandError(f"{source} is not a file")
+    url = get_settings().database_url
+    if url.startswith("sqlite"):
+        target = Path(sqlite_path(url))
+        if target.exists():
+            raise CommandError(f"{target} exists: restore into a new database file")
+        _check_sqlite_file(source)
+        shutil.copyfile(source, target)
+    else:
+        if with_database(_table_count):
+            raise CommandError("the database is not empty: restore into a new database")
+        _run_pg_tool("pg_restore", "--no-owner", "--exit-on-error",
+                     f"--dbname={asyncpg_dsn(url)}", str(source))  # fmt: skip
+    print(f"Restored {source}.")
+
+
+async def _table_count(db: Database) -> int:
+    async with db.connection() as conn:
+        count = await conn.fetchval(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    return int(count)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    if verdict != "ok":
+        raise CommandError(f"{path} fails SQLite's integrity check: {verdict}")
+
+
+def _run_pg_tool(program: str, *args: str) -> None:
+    found = shutil.which(program)
+    if found is None:
+        raise CommandError(f"{program} is missing: install PostgreSQL's client programs")
+    done = subprocess.run([found, *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:  # its first line only: the rest may repeat the URL
+        raise CommandError(f"{program} failed: {(done.stderr or '?').splitlines()[0]}")
 
 
 def cmd_workspace_create(args: argparse.Namespace) -> None:
@@ -1039,6 +1108,12 @@ def parser() -> argparse.ArgumentParser:
     worker.set_defaults(run=cmd_worker)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    backup = commands.add_parser("backup", help="a consistent copy of the database, online")
+    backup.add_argument("path", help="a new file")
+    backup.set_defaults(run=cmd_backup)
+    restore = commands.add_parser("restore", help="a backup into an empty database")
+    restore.add_argument("path")
+    restore.set_defaults(run=cmd_restore, migrate_first=False)
 
     workspace = commands.add_parser("workspace", help="manage workspaces").add_subparsers(
         dest="action", required=True
@@ -1097,7 +1172,10 @@ def main(argv: list[str] | None = None) -> None:
     except ValidationError as error:
         fail("invalid setting: " + "; ".join(settings_problems(error)))
     try:
-        if with_database(current_revision) != HEAD_REVISION:
+        if (
+            getattr(args, "migrate_first", True)
+            and with_database(current_revision) != HEAD_REVISION
+        ):
             upgrade(url)
     except Exception as error:  # any driver or filesystem failure: say it in one line
         # First line only, and no URL: it may carry a password.
