@@ -38,7 +38,8 @@ def http_url(value: str) -> str:
     """Pydantic validator: an absolute http(s) URL. Avatars, images and attachments are
     shown as links and images to staff; any other scheme (`javascript:`, `data:`) is
     refused at the door rather than trusted to every place that renders it."""
-    if not value.lower().startswith(("http://", "https://")) or len(value) < 10:
+    scheme, _, rest = value.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest or rest.startswith("/"):
         raise ValueError("must be an http(s) URL")
     if any(c.isspace() for c in value):
         raise ValueError("must be an http(s) URL without spaces")

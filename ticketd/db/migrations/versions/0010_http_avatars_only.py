@@ -14,11 +14,12 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What ticketd.kit.validation.http_url accepts, as SQL on both engines (a URL with a
-# space or a tab in it is cleared too; other whitespace is too rare to write out).
+# Roughly what ticketd.kit.validation.http_url accepts, as SQL on both engines, never
+# stricter (a URL with a space or a tab in it is cleared too; other whitespace is too
+# rare to write out).
 NOT_HTTP = (
-    "{column} IS NOT NULL AND NOT ((lower({column}) LIKE 'http://%'"
-    " OR lower({column}) LIKE 'https://%') AND length({column}) >= 10"
+    "{column} IS NOT NULL AND NOT ((lower({column}) LIKE 'http://_%'"
+    " OR lower({column}) LIKE 'https://_%')"
     " AND {column} NOT LIKE '% %' AND {column} NOT LIKE '%' || char(9) || '%')"
 )
 
