@@ -193,14 +193,12 @@ STATISTICS_FROM_TICKETS = 1000  # below this, the planner's assumptions do no ha
 def refresh_statistics(conn: sqlite3.Connection) -> None:
     try:
         tickets = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]
-        stat = (
-            conn.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'tickets' LIMIT 1").fetchone()
-            if _has_table(conn, "sqlite_stat1")
-            else None
-        )
         if tickets < STATISTICS_FROM_TICKETS:
             return
-        analysed = int(stat[0].split()[0]) if stat else 0
+        analysed = 0
+        if _has_table(conn, "sqlite_stat1"):
+            stat = conn.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'tickets'").fetchone()
+            analysed = int(stat[0].split()[0]) if stat else 0
         if not analysed or not analysed / 2 <= tickets <= analysed * 2:
             conn.execute("ANALYZE")
     except sqlite3.OperationalError:
