@@ -388,6 +388,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from ticketd.app import NO_DELIVERY_VARIABLE, create_app
+    from ticketd.serving import GuardedProtocol
 
     settings = get_settings()
     host = args.host or settings.host
@@ -409,7 +410,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if settings.env == "production" and with_database(workspaces.has_demo_workspace):
         fail("refusing to start in production: the database holds the demo workspace")
     served: dict[str, Any] = {
-        "host": host, "port": port, "loop": "uvloop", "http": "httptools",
+        "host": host, "port": port, "loop": "uvloop",
+        "http": GuardedProtocol,  # httptools, with deadlines for slow clients
+        "limit_concurrency": settings.max_connections,
         "log_level": settings.log_level, "log_config": logs.logging_config(settings.log_level),
         "access_log": False,  # ticketd writes its own (ticketd/observe)
         "lifespan": "on",

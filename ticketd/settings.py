@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     # them, and a change to keys, clients or configuration reaches each one at once.
     # Unset: each process limits and caches on its own (docs/deployment.md).
     redis_url: str | None = Field(default=None, pattern=r"^(rediss?|unix)://\S+$")
+    # Slow clients (ticketd/serving.py): a request's headers must arrive within this
+    # long, its body within the next; a connection that takes longer is closed.
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Connections (and requests) one process serves at once; past it, uvicorn answers
+    # 503 to new requests.
+    max_connections: int = Field(default=1000, ge=1)
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = "info"
     access_log: bool = True  # one JSON line per request, at level info
     # Where the Socialboards-style helpdesk API is served.
