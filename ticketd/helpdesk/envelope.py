@@ -51,6 +51,7 @@ ERRORS: dict[str, tuple[int, int]] = {
     "idempotency_key_reused": (506, 422),
     "rate_limited": (600, 429),
     "body_too_large": (601, 413),
+    "unsupported_media_type": (602, 415),
     "unavailable": (900, 503),
     "internal": (999, 500),
 }

@@ -40,7 +40,17 @@ async def read_body(request: Request) -> bytes:
     return request.state.raw_body
 
 
+class NotJson(TicketdError):
+    code = "unsupported_media_type"
+    message = "Content-Type must be application/json"
+
+
 async def read_json(request: Request) -> Any:
+    """The body as JSON. A body declared as something else (text/plain, a form) is
+    refused rather than guessed at; a body without a Content-Type is read as JSON."""
+    declared = request.headers.get("content-type")
+    if declared is not None and not declared.split(";")[0].strip().lower().endswith("json"):
+        raise NotJson()
     raw = await read_body(request)
     try:
         return orjson.loads(raw)

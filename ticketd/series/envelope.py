@@ -49,6 +49,7 @@ STATUS: dict[str, int] = {
     "idempotency_key_reused": 422,
     "category_key_taken": 409,
     "body_too_large": 413,
+    "unsupported_media_type": 415,
     "rate_limited": 429,
     "internal": 500,
     "unavailable": 503,
