@@ -1,6 +1,6 @@
 """Bad bodies at both APIs' creates, each answered in that API's envelope with a 4xx and
 nothing stored: content types that are not JSON, invalid UTF-8, nesting past the
-parser's limit, numbers JSON cannot hold, NaN, oversized fields and lists."""
+parser's limit, numbers JSON cannot hold, NaN, repeated keys."""
 
 import json
 
@@ -82,3 +82,25 @@ async def test_json_in_any_json_type_or_undeclared_is_read(
         headers=headers_for(content_type, {"apikey": ws.key}),
     )  # fmt: skip
     assert answer.status_code == 200, answer.text
+
+
+async def test_a_repeated_key_is_refused_by_both_apis(ws: Workspace) -> None:
+    """orjson would keep the last `subject`; a proxy in front may have checked the first."""
+    series = raw(SERIES_BODY).replace(b'"subject": "s"', b'"subject": "s", "subject": "t"')
+    answer = await ws.client.post(
+        "/tickets/create", content=series, headers={"apikey": ws.key, "content-type": JSON}
+    )
+    assert (answer.status_code, answer.json()["error"]["message"]) == (
+        400, "Validation error: Request body repeats a key",
+    )  # fmt: skip
+    made = await auth.create_client(ws.services.db, workspace_id=ws.id, name="Form")
+    token = await access_token(ws.client, made.refresh_token, made.client_id)
+    helpdesk = raw(HELPDESK_BODY).replace(b'"name": "n"', b'"name": "n", "name": "m"')
+    answer = await ws.client.post(
+        "/helpdesk/tickets", content=helpdesk,
+        headers={"Authorization": f"Bearer {token}", "content-type": JSON},
+    )  # fmt: skip
+    assert (answer.status_code, answer.json()["errorCode"]) == (
+        400, ERRORS["validation_error"][0],
+    )  # fmt: skip
+    assert await stored(ws) == 0

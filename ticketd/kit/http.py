@@ -1,6 +1,7 @@
 """HTTP plumbing both APIs share: size-capped body reading, JSON in and out, query
 integers and the headers an error carries."""
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,9 +54,30 @@ async def read_json(request: Request) -> Any:
         raise NotJson()
     raw = await read_body(request)
     try:
-        return orjson.loads(raw)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise ValidationFailed("Validation error: Request body must be valid JSON") from None
+    if _repeats_a_key(raw):
+        raise ValidationFailed("Validation error: Request body repeats a key")
+    return data
+
+
+def _repeats_a_key(raw: bytes) -> bool:
+    """orjson keeps the last of a repeated key, where another parser in front of ticketd
+    may have checked the first; the standard parser reports each object's pairs."""
+    if raw.count(b":") < 2:
+        return False
+    repeated = False
+
+    def pairs(items: list[tuple[str, Any]]) -> None:
+        nonlocal repeated
+        repeated = repeated or len({k for k, _ in items}) != len(items)
+
+    try:
+        json.loads(raw, object_pairs_hook=pairs)
+    except RecursionError:  # nested deeper than this parser goes, though within orjson's
+        raise ValidationFailed("Validation error: Request body is nested too deeply") from None
+    return repeated
 
 
 async def optional_json(request: Request) -> Any:
