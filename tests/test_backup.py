@@ -3,7 +3,6 @@ database: every ticket acknowledged before the backup began is there, on both en
 
 import asyncio
 import json
-import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from tests.support.cli import make_workspace
-from tests.support.databases import pg_admin, pg_database_url
+from tests.support.databases import empty_database
 from tests.support.series import ticket_body
 from tests.support.servers import run_cli, running_servers
 from ticketd.db.database import open_database
@@ -22,15 +21,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def empty_database(own_database_url: str, tmp_path: Path) -> Iterator[str]:
+def restore_url(own_database_url: str, tmp_path: Path) -> Iterator[str]:
     """A database of the same engine with nothing in it, to restore into."""
-    if own_database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"ticketd_restored_{secrets.token_hex(3)}"
-    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
-    yield pg_database_url(name)
-    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_database(own_database_url, tmp_path, "restored") as url:
+        yield url
 
 
 class Creator(threading.Thread):
@@ -53,7 +47,7 @@ class Creator(threading.Thread):
 
 
 def test_a_backup_taken_under_load_restores_every_acknowledged_ticket(
-    own_database_url: str, empty_database: str, tmp_path: Path
+    own_database_url: str, restore_url: str, tmp_path: Path
 ) -> None:
     made = make_workspace(own_database_url)
     backup = tmp_path / "ticketd.backup"
@@ -70,13 +64,13 @@ def test_a_backup_taken_under_load_restores_every_acknowledged_ticket(
     before = {code for code, at in creator.acknowledged if at < began}
     assert len(before) >= 20, "the load did not get going"
 
-    restored = run_cli(empty_database, "restore", str(backup))
+    restored = run_cli(restore_url, "restore", str(backup))
     assert restored.returncode == 0, restored.stderr
-    served = run_cli(empty_database, "workspace", "show", made.id, "--json")  # and migrated
+    served = run_cli(restore_url, "workspace", "show", made.id, "--json")  # and migrated
     assert served.returncode == 0 and json.loads(served.stdout)["id"] == made.id, served.stderr
-    codes = asyncio.run(stored_codes(empty_database, made.id))
+    codes = asyncio.run(stored_codes(restore_url, made.id))
     assert before <= codes, f"{len(before - codes)} acknowledged tickets missing"
-    again = run_cli(empty_database, "restore", str(backup))
+    again = run_cli(restore_url, "restore", str(backup))
     assert again.returncode == 1 and "restore into a new database" in again.stderr
 
 

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from tests.support.helpdesk import access_token
+from tests.support.helpdesk import bearer
 from tests.support.workspaces import Workspace
-from ticketd.helpdesk import auth
 from ticketd.helpdesk.envelope import ERRORS
 
 pytestmark = pytest.mark.anyio
@@ -60,12 +59,11 @@ async def test_series_refuses_in_its_envelope(ws: Workspace, case: str) -> None:
 
 @pytest.mark.parametrize("case", list(BAD))
 async def test_helpdesk_refuses_in_its_envelope(ws: Workspace, case: str) -> None:
-    made = await auth.create_client(ws.services.db, workspace_id=ws.id, name="Form")
-    token = await access_token(ws.client, made.refresh_token, made.client_id)
+    authorization = await bearer(ws)
     content_type, body, status = BAD[case]
     answer = await ws.client.post(
         "/helpdesk/tickets", content=body or raw(HELPDESK_BODY),
-        headers=headers_for(content_type, {"Authorization": f"Bearer {token}"}),
+        headers=headers_for(content_type, authorization),
     )  # fmt: skip
     assert answer.status_code == status, answer.text
     expected = ERRORS["unsupported_media_type" if status == 415 else "validation_error"][0]
@@ -93,12 +91,11 @@ async def test_a_repeated_key_is_refused_by_both_apis(ws: Workspace) -> None:
     assert (answer.status_code, answer.json()["error"]["message"]) == (
         400, "Validation error: Request body repeats a key",
     )  # fmt: skip
-    made = await auth.create_client(ws.services.db, workspace_id=ws.id, name="Form")
-    token = await access_token(ws.client, made.refresh_token, made.client_id)
+    authorization = await bearer(ws)
     helpdesk = raw(HELPDESK_BODY).replace(b'"name": "n"', b'"name": "n", "name": "m"')
     answer = await ws.client.post(
         "/helpdesk/tickets", content=helpdesk,
-        headers={"Authorization": f"Bearer {token}", "content-type": JSON},
+        headers={**authorization, "content-type": JSON},
     )  # fmt: skip
     assert (answer.status_code, answer.json()["errorCode"]) == (
         400, ERRORS["validation_error"][0],

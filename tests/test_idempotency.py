@@ -8,10 +8,9 @@ import typing
 
 import pytest
 
-from tests.support.helpdesk import access_token
+from tests.support.helpdesk import bearer
 from tests.support.series import ticket_body
 from tests.support.workspaces import Workspace
-from ticketd.helpdesk import auth
 from ticketd.helpdesk.envelope import ERRORS
 from ticketd.kit import idempotency
 
@@ -59,9 +58,7 @@ async def test_the_same_key_with_another_body_is_refused(ws: Workspace) -> None:
 
 
 async def test_helpdesk_creates_take_keys_too(ws: Workspace) -> None:
-    made = await auth.create_client(ws.services.db, workspace_id=ws.id, name="Form")
-    token = await access_token(ws.client, made.refresh_token, made.client_id)
-    headers = {"Authorization": f"Bearer {token}", **keyed("form-submission-9")}
+    headers = {**await bearer(ws), **keyed("form-submission-9")}
     body = {"title": "Price list", "message": "How much?",
             "creator": {"name": "Bill", "email": "bill@example.com"}}  # fmt: skip
     first = await ws.client.post("/helpdesk/tickets", json=body, headers=headers)

@@ -3,8 +3,8 @@
 import asyncio
 import json
 import re
-import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.support.databases import pg_admin, pg_database_url
+from tests.support.databases import empty_database
 from ticketd.db.migrate import alembic_config, alembic_url
 from ticketd.db.schema import is_search_object, metadata
 from ticketd.kit.ids import user_guid
@@ -24,15 +24,10 @@ WS = "11111111-2222-4333-8444-555555555555"
 
 
 @pytest.fixture
-def blank_url(request: pytest.FixtureRequest, database_url: str, tmp_path: object) -> Iterator[str]:
+def blank_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """An empty database of the same engine as `database_url`."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path}/blank.db"
-        return
-    name = f"ticketd_migration_{secrets.token_hex(4)}"
-    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
-    yield pg_database_url(name)
-    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_database(database_url, tmp_path, "blank") as url:
+        yield url
 
 
 def run(url: str, *statements: str) -> list[list[tuple]]:

@@ -13,12 +13,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from tests.support.helpdesk import access_token
+from tests.support.helpdesk import bearer
 from tests.support.series import ticket_body
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.workspaces import Workspace, new_workspace, settings_for
 from ticketd.app import build_services, create_app
-from ticketd.helpdesk import auth
 from ticketd.helpdesk.envelope import ERRORS
 
 pytestmark = pytest.mark.anyio
@@ -52,9 +51,7 @@ async def test_while_postgresql_is_away_every_api_answers_503_and_recovers(
     series = {"apikey": ws.key}
     created = await client.post("/tickets/create", json=ticket_body(), headers=series)
     code = created.json()["data"]["TicketId"]
-    made = await auth.create_client(ws.services.db, workspace_id=ws.id, name="Web form")
-    token = await access_token(client, made.refresh_token, made.client_id)
-    bearer = {"Authorization": f"Bearer {token}"}
+    helpdesk = await bearer(ws)
 
     await proxy.cut()
     caplog.clear()
@@ -62,7 +59,7 @@ async def test_while_postgresql_is_away_every_api_answers_503_and_recovers(
         ("POST", "/tickets/create", series, ticket_body(authorUserId=42)),
         ("GET", f"/tickets/get/{code}", series, None),
         ("GET", "/tickets/list", series, None),
-        ("POST", "/helpdesk/tickets/list", bearer, {}),
+        ("POST", "/helpdesk/tickets/list", helpdesk, {}),
     ]
     for method, path, headers, body in calls:
         began = time.monotonic()

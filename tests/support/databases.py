@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import asyncpg
 
@@ -51,5 +52,21 @@ def throwaway_pg_database(prefix: str) -> Iterator[str]:
         url = pg_database_url(name)
         upgrade(url)
         yield url
+    finally:
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def empty_database(like_url: str, directory: Path, stem: str) -> Iterator[str]:
+    """A database with nothing in it, not even migrations, of the engine `like_url`
+    names: a SQLite file `directory/stem.db` not made yet, or a new PostgreSQL database
+    dropped afterwards."""
+    if like_url.startswith("sqlite"):
+        yield f"sqlite:///{directory / stem}.db"
+        return
+    name = f"ticketd_{stem}_{secrets.token_hex(4)}"
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield pg_database_url(name)
     finally:
         asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from tests.support.workspaces import Workspace
+from ticketd.helpdesk import auth
 
 # The request body of the published Create Ticket page (shared/seeds/
 # socialboards-create-ticket.txt), copied verbatim: CI has only this repository.
@@ -92,6 +93,13 @@ async def access_token(client: httpx.AsyncClient, refresh_token: str, client_id:
     )
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
+
+
+async def bearer(ws: Workspace) -> dict[str, str]:
+    """The Authorization header of a new helpdesk client of the workspace."""
+    made = await auth.create_client(ws.services.db, workspace_id=ws.id, name="Web form")
+    token = await access_token(ws.client, made.refresh_token, made.client_id)
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def services_config(ws: Workspace) -> Any:

@@ -361,7 +361,7 @@ async def count_by_status(
 async def count(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None) -> int:
     """How many tickets match (up to the query's count_limit, when it has one)."""
     if _counted(query):
-        total = sum((await _counted_per_status(scope, query, within)).values())
+        total = await _counted_total(scope, query, within)
         return total if query.count_limit is None else min(total, query.count_limit)
     params = Params()
     source, clause = _source(scope, query, within, params)
@@ -403,6 +403,10 @@ async def _counted_per_status(
         *params.values,
     )
     return {r[0]: int(r[1]) for r in rows}
+
+
+async def _counted_total(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None) -> int:
+    return sum((await _counted_per_status(scope, query, within)).values())
 
 
 def _source(
@@ -467,7 +471,7 @@ async def _exact_length(
     if total is not None:
         return total if query.count_limit is None or total < query.count_limit else None
     if query.offset >= _DEEP_OFFSET and _counted(query):
-        return sum((await _counted_per_status(scope, query, within)).values())
+        return await _counted_total(scope, query, within)
     return None
 
 
