@@ -12,10 +12,19 @@ import pytest
 
 from tests.support.cli import Server
 from tests.support.databases import ENGINES, PG_ADMIN_URL, pg_available, throwaway_pg_database
+from tests.support.proof import summary_lines
 from tests.support.servers import running_servers
 from tests.support.workspaces import Workspace, new_workspace, settings_for
 from ticketd.app import Services, build_services, create_app
 from ticketd.db.migrate import upgrade
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = summary_lines()
+    if lines:
+        terminalreporter.section("robustness proof (counted after each test's checks passed)")
+        for line in lines:
+            terminalreporter.line(line)
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from tests.support.cli import make_workspace
-from tests.support.databases import empty_database
+from tests.support.databases import empty_database, engine_of
+from tests.support.proof import tally
 from tests.support.series import ticket_body
 from tests.support.servers import run_cli, running_servers
 from ticketd.db.database import open_database
@@ -72,6 +73,8 @@ def test_a_backup_taken_under_load_restores_every_acknowledged_ticket(
     assert before <= codes, f"{len(before - codes)} acknowledged tickets missing"
     again = run_cli(restore_url, "restore", str(backup))
     assert again.returncode == 1 and "restore into a new database" in again.stderr
+    tally(f"acknowledged tickets verified after backup and restore ({engine_of(restore_url)})",
+          len(before))  # fmt: skip
 
 
 async def stored_codes(url: str, workspace_id: str) -> set[str]:

@@ -21,6 +21,8 @@ from tests.notify.test_delivery_processes import (
     wait_for,
 )
 from tests.support.cli import make_workspace
+from tests.support.databases import engine_of
+from tests.support.proof import tally
 from tests.support.receiver import running
 from tests.support.series import ticket_body
 
@@ -109,6 +111,10 @@ def test_kill_9_under_load_loses_no_acknowledged_ticket_or_event(own_database_ur
     assert missing == [], f"{len(missing)} acknowledged tickets lost"
     assert all(stored[code] == sent for code, sent in acknowledged.items())
     assert_database_consistent(own_database_url, made.id)
+    engine = engine_of(own_database_url)
+    tally(f"kill -9 survived ({engine})", KILLS)
+    tally(f"acknowledged tickets verified after kill -9 ({engine})", len(acknowledged))
+    tally(f"outbox events delivered after kill -9 ({engine})", len(events))
 
 
 def assert_database_consistent(url: str, workspace_id: str) -> None:

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.support.helpdesk import bearer
+from tests.support.proof import tally
 from tests.support.series import ticket_body
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.workspaces import Workspace, new_workspace, settings_for
@@ -72,6 +73,7 @@ async def test_while_postgresql_is_away_every_api_answers_503_and_recovers(
         else:
             assert answer.json() == {"success": False, "error": {
                 "code": 503, "message": "The database is unavailable, try again"}}  # fmt: skip
+        tally(f"answers while PostgreSQL was away: {answer.status_code}")
     ready = await client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["status"] == "not ready"
     database_lines = [r for r in caplog.records if r.name == "ticketd.db"]

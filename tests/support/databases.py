@@ -16,6 +16,10 @@ PG_ADMIN_URL = os.environ.get("TICKETD_TEST_PG_URL", "postgresql://postgres@127.
 ENGINES = ["sqlite", "postgresql"]
 
 
+def engine_of(url: str) -> str:
+    return "postgresql" if url.startswith("postgresql") else "sqlite"
+
+
 def pg_available() -> bool:
     async def probe() -> None:
         conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
