@@ -1,21 +1,26 @@
 """When what ticketd depends on goes away. PostgreSQL, behind a TCP forwarder the test
 cuts: every API answers 503 in its own envelope with Retry-After within a second, one
 short log line a request and no traceback, /readyz says not ready, and all of it
-recovers by itself once the database is reachable again. A client, in the middle of
+recovers by itself once the database is reachable again. Redis, stopped under two
+servers: each limits a key on its own until Redis is back. A client, in the middle of
 its request body: a 400 nobody reads, not a logged error."""
 
 import logging
 import time
 import typing
+from collections import Counter
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
+from tests.support.cli import make_workspace
 from tests.support.helpdesk import bearer
 from tests.support.proof import tally
+from tests.support.redis import private_redis
 from tests.support.series import ticket_body
+from tests.support.servers import running_servers
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.workspaces import Workspace, new_workspace, settings_for
 from ticketd.app import build_services, create_app
@@ -126,3 +131,37 @@ async def test_a_client_that_disconnects_mid_body_is_no_error(
     async with services.db.connection() as conn:
         stored = await conn.fetchval("SELECT COUNT(*) FROM tickets WHERE workspace_id = $1", ws.id)
     assert stored == 0
+
+
+def statuses(url: str, key: str, times: int) -> Counter[int]:
+    with httpx.Client(base_url=url, headers={"apikey": key}, timeout=5) as client:
+        return Counter(client.get("/tickets/list").status_code for _ in range(times))
+
+
+@pytest.mark.slow
+def test_while_redis_is_away_two_servers_limit_each_on_its_own_and_share_again(
+    sqlite_url: str,
+) -> None:
+    """The documented fallback (docs/deployment.md): a key keeps its limit per process,
+    requests never fail for Redis, /readyz says degraded, and sharing comes back."""
+    key = make_workspace(sqlite_url).keys[0][0]
+    with (
+        private_redis() as redis,
+        running_servers(
+            sqlite_url, 2, TICKETD_REDIS_URL=redis.url, TICKETD_RATE_LIMIT_PER_SECOND="5"
+        ) as [one, other],
+    ):
+        assert statuses(one, key, 4) + statuses(other, key, 4) == Counter({200: 5, 429: 3})
+        redis.stop()
+        time.sleep(1.1)  # a fresh window
+        away = statuses(one, key, 7) + statuses(other, key, 7)
+        assert away == Counter({200: 10, 429: 4})  # 5 a process, each alone
+        ready = httpx.get(f"{one}/readyz")
+        assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+        redis.start()
+        time.sleep(2.2)  # REDIS_RETRY_SECONDS, and a fresh window
+        back = statuses(one, key, 4) + statuses(other, key, 4)
+        assert back == Counter({200: 5, 429: 3})  # one window for both again
+        assert httpx.get(f"{other}/readyz").json()["status"] == "ready"
+    for status, n in away.items():
+        tally(f"answers while Redis was away: {status}", n)
