@@ -4,6 +4,7 @@
 Only fixtures live here; the helpers they use are in tests/support."""
 
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -90,7 +91,9 @@ async def services(database_url: str) -> AsyncIterator[Services]:
 @pytest.fixture
 async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(services=services)
-    transport = httpx.ASGITransport(app=app)
+    # An address of the test's own: failed sign-ins and token requests count per address.
+    address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://ticketd.test") as client:
         yield client
 

@@ -97,6 +97,7 @@ async def test_requests_past_the_per_second_limit_get_429_with_retry_after(
     database_url: str, clock: FrozenClock
 ) -> None:
     async with own_app(database_url, rate_limit_per_second=2) as own:
+        clock.now += 1.0  # past the window of the setup's token exchange
         ok(await own.client.get(PROTECTED))
         ok(await own.client.get(PROTECTED))
         response = await own.client.get(PROTECTED)
@@ -106,6 +107,7 @@ async def test_requests_past_the_per_second_limit_get_429_with_retry_after(
 
 async def test_rate_limit_frees_up_after_one_second(database_url: str, clock: FrozenClock) -> None:
     async with own_app(database_url, rate_limit_per_second=2) as own:
+        clock.now += 1.0  # past the window of the setup's token exchange
         ok(await own.client.get(PROTECTED))
         ok(await own.client.get(PROTECTED))
         assert (await own.client.get(PROTECTED)).status_code == 429

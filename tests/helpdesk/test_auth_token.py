@@ -9,8 +9,10 @@ import pytest
 
 from tests.support.helpdesk import Helpdesk, assert_hd_error, ok
 from tests.support.helpdesk_auth import get_with_token, real_key
+from ticketd.app import create_app
 from ticketd.helpdesk import auth
 from ticketd.helpdesk.envelope import ERRORS
+from ticketd.kit.ratelimit import KeyRateLimiter
 
 pytestmark = pytest.mark.anyio
 
@@ -212,3 +214,25 @@ async def test_json_bodies_that_are_not_flat_fields_are_refused(hd: Helpdesk, bo
         "/helpdesk/token", content=body, headers={"content-type": "application/json"}
     )
     assert_token_error(response, 400, VALIDATION, "invalid_request")
+
+
+async def test_failed_exchanges_from_one_address_are_refused_for_a_while(hd: Helpdesk) -> None:
+    for _ in range(auth.FAILURES_PER_ADDRESS):
+        assert_token_error(await post_token(hd, refresh_token="wrong"), 400, INVALID_GRANT,
+                           "invalid_grant")  # fmt: skip
+    refused = await post_token(hd)  # even the right refresh token, from this address
+    body = assert_hd_error(refused, 429, ERRORS["rate_limited"][0])
+    assert body["errorText"] == auth.TOO_MANY_FAILURES
+    assert refused.headers["retry-after"] == str(auth.FAILURE_WINDOW_MS // 1000)
+    elsewhere = httpx.ASGITransport(app=create_app(services=hd.ws.services), client=("10.9.9.9", 1))
+    async with httpx.AsyncClient(transport=elsewhere, base_url="http://ticketd.test") as other:
+        assert (await other.post("/helpdesk/token", data=form(hd))).status_code == 200
+
+
+async def test_an_exchange_counts_against_its_clients_request_limit(
+    hd: Helpdesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hd.ws.services, "limiter", KeyRateLimiter(2))
+    assert (await post_token(hd)).status_code == 200
+    assert (await post_token(hd)).status_code == 200
+    assert_hd_error(await post_token(hd), 429, ERRORS["rate_limited"][0])

@@ -13,12 +13,13 @@ import jwt
 
 from ticketd.db.database import Database
 from ticketd.helpdesk import repository
-from ticketd.kit import ids
+from ticketd.kit import attempts, ids
 from ticketd.kit.cache import ExpiringCache
 from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import (
     InvalidGrant,
     InvalidToken,
+    RateLimited,
     Unauthorized,
     ValidationFailed,
 )
@@ -29,6 +30,9 @@ from ticketd.workspaces.service import checked_name
 ACCESS_TOKEN_SECONDS = 3599
 ALGORITHM = "HS256"
 SIGNING_KEY_NAME = "token_signing_key"
+FAILURES_PER_ADDRESS = 20  # failed exchanges per client address per window
+FAILURE_WINDOW_MS = 15 * 60_000
+TOO_MANY_FAILURES = "Too many failed token requests from this address; try again later"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -75,7 +79,7 @@ class TokenAuthority:
         return self._key
 
     async def exchange(
-        self, db: Database, *, grant_type: str, refresh_token: str, client_id: str
+        self, db: Database, *, grant_type: str, refresh_token: str, client_id: str, address: str
     ) -> dict[str, Any]:
         if not (grant_type or refresh_token or client_id):
             raise ValidationFailed(
@@ -86,11 +90,7 @@ class TokenAuthority:
             raise ValidationFailed("grant_type must be refresh_token")
         if not refresh_token or not client_id:
             raise ValidationFailed("refresh_token and client_id are required")
-        if not GUID.match(client_id):
-            raise InvalidGrant()
-        client = await self._client(db, client_id)
-        if client is None or not await _refresh_matches(db, client, refresh_token):
-            raise InvalidGrant()
+        client = await self._verified_client(db, client_id, refresh_token, address)
         now = int(time.time())
         claims = {
             "sub": client.client_id,
@@ -106,6 +106,23 @@ class TokenAuthority:
             "expires_in": ACCESS_TOKEN_SECONDS,
             "refresh_token": refresh_token,
         }
+
+    async def _verified_client(
+        self, db: Database, client_id: str, refresh_token: str, address: str
+    ) -> Client:
+        """The client the refresh token opens; failures count against the address, and
+        too many in a window refuse it for the rest of the window."""
+        key, now = f"token-address:{address[:250]}", now_ms()
+        async with db.connection() as conn:
+            failed = await attempts.failures(conn, key, now - FAILURE_WINDOW_MS)
+        if failed >= FAILURES_PER_ADDRESS:
+            raise RateLimited(FAILURE_WINDOW_MS // 1000, TOO_MANY_FAILURES)
+        client = await self._client(db, client_id) if GUID.match(client_id) else None
+        if client is None or not await _refresh_matches(db, client, refresh_token):
+            async with db.transaction() as conn:
+                await attempts.count_failure(conn, key, now - FAILURE_WINDOW_MS, now)
+            raise InvalidGrant()
+        return client
 
     async def authenticate(self, db: Database, authorization: str | None) -> Client:
         if not authorization:

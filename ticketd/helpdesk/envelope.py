@@ -57,11 +57,17 @@ ERRORS: dict[str, tuple[int, int]] = {
 }
 
 
-# Where the core's wording names the other API's idea of a caller.
+# Where the core's default wording names the other API's idea of a caller.
 MESSAGES = {
     "not_ticket_author": "The author must be a teammate or the ticket's creator",
     "rate_limited": "Rate limit exceeded: too many requests for this client",
 }
+
+
+def _wording(error: TicketdError) -> str:
+    if error.message != type(error).message:
+        return error.message  # said for this case, not the code's default
+    return MESSAGES.get(error.code, error.message)
 
 
 def ok(data: Any, headers: dict[str, str] | None = None) -> Response:
@@ -78,7 +84,7 @@ def error_response(
     body: dict[str, Any] = {
         "data": None,
         "errorCode": code,
-        "errorText": MESSAGES.get(error.code, error.message),
+        "errorText": _wording(error),
     }
     if oauth:
         body["error"] = "invalid_grant" if error.code == "invalid_grant" else "invalid_request"

@@ -15,6 +15,7 @@ from ticketd.kit.errors import (
     ValidationFailed,
 )
 from ticketd.kit.http import json_response, read_body, read_json
+from ticketd.observe.metrics import REFUSALS
 
 
 async def token(request: Request) -> Response:
@@ -31,7 +32,10 @@ async def token(request: Request) -> Response:
             grant_type=form.get("grant_type") or form.get("grand_type", ""),
             refresh_token=form.get("refresh_token", ""),
             client_id=form.get("client_id", ""),
+            address=request.client.host if request.client else "unknown",
         )
+        with REFUSALS["helpdesk"]:  # an exchange is a request of its client's
+            await s.limiter.hit(form["client_id"])
     except TicketdError as error:
         return error_response(error, oauth=True)
     # The published endpoint answers with the bare OAuth object, not the envelope.

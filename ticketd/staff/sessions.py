@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ticketd.db.database import Database
+from ticketd.kit import attempts
 from ticketd.people import credentials
 from ticketd.people.credentials import HASHER
 from ticketd.staff import repository
@@ -59,12 +60,12 @@ async def sign_in(
     if found is None:
         async with db.transaction() as conn:
             for key in [*people, address_key]:
-                await repository.count_failure(conn, key, now - WINDOW_MS, now)
+                await attempts.count_failure(conn, key, now - WINDOW_MS, now)
         raise SignInRefused("Wrong login or password.")
     workspace_id, guid = found
     token = secrets.token_urlsafe(32)
     async with db.transaction() as conn:
-        await repository.clear_failures(conn, f"account:{guid}")
+        await attempts.clear_failures(conn, f"account:{guid}")
         await repository.insert_session(
             conn, token_hash(token), workspace_id, guid, secrets.token_urlsafe(32), now
         )
@@ -73,8 +74,8 @@ async def sign_in(
 
 async def _ensure_not_locked(db: Database, people: list[str], address_key: str, now: int) -> None:
     async with db.connection() as conn:
-        account = max([await repository.failures(conn, k, now - WINDOW_MS) for k in people])
-        address = await repository.failures(conn, address_key, now - WINDOW_MS)
+        account = max([await attempts.failures(conn, k, now - WINDOW_MS) for k in people])
+        address = await attempts.failures(conn, address_key, now - WINDOW_MS)
     minutes = WINDOW_MS // 60_000
     if account >= ACCOUNT_LIMIT:
         raise SignInRefused(
