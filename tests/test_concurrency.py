@@ -134,9 +134,12 @@ async def test_two_thousand_rapid_creates_get_distinct_ids(
     assert listed["Pagination"]["TotalCount"] == 2000
 
 
-async def helpdesk_setup(database_url: str, teammates: int) -> tuple[dict, list[str]]:
-    """A workspace with an integration client and `teammates` agents; returns the
-    client's credentials and the teammates' GUIDs."""
+async def helpdesk_setup(
+    database_url: str, teammates: int, **config: object
+) -> tuple[dict, list[str]]:
+    """A workspace with an integration client, an API key and `teammates` agents (agent
+    i is Series member 5000 + i too); returns the client's credentials with the key
+    and the teammates' GUIDs."""
     db = open_database(database_url)
     await db.connect()
     try:
@@ -145,10 +148,13 @@ async def helpdesk_setup(database_url: str, teammates: int) -> tuple[dict, list[
             db,
             None,
             workspace_id=workspace_id,
-            config=ConfigFile.model_validate(DEMO_CONFIG).to_settings(),
+            config=ConfigFile.model_validate({**DEMO_CONFIG, **config}).to_settings(),
             actor=SYSTEM,
         )
         client = client_output(await auth.create_client(db, workspace_id=workspace_id, name="race"))
+        client["apiKey"], _ = await workspaces.create_api_key(
+            db, workspace_id=workspace_id, actor=SYSTEM
+        )
         guids = [
             (
                 await people.add_teammate(
@@ -158,6 +164,7 @@ async def helpdesk_setup(database_url: str, teammates: int) -> tuple[dict, list[
                     name=f"Agent {i}",
                     email=f"agent{i}@example.com",
                     role="agent",
+                    user_id=5000 + i,
                     actor=SYSTEM,
                 )
             ).guid
@@ -168,21 +175,62 @@ async def helpdesk_setup(database_url: str, teammates: int) -> tuple[dict, list[
         await db.close()
 
 
+async def access_token(http: httpx.AsyncClient, url: str, credentials: dict) -> str:
+    token = await http.post(
+        f"{url}/helpdesk/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": credentials["refreshToken"],
+            "client_id": credentials["clientId"],
+        },
+    )
+    return f"Bearer {token.json()['access_token']}"
+
+
+async def test_simultaneous_creates_through_both_apis_respect_one_open_ticket_limit(
+    database_url: str, servers: list[str]
+) -> None:
+    limited = {"support": {"Name": "Support", "MaxOpenTickets": 5}, "reports": {"Name": "R"}}
+    credentials, _ = await helpdesk_setup(database_url, 1, Categories=limited)
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=200)) as http:
+        bearer = {"Authorization": await access_token(http, servers[0], credentials)}
+        categories = await http.get(f"{servers[0]}/helpdesk/categories", headers=bearer)
+        [support] = [c["id"] for c in categories.json()["data"] if c["name"] == "Support"]
+        series = (
+            "/tickets/create",
+            {"apikey": credentials["apiKey"]},
+            ticket_body(authorUserId=5000),
+        )  # agent 0, as a Series member
+        helpdesk = (
+            "/helpdesk/tickets",
+            bearer,
+            {
+                "title": "Race",
+                "message": "m",
+                "creator": {"email": "agent0@example.com"},
+                "categoryId": support["id"],
+            },
+        )
+        targets = itertools.cycle(servers)
+        responses = await asyncio.gather(*(
+            http.post(next(targets) + path, headers=headers, json=body)
+            for path, headers, body in [series, helpdesk] * 25
+        ))  # fmt: skip
+    assert Counter(r.status_code for r in responses) == {200: 5, 400: 45}
+    refused = [r.json() for r in responses if r.status_code == 400]
+    assert {r["error"]["message"] for r in refused if "error" in r} == {
+        "You can only have 5 open tickets in this category"
+    }
+    assert {r["errorCode"] for r in refused if "errorCode" in r} == {101}
+
+
 async def test_simultaneous_assignments_from_one_view_have_exactly_one_winner(
     database_url: str, servers: list[str]
 ) -> None:
     credentials, agents = await helpdesk_setup(database_url, 20)
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=200)) as http:
         # A token from one process is honoured by the other: they share the signing key.
-        token = await http.post(
-            f"{servers[0]}/helpdesk/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": credentials["refreshToken"],
-                "client_id": credentials["clientId"],
-            },
-        )
-        http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        http.headers["Authorization"] = await access_token(http, servers[0], credentials)
         body = {"title": "Race", "message": "m", "creator": {"email": "c@example.com"}}
         created = await http.post(f"{servers[1]}/helpdesk/tickets", json=body)
         path = f"/helpdesk/tickets/{created.json()['data']}"
