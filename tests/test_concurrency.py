@@ -208,7 +208,7 @@ async def test_simultaneous_creates_through_both_apis_respect_one_open_ticket_li
                 "title": "Race",
                 "message": "m",
                 "creator": {"email": "agent0@example.com"},
-                "categoryId": support["id"],
+                "categoryId": support,
             },
         )
         targets = itertools.cycle(servers)
