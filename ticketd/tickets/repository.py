@@ -25,12 +25,12 @@ _JOINED_COLUMNS = ", ".join(
     + [f"m.{c.strip()}" for c in thread_repository.MESSAGE_COLUMNS.split(",")]
 )
 _MESSAGE_START = len(TICKET_COLUMNS.split(","))
-# A ticket with its published messages (no notes, no drafts): each row carries the
-# ticket's columns, then one message's.
+_PUBLISHED = "m.type <> 'internal_note' AND m.is_draft = FALSE"  # no notes, no drafts
+# A ticket with its published messages: each row carries the ticket's columns, then
+# one message's.
 _WITH_THREAD = (
     f"SELECT {_JOINED_COLUMNS} FROM tickets t LEFT JOIN messages m"
-    " ON m.workspace_id = t.workspace_id AND m.ticket_id = t.id"
-    " AND m.type <> 'internal_note' AND m.is_draft = FALSE"
+    " ON m.workspace_id = t.workspace_id AND m.ticket_id = t.id AND " + _PUBLISHED
 )
 _THREAD_ORDER = "ORDER BY m.created_at, m.id"
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
@@ -69,17 +69,33 @@ async def find_ticket(scope: Scope, ref: str | int, *, for_update: bool = False)
 async def find_ticket_with_thread(
     scope: Scope, ref: str | int
 ) -> tuple[Ticket | None, list[Message]]:
-    """The ticket and its published messages (no notes, no drafts) in time order, in
-    one query: each row carries the ticket's columns, then one message's."""
+    """The ticket and its published messages (no notes, no drafts) in time order. On
+    PostgreSQL in one query (one round trip), each row carrying the ticket's columns and
+    then one message's; on SQLite, which has no round trips, two narrow queries cost
+    less than repeating the ticket's columns in every row."""
     column = _ref_column(ref)
     if column is None:
         return None, []
+    if scope.dialect != "postgresql":
+        ticket = await find_ticket(scope, ref)
+        return ticket, [] if ticket is None else await _published_thread(scope, ticket.id)
     rows = await scope.conn.fetch(
         f"{_WITH_THREAD} WHERE t.workspace_id = $1 AND t.{column} = $2 {_THREAD_ORDER}",
         scope.workspace_id,
         ref,
     )
     return _ticket_and_thread(rows)
+
+
+async def _published_thread(scope: Scope, ticket_id: int) -> list[Message]:
+    rows = await scope.conn.fetch(
+        f"SELECT {thread_repository.MESSAGE_COLUMNS} FROM messages m"
+        " WHERE m.workspace_id = $1 AND m.ticket_id = $2"
+        f" AND {_PUBLISHED} {_THREAD_ORDER}",
+        scope.workspace_id,
+        ticket_id,
+    )
+    return [Message.from_row(r) for r in rows]
 
 
 async def find_by_public_token(conn: Connection, token: str) -> tuple[Ticket | None, list[Message]]:
