@@ -158,7 +158,8 @@ async def test_config_shows_the_workspace_configuration(ws: Workspace) -> None:
 async def test_hot_paths_use_a_fixed_number_of_statements(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await ws.client.get("/tickets/list")  # warm the key and configuration caches
+    # warm the key and configuration caches, and SQLite's sample of the searched text
+    await ws.client.get("/tickets/list?search=warm")
     counter = StatementCounter(monkeypatch)
     few, many = {}, {}
     for counts, extra in ((few, 1), (many, 30)):
@@ -172,9 +173,10 @@ async def test_hot_paths_use_a_fixed_number_of_statements(
         counts["list"] = await counter.measure(ws.client.get("/tickets/list?search=help"))
     assert few == many
     # create: open-slot upsert + ticket, message and event (one statement on PostgreSQL);
-    # get: the ticket with its thread (one join on PostgreSQL, two queries on SQLite)
+    # get: the ticket with its thread (one join on PostgreSQL, two queries on SQLite);
+    # list: the page and its total (on SQLite each also names its database for trigrams.py)
     pg = ws.services.db.dialect == "postgresql"
-    assert few == {"create": 2 if pg else 4, "get": 1 if pg else 2, "list": 2}
+    assert few == {"create": 2 if pg else 4, "get": 1 if pg else 2, "list": 2 if pg else 4}
 
 
 async def test_get_carries_the_authors_link_only_while_the_workspace_shares_it(

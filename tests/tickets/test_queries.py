@@ -106,7 +106,7 @@ async def test_searches_use_the_search_indexes(ws: typing.Any) -> None:
     with pytest.raises(RolledBack):
         async with db.transaction() as conn:
             scope = Scope(conn, ws.id, db.dialect)
-            clause = repository.where_clause(scope, query, None, params)
+            clause = await repository.where_clause(scope, query, None, params)
             if db.dialect == "postgresql":
                 for statement in _MANY_TICKETS:
                     await conn.execute(statement, ws.id)
@@ -117,7 +117,7 @@ async def test_searches_use_the_search_indexes(ws: typing.Any) -> None:
                 wanted = {"ix_tickets_search", "ix_messages_search"}
             else:
                 explain = "EXPLAIN QUERY PLAN "
-                wanted = {f"SCAN {t}_search VIRTUAL TABLE INDEX 0:L" for t in ("ticket", "message")}
+                wanted = {f"SCAN {t}_search VIRTUAL TABLE INDEX 0:M" for t in ("ticket", "message")}
             sql = explain + f"SELECT id FROM tickets WHERE {clause}"
             plan = list(await conn.fetch(sql, *params.values))
             raise RolledBack()

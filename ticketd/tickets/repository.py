@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ticketd.db.database import Connection, Params, Row, Scope, placeholders, update_in_workspace
-from ticketd.tickets import thread_repository
+from ticketd.tickets import thread_repository, trigrams
 from ticketd.tickets.labels import tag_key
 from ticketd.tickets.model import Message, Status, Ticket, TicketOrder, TicketQuery
 
@@ -245,7 +245,7 @@ async def reassign(
     return changed == 1
 
 
-def where_clause(
+async def where_clause(
     scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, params: Params
 ) -> str:
     """`within`: only tickets of these departments or of none (None: no such limit)."""
@@ -259,7 +259,7 @@ def where_clause(
     if query.author_user_id is not None:
         where.append(f"author_user_id = {params.add(query.author_user_id)}")
     if query.text:
-        where.append(_text_matches(scope, query, params))
+        where.append(await _text_matches(scope, query, params))
     if query.tag is not None:
         workspace = params.add(scope.workspace_id)
         where.append(
@@ -305,10 +305,9 @@ _TICKET_TEXT = (
     "lower(subject || '\n' || coalesce(author_username, '') || '\n'"
     " || coalesce(author_display_name, ''))"
 )
-_TRIGRAM = 3  # the search indexes find substrings of at least this many characters
 
 
-def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
+async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
     """The text in the ticket (and, when asked, in a published message or note), as a
     substring, ignoring case. The matching ticket ids come from the search indexes:
     PostgreSQL's pg_trgm indexes serve the LIKEs directly; on SQLite the FTS5 trigram
@@ -325,19 +324,22 @@ def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
         f"SELECT ticket_id FROM messages WHERE workspace_id = {workspace} AND NOT is_draft"
         f" AND lower(content) LIKE {exact} ESCAPE '\\'"
     )
-    if scope.dialect == "sqlite" and len(text) >= _TRIGRAM:
-        loose = params.add("%" + text + "%")  # FTS5's LIKE has no ESCAPE: `%`, `_` widen it
+    if scope.dialect == "sqlite" and len(text) >= trigrams.TRIGRAM:
+        found = params.add(await trigrams.match_expression(scope.conn, "ticket_search", text))
         in_ticket = (
             f"SELECT id FROM tickets WHERE id IN (SELECT rowid FROM ticket_search"
-            f" WHERE text LIKE {loose}) AND workspace_id = {workspace}"
+            f" WHERE ticket_search MATCH {found}) AND workspace_id = {workspace}"
             f" AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
         )
-        in_messages = (
-            # CROSS JOIN keeps SQLite from scanning messages and querying the index per row
-            "SELECT m.ticket_id FROM message_search CROSS JOIN messages m"
-            f" WHERE m.id = message_search.rowid AND message_search.content LIKE {loose}"
-            f" AND m.workspace_id = {workspace} AND lower(m.content) LIKE {exact} ESCAPE '\\'"
-        )
+        if query.text_in_messages:
+            found = params.add(await trigrams.match_expression(scope.conn, "message_search", text))
+            in_messages = (
+                # CROSS JOIN keeps SQLite from scanning messages and querying the index per row
+                "SELECT m.ticket_id FROM message_search CROSS JOIN messages m"
+                f" WHERE m.id = message_search.rowid AND message_search MATCH {found}"
+                f" AND m.workspace_id = {workspace} AND lower(m.content) LIKE {exact}"
+                " ESCAPE '\\'"
+            )
     if query.text_in_messages:
         return f"id IN ({in_ticket} UNION {in_messages})"
     return f"id IN ({in_ticket})"
@@ -357,7 +359,7 @@ async def count_by_status(
         counted = await _counted_per_status(scope, others, within)
         return {k: min(v, query.count_limit or v) for k, v in counted.items() if v}
     params = Params()
-    source, clause = _source(scope, others, within, params)
+    source, clause = await _source(scope, others, within, params)
     if query.count_limit is None:
         sql = f"SELECT status, COUNT(*) FROM {source} WHERE {clause} GROUP BY status"
     else:
@@ -380,7 +382,7 @@ async def count(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None
         total = await _counted_total(scope, query, within)
         return total if query.count_limit is None else min(total, query.count_limit)
     params = Params()
-    source, clause = _source(scope, query, within, params)
+    source, clause = await _source(scope, query, within, params)
     matching = f"SELECT 1 FROM {source} WHERE {clause}"
     if query.count_limit is not None:
         matching += f" LIMIT {params.add(query.count_limit)}"
@@ -425,7 +427,7 @@ async def _counted_total(scope: Scope, query: TicketQuery, within: tuple[str, ..
     return sum((await _counted_per_status(scope, query, within)).values())
 
 
-def _source(
+async def _source(
     scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, params: Params
 ) -> tuple[str, str]:
     """The FROM and WHERE of a search. On SQLite, a search of the tickets' own text
@@ -433,15 +435,15 @@ def _source(
     bounded count then reads only as many matches as it needs, where `id IN (…)` would
     first collect every one (a quarter of a million for a common word)."""
     if not _streams_from_search_table(scope, query):
-        return "tickets", where_clause(scope, query, within, params)
+        return "tickets", await where_clause(scope, query, within, params)
     assert query.text is not None
     text = " ".join(query.text.lower().splitlines())
-    loose = params.add("%" + text + "%")  # FTS5's LIKE has no ESCAPE: `%`, `_` widen it
+    found = params.add(await trigrams.match_expression(scope.conn, "ticket_search", text))
     exact = params.add("%" + _like_escape(text) + "%")
-    others = where_clause(scope, dataclasses.replace(query, text=None), within, params)
+    others = await where_clause(scope, dataclasses.replace(query, text=None), within, params)
     return (
         "ticket_search CROSS JOIN tickets ON tickets.id = ticket_search.rowid",
-        f"ticket_search.text LIKE {loose} AND {others} AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'",
+        f"ticket_search MATCH {found} AND {others} AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'",
     )
 
 
@@ -449,7 +451,7 @@ def _streams_from_search_table(scope: Scope, query: TicketQuery) -> bool:
     return (
         scope.dialect == "sqlite"
         and query.text is not None
-        and len(query.text) >= _TRIGRAM
+        and len(query.text) >= trigrams.TRIGRAM
         and not query.text_in_messages
         and query.order in _ROWID_ORDER
     )
@@ -511,7 +513,7 @@ async def _page_from_the_end(
 
 async def _page(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None) -> list[Ticket]:
     params = Params()
-    source, clause = _source(scope, query, within, params)
+    source, clause = await _source(scope, query, within, params)
     order = (
         _ROWID_ORDER[query.order]
         if _streams_from_search_table(scope, query)

@@ -39,7 +39,7 @@ async def open_counts(
 ) -> list[tuple[str | None, str, int]]:
     """(department, status, tickets) of the open tickets, whenever created."""
     params = Params()
-    clause = where_clause(scope, TicketQuery(statuses=tuple(OPEN_STATUSES)), within, params)
+    clause = await where_clause(scope, TicketQuery(statuses=tuple(OPEN_STATUSES)), within, params)
     rows = await scope.conn.fetch(
         f"SELECT department_key, status, COUNT(*) FROM tickets WHERE {clause}"
         " GROUP BY department_key, status",
@@ -54,7 +54,7 @@ async def created_per_day(
     """Tickets created per day of the window, by the day's number from 0 (days without
     any are left out)."""
     params = Params()
-    clause = where_clause(scope, window.query(), within, params)
+    clause = await where_clause(scope, window.query(), within, params)
     since = params.add(window.since)
     rows = await scope.conn.fetch(
         f"SELECT (created_at - CAST({since} AS BIGINT)) / {DAY_MS}, COUNT(*) FROM tickets"
@@ -72,7 +72,7 @@ async def department_times(
     the database: the nearest-rank percentile p of n durations is the one at place
     ceil(p * n), the first place with place >= p * n."""
     params = Params()
-    clause = where_clause(scope, window.query(), within, params)
+    clause = await where_clause(scope, window.query(), within, params)
     rows = await scope.conn.fetch(
         "WITH recent AS (SELECT department_key, created_at, first_response_at,"
         f" first_resolved_at FROM tickets WHERE {clause}),"
@@ -99,7 +99,7 @@ async def busiest_categories(
 ) -> list[tuple[str | None, int]]:
     """(category, tickets created in the window), the most first; ties by key."""
     params = Params()
-    clause = where_clause(scope, window.query(), within, params)
+    clause = await where_clause(scope, window.query(), within, params)
     rows = await scope.conn.fetch(
         f"SELECT category_key, COUNT(*) AS created FROM tickets WHERE {clause}"
         f" GROUP BY category_key ORDER BY created DESC, COALESCE(category_key, '')"
