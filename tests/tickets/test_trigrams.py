@@ -7,7 +7,10 @@ import typing
 import pytest
 
 from tests.support.series import create_ticket
-from ticketd.tickets import trigrams
+from ticketd.db.database import Params, Scope
+from ticketd.tickets import queries, repository, trigrams
+from ticketd.tickets.model import TicketQuery
+from ticketd.workspaces import access
 
 pytestmark = pytest.mark.anyio
 
@@ -39,3 +42,24 @@ async def test_a_search_asks_for_the_rarest_trigrams_and_finds_exactly_the_match
     assert listed.json()["data"]["Pagination"]["TotalCount"] == 12
     assert await found(ws, '"hi" at 100%_') == ['Said "hi" at 100%_done']
     assert await found(ws, "at 100") == ['Said "hi" at 100%_done', "Said hi at 100 percent"]
+
+
+async def test_a_common_text_is_tested_ticket_by_ticket_with_the_same_results(
+    ws: typing.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subjects = ["Refund please", "Lag in the lobby", "Where is my refund?", "Crash"]
+    for n, subject in enumerate(subjects):
+        message = "I asked for a REFUND" if n == 3 else "Nothing here"
+        await create_ticket(ws.client, subject=subject, authorUserId=2000 + n, message=message)
+    config = await access.get_config(ws.services.db, ws.services.cache, ws.id)
+    query = TicketQuery(text="refund", text_in_messages=True, count_total=True)
+    through_index = await queries.find_tickets(ws.services.db, config, query)
+    monkeypatch.setattr(repository, "ONE_BY_ONE_FROM", 0)  # every text is now common
+    one_by_one = await queries.find_tickets(ws.services.db, config, query)
+    assert {t.subject for t in one_by_one.tickets} == {"Refund please", "Where is my refund?",
+                                                       "Crash"}  # fmt: skip
+    assert [t.id for t in one_by_one.tickets] == [t.id for t in through_index.tickets]
+    assert one_by_one.total == through_index.total == 3
+    async with ws.services.db.connection() as conn:
+        clause = await repository.where_clause(Scope(conn, ws.id, "sqlite"), query, None, Params())
+    assert "MATCH" not in clause and "EXISTS" in clause

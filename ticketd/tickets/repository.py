@@ -324,6 +324,12 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
         f"SELECT ticket_id FROM messages WHERE workspace_id = {workspace} AND NOT is_draft"
         f" AND lower(content) LIKE {exact} ESCAPE '\\'"
     )
+    if scope.dialect == "sqlite" and await _common(scope, text, query.text_in_messages):
+        # Tested ticket by ticket, in the order of the list's own index.
+        own_text = f"{_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
+        if not query.text_in_messages:
+            return own_text
+        return f"({own_text} OR EXISTS ({in_messages} AND ticket_id = tickets.id))"
     if scope.dialect == "sqlite" and len(text) >= trigrams.TRIGRAM:
         found = params.add(await trigrams.match_expression(scope.conn, "ticket_search", text))
         in_ticket = (
@@ -343,6 +349,21 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
     if query.text_in_messages:
         return f"id IN ({in_ticket} UNION {in_messages})"
     return f"id IN ({in_ticket})"
+
+
+# From about this many matching tickets, testing each ticket in the list's order finds a
+# page (and a bounded count) sooner than gathering every match from the search tables:
+# at a million tickets a word in a quarter of them took 3 s to gather, 1.6 ms to page.
+ONE_BY_ONE_FROM = 20_000
+
+
+async def _common(scope: Scope, text: str, in_messages: bool) -> bool:
+    if len(text) < trigrams.TRIGRAM:
+        return True  # no index finds it: every ticket is tested anyway
+    found = await trigrams.estimated_rows(scope.conn, "ticket_search", text)
+    if in_messages:
+        found += await trigrams.estimated_rows(scope.conn, "message_search", text)
+    return found >= ONE_BY_ONE_FROM
 
 
 def _like_escape(text: str) -> str:

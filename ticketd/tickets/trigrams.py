@@ -7,7 +7,9 @@ the text holds each of its trigrams, so asking for the two rarest finds every ma
 plus a few others, which the exact LIKE that follows the FTS5 lookup drops (0.1 ms for
 the same word). Which trigrams are rare comes from a sample of the indexed text, taken
 when a database is first searched and again every ten minutes; a poor sample makes a
-search slower, never wrong."""
+search slower, never wrong. The same sample tells about how many rows hold the text,
+so that a search for a common word can test tickets one by one in the list's order
+instead of gathering a quarter of a million matches first."""
 
 import random
 import time
@@ -32,6 +34,8 @@ _INDEXED = {
 @dataclass(frozen=True, slots=True)
 class _Sample:
     rows: Counter[str]  # trigram -> sampled rows holding it
+    texts: list[str]  # the sampled rows' text, lower case
+    last_id: int  # the indexed rows then: ids are dense enough to stand for their number
     taken_at: float
 
 
@@ -48,6 +52,15 @@ async def match_expression(conn: Connection, table: str, text: str) -> str:
     sample = await _sample(conn, table)
     rarest = sorted(of(text), key=lambda t: (sample.rows[t], t))[:ASKED]
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in rarest)
+
+
+async def estimated_rows(conn: Connection, table: str, text: str) -> int:
+    """About how many rows of `table` hold `text` (lower case), judged on the sample."""
+    sample = await _sample(conn, table)
+    if not sample.texts:
+        return 0
+    holding = sum(text in t for t in sample.texts)
+    return holding * sample.last_id // len(sample.texts)
 
 
 async def _sample(conn: Connection, table: str) -> _Sample:
@@ -69,7 +82,8 @@ async def _take(conn: Connection, table: str) -> _Sample:
     rows = await conn.fetch(
         f"SELECT {column} FROM {source} WHERE {row_id} IN ({placeholders(len(ids))})", *ids
     )
+    texts = [row[0].lower() for row in rows]
     counted: Counter[str] = Counter()
-    for row in rows:
-        counted.update(of(row[0].lower()))
-    return _Sample(counted, time.monotonic())
+    for text in texts:
+        counted.update(of(text))
+    return _Sample(counted, texts, last, time.monotonic())
