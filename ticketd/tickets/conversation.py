@@ -137,6 +137,7 @@ async def add_note(
     rules.ensure_may_write_notes(actor)
     mentioned = _mention_guids(config, mentions)
     async with locked(db, config, ref) as (scope, ticket):
+        rules.ensure_works_department(actor, ticket)
         now = now_ms()
         note_id, number = await add_message(
             scope, ticket, MessageKind.NOTE, body, now, actor=actor, mentions=mentioned
