@@ -103,7 +103,8 @@ def config() -> WorkspaceConfig:
     departments = [
         Department(1, 1, "support", "Player Support", frozenset({RILEY_ID}), 150, 255,
                    ("bugs", "checkpoints", "purchases")),
-        Department(2, 2, "bug-triage", "Bug Triage", frozenset(), 200, 255, ("bugs", "checkpoints")),
+        Department(2, 2, "bug-triage", "Bug Triage", frozenset(), 200, 255,
+                   ("bugs", "checkpoints")),
         Department(3, 3, "moderation", "Moderation", frozenset({RILEY_ID}), 180, 255,
                    ("player-reports", "exploiting")),
     ]  # fmt: skip
