@@ -188,9 +188,9 @@ async def update_status(request: Request) -> Response:
     """Set open, pending or completed; `open` on a completed ticket reopens it."""
     c = await caller(request)
     body = parse(StatusBody, await read_json(request))
-    ticket_id = ticket_number(request)
+    ticket = ticket_number(request)
     status = render.STATUS_SET[body.status]
-    await tickets.change_status(c.db, c.config, ticket_id, actor=c.actor, status=status)
+    await tickets.change_status(c.db, c.config, ticket, actor=c.actor, status=status)
     return ok({})
 
 
@@ -239,11 +239,11 @@ async def create_reply(request: Request) -> Response:
     """Reply as a teammate (by e-mail) or as the ticket's creator."""
     c = await caller(request)
     body = parse(ReplyBody, await read_json(request))
-    ticket_id = ticket_number(request)
-    reply_id = await conversation.reply(
+    ticket = ticket_number(request)
+    reply = await conversation.reply(
         c.db,
         c.config,
-        ticket_id,
+        ticket,
         actor=await actors.by_email(c.db, c.config, body.author.email),
         body=message_body(body),
         parent_number=body.parentReplyId,
@@ -251,7 +251,7 @@ async def create_reply(request: Request) -> Response:
         complete=body.isTicketNeededToBeCompleted,
         update_status=not body.suppressTicketStatusAutoupdate,
     )
-    thread = await queries.message(c.db, c.config, ticket_id, reply_id)
+    thread = await queries.message(c.db, c.config, ticket, reply)
     return ok(render.reply(thread.messages[0], thread.ticket, c.config, thread.people))
 
 
@@ -269,16 +269,16 @@ async def add_note(request: Request) -> Response:
     """Add an internal note (never shown to the creator or through the Series API)."""
     c = await caller(request)
     body = parse(NoteBody, await read_json(request))
-    ticket_id = ticket_number(request)
-    note_id = await conversation.add_note(
+    ticket = ticket_number(request)
+    note = await conversation.add_note(
         c.db,
         c.config,
-        ticket_id,
+        ticket,
         actor=await actors.by_email(c.db, c.config, body.author.email),
         body=message_body(body),
         mentions=body.mentionedUsers,
     )
-    thread = await queries.message(c.db, c.config, ticket_id, note_id)
+    thread = await queries.message(c.db, c.config, ticket, note)
     return ok(render.note(thread.messages[0], c.config, thread.people))
 
 
@@ -294,18 +294,18 @@ async def list_notes(request: Request) -> Response:
 async def update_note(request: Request) -> Response:
     c = await caller(request)
     body = parse(NoteUpdateBody, await read_json(request))
-    ticket_id, note_id = ticket_number(request), path_id(request, "noteId")
+    ticket, note = ticket_number(request), path_id(request, "noteId")
     await conversation.update_note(
         c.db,
         c.config,
-        ticket_id,
-        note_id,
+        ticket,
+        note,
         actor=c.actor,
         body=message_body(body) if body.message is not None else None,
         files=attachments(body.attachments) if body.attachments is not None else None,
         mentions=body.mentionedUsers,
     )
-    thread = await queries.message(c.db, c.config, ticket_id, note_id)
+    thread = await queries.message(c.db, c.config, ticket, note)
     return ok(render.note(thread.messages[0], c.config, thread.people))
 
 
@@ -326,9 +326,9 @@ async def ticket_log(request: Request) -> Response:
         misplaced(raw, "in the query string")
     body = parse(LogBody, raw)
     types = log.event_types(body.action_types)
-    ticket_id = ticket_number(request)
+    ticket = ticket_number(request)
     if types is None:  # only types that are never recorded
-        await queries.ensure_exists(c.db, c.config, ticket_id)
+        await queries.ensure_exists(c.db, c.config, ticket)
         return ok([])
-    found, people = await queries.history(c.db, c.config, ticket_id, types, offset=skip, limit=take)
+    found, people = await queries.history(c.db, c.config, ticket, types, offset=skip, limit=take)
     return ok([log.entry(e, c.config, people) for e in found])
