@@ -65,8 +65,14 @@ def fill(template: str, **ids: Any) -> str:
 # --- Series -----------------------------------------------------------------------
 
 
-def series(body: dict[str, Any] | None = None, by_ticket: bool = False) -> Entry:
-    """Bad keys; and for an endpoint naming a ticket, their ticket in both its forms."""
+def series(
+    body: dict[str, Any] | None = None,
+    by_ticket: bool = False,
+    theirs: tuple[str, str, Expect] | None = None,
+) -> Entry:
+    """Bad keys; for an endpoint naming a ticket, their ticket in both its forms; with
+    `theirs` (field, value, expected), the body's field set to their category's or
+    department's key, on our ticket."""
 
     def tries(w: iw.World, method: str, template: str) -> list[Try]:
         path = fill(template, ticketId=w.ours.codes[0])
@@ -76,11 +82,15 @@ def series(body: dict[str, Any] | None = None, by_ticket: bool = False) -> Entry
             Try("garbage API key", method, path, invalid, {"apikey": "tk_x_y"}, body),
             Try("revoked API key", method, path, invalid, {"apikey": w.revoked_key}, body),
         ]
-        theirs = (("TicketId", w.theirs.codes[-1]), ("_id", w.theirs.object_ids[-1]))
-        for form, ref in theirs if by_ticket else ():
+        refs = (("TicketId", w.theirs.codes[-1]), ("_id", w.theirs.object_ids[-1]))
+        for form, ref in refs if by_ticket else ():
             refused = series_refused(404, "Ticket not found")
             found.append(Try(f"their {form}", method, fill(template, ticketId=ref), refused,
                              w.ours.key, body))  # fmt: skip
+        if theirs is not None:
+            name, value, expect = theirs
+            found.append(Try(f"their {name}", method, path, expect, w.ours.key,
+                             {**(body or {}), name: value}))  # fmt: skip
         return found
 
     return tries
@@ -230,7 +240,22 @@ def dashboard_action(w: iw.World, method: str, template: str) -> list[Try]:
         for t in _not_theirs(w, method, path):
             found.append(Try(f"{action} on {t.what}", method, t.path, t.expect, same_site,
                              form=form, staff=True, hidden=t.hidden))  # fmt: skip
-    return found
+    return [*found, *_their_names_on_ours(w, method, template, form)]
+
+
+def _their_names_on_ours(
+    w: iw.World, method: str, template: str, form: dict[str, str]
+) -> list[Try]:
+    """Their teammate as assignee, their department as destination, on our ticket that
+    the staff member works: refused on the page (409), which names neither."""
+    ours = w.ours.codes[0]
+    named = {"assign": {"assignee": w.theirs.teammate_guid},
+             "transfer": {"department": "theirs-only-dept"}}  # fmt: skip
+    return [
+        Try(f"{action} naming theirs", method, fill(template, code=ours, action=action),
+            answered(409), {"Origin": iw.BASE}, form={**form, **fields}, staff=True)
+        for action, fields in named.items()
+    ]  # fmt: skip
 
 
 def queue_state(w: iw.World, method: str, template: str) -> list[Try]:
@@ -291,7 +316,14 @@ def anonymous(w: iw.World, method: str, template: str) -> list[Try]:
 TICKET = series(by_ticket=True)
 MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/tickets/get/{ticketId}"): TICKET,
-    ("POST", "/tickets/create"): series(ticket_body()),
+    ("POST", "/tickets/create"): series(
+        ticket_body(),
+        theirs=(
+            "category",
+            "theirs-only",
+            series_refused(400, "Validation error: Category 'theirs-only' does not exist"),
+        ),
+    ),  # fmt: skip
     ("GET", "/tickets/list"): series_list,
     ("POST", "/tickets/create-game-report"): series(ticket_body()),
     ("GET", "/tickets/config"): series(),
@@ -303,8 +335,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     ("POST", "/tickets/{ticketId}/status"): series({"status": "resolved", **STAFF}, True),
     ("POST", "/tickets/{ticketId}/transfer"): series(
-        {"departmentId": "moderation-dept", **STAFF}, by_ticket=True
-    ),
+        {"departmentId": "moderation-dept", **STAFF},
+        by_ticket=True,
+        theirs=("departmentId", "theirs-only-dept", series_refused(404, "Department not found")),
+    ),  # fmt: skip
     ("GET", "/basic/check-key/{apiKey}"): check_key,
     ("POST", "/helpdesk/token"): token_endpoint,
     ("POST", "/helpdesk/tickets"): hd(
