@@ -5,61 +5,34 @@ series-api.md, docs/helpdesk-api.md, docs/dashboard.md), and no answer holds the
 workspace's text. The endpoints are read from the app's own routers: one without an
 entry in MATRIX (or EXEMPT) fails the test."""
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from starlette.routing import BaseRoute, Mount, Route
 
 from tests.support import isolation_world as iw
-from tests.support.helpdesk import assert_hd_error, ok
-from tests.support.isolation_matrix import Try, run_try
+from tests.support.helpdesk import ok
+from tests.support.isolation_matrix import (
+    Expect,
+    Try,
+    answered,
+    endpoints,
+    fill,
+    hd_refused,
+    run_try,
+    sent_to_sign_in,
+    series_refused,
+)
 from tests.support.proof import tally
-from tests.support.series import assert_error, ticket_body
+from tests.support.series import ticket_body
 from ticketd.demo import DEMO_STAFF_ID
-from ticketd.helpdesk.envelope import ERRORS
 
 pytestmark = pytest.mark.anyio
 
-Expect = Callable[[httpx.Response], None]
 Entry = Callable[[iw.World, str, str], list[Try]]
 NO_KEY = "API key is required: send it in the apikey or x-api-key header"
 STAFF = {"staffUserId": DEMO_STAFF_ID}
-
-
-# --- expected answers --------------------------------------------------------------
-
-
-def series_refused(status: int, message: str) -> Expect:
-    return lambda r: assert_error(r, status, message)
-
-
-def hd_refused(error: str) -> Expect:
-    code, status = ERRORS[error]
-
-    def check(r: httpx.Response) -> None:
-        assert_hd_error(r, status, code)
-
-    return check
-
-
-def answered(status: int, *texts: str) -> Expect:
-    def check(r: httpx.Response) -> None:
-        assert r.status_code == status, r.text
-        assert all(t in r.text for t in texts), r.text
-
-    return check
-
-
-def sent_to_sign_in(r: httpx.Response) -> None:
-    assert r.status_code == 303 and r.headers["location"].startswith("/staff/login?next="), r
-
-
-def fill(template: str, **ids: Any) -> str:
-    """The path with each `{name}` or `{name:conv}` of the template replaced."""
-    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(ids[m.group(1)]), template)
 
 
 # --- Series -----------------------------------------------------------------------
@@ -196,7 +169,7 @@ NEW = {"title": "t", "message": "m", "creator": {"email": "c@example.com"}}
 REPLY = {"message": "m", "author": AUTHOR}
 CATEGORY_404 = hd_refused("category_not_found")
 FIELD_404 = hd_refused("custom_field_not_found")
-T, N = "/tickets/1", "/tickets/{ticket}"
+T = "/tickets/1"
 
 
 # --- dashboard and authors' links -------------------------------------------------
@@ -491,26 +464,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/metrics"): anonymous,
 }
 EXEMPT = {("GET", "/staff/static/{path}"): "the dashboard's own CSS and scripts: no data"}
-
-
-def endpoints(app: Any, prefix: str = "") -> set[tuple[str, str]]:
-    """(method, path template) of every route under `app`, through its mounts."""
-    while not hasattr(app, "routes"):
-        app = app.app
-    found: set[tuple[str, str]] = set()
-    for route in app.routes:
-        found |= _endpoints_of(route, prefix)
-    return found
-
-
-def _endpoints_of(route: BaseRoute, prefix: str) -> set[tuple[str, str]]:
-    if isinstance(route, Mount):
-        inner = route.app
-        if hasattr(inner, "routes") or hasattr(inner, "app"):
-            return endpoints(inner, prefix + route.path)
-        return {("GET", f"{prefix}{route.path}/{{path}}")}
-    assert isinstance(route, Route), route
-    return {(m, prefix + route.path) for m in route.methods or () if m != "HEAD"}
 
 
 async def test_every_endpoint_refuses_other_workspaces_and_bad_credentials(
