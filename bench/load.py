@@ -39,7 +39,7 @@ from ticketd.workspaces.config import WorkspaceConfig
 # Counters the database keeps by triggers, rebuilt for the whole workspace: the loader
 # writes with some triggers set aside (PostgreSQL: replica mode sets aside all of them).
 # open_ticket_counts as workspaces.repository._recount_open_tickets rebuilds it;
-# ticket_counts as migration 0009 first filled it.
+# ticket_counts as migration 0009 first filled it; workspace_numbers as 0012 did.
 RECOUNT = [
     "DELETE FROM open_ticket_counts WHERE workspace_id = $1",
     "INSERT INTO open_ticket_counts (workspace_id, category_key, author_guid, open_count)"
@@ -48,6 +48,11 @@ RECOUNT = [
     " WHERE t.workspace_id = $1 AND c.max_open_tickets > 0"
     " AND t.status IN ('open', 'in-progress')"
     " GROUP BY t.workspace_id, t.category_key, t.author_guid",
+    "INSERT INTO workspace_numbers (workspace_id, tickets, messages) SELECT w.id,"
+    " (SELECT COALESCE(MAX(number), 0) FROM tickets t WHERE t.workspace_id = w.id),"
+    " (SELECT COALESCE(MAX(number), 0) FROM messages m WHERE m.workspace_id = w.id)"
+    " FROM workspaces w WHERE w.id = $1 ON CONFLICT (workspace_id) DO UPDATE"
+    " SET tickets = excluded.tickets, messages = excluded.messages",
     "DELETE FROM ticket_counts WHERE workspace_id = $1",
     "INSERT INTO ticket_counts (workspace_id, department_key, status, slot, n)"
     " SELECT workspace_id, coalesce(department_key, ''), status, 0, COUNT(*) FROM tickets"
@@ -91,7 +96,7 @@ async def load(
     try:
         await writer.prepare()
         first = await writer.next_ids()
-        counters = type(first)(first.ticket, first.message, first.event)
+        counters = dataclasses.replace(first)
         now = now_ms()
         await writer.write({"people": contact_rows(workspace_id, authors, now - 731 * 86_400_000)})
         maker = TicketMaker(cast, vocabulary, authors, tag_ids, count=count, now=now, seed=seed,

@@ -19,11 +19,15 @@ MAX_MESSAGES = 8
 
 @dataclass
 class Counters:
-    """The next id of each table with an integer key the loader assigns."""
+    """The next id of each table with an integer key the loader assigns, and what to
+    add to a ticket's or message's id for its number in the workspace (the loaded rows
+    of each table have consecutive ids, after the workspace's existing numbers)."""
 
     ticket: int
     message: int
     event: int
+    ticket_offset: int = 0
+    message_offset: int = 0
 
 
 @dataclass
@@ -69,7 +73,8 @@ class Life:
         self.message_count += 1
         row = message_values(kind, actor.user_id, actor.guid, body, at)
         row.update(id=message_id, ticket_id=self.t["id"], mentions=None, parent_id=None,
-                   level=0, is_draft=False, updated_at=None)  # fmt: skip
+                   level=0, is_draft=False, updated_at=None,
+                   number=message_id + self.counters.message_offset)  # fmt: skip
         row.update(extra)
         self.rows.messages.append(row)
         return message_id

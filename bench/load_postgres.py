@@ -56,7 +56,15 @@ class PostgresWriter:
         async def after(table: str) -> int:
             return int(await conn.fetchval(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"))
 
-        return Counters(await after("tickets"), await after("messages"), await after("events"))
+        first = Counters(await after("tickets"), await after("messages"), await after("events"))
+        last = await conn.fetchrow(
+            "SELECT tickets, messages FROM workspace_numbers WHERE workspace_id = $1",
+            self.constants["workspace_id"],
+        )
+        tickets, messages = (last[0], last[1]) if last else (0, 0)
+        first.ticket_offset = tickets + 1 - first.ticket
+        first.message_offset = messages + 1 - first.message
+        return first
 
     async def _shape(self, table: str, sample: Row) -> TableShape:
         if table not in self.shapes:

@@ -13,6 +13,7 @@ from bench.load_life import Counters
 from bench.load_tables import DbColumn, LoadError, Row, TableShape, shape_for
 from ticketd.db.database import sqlite_path
 
+NUMBERS = "SELECT tickets, messages FROM workspace_numbers WHERE workspace_id = ?"
 LOADED = ("tickets", "messages", "events", "ticket_tags", "ticket_field_values", "people")
 SEARCH_TRIGGERS = ("ticket_search_insert", "message_search_insert")
 # Only for the load; restored (or, being per connection, gone) when it ends.
@@ -66,7 +67,12 @@ class SqliteWriter:
                 self.conn.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
             )
 
-        return Counters(after("tickets"), after("messages"), after("events"))
+        last = self.conn.execute(NUMBERS, (self.constants["workspace_id"],)).fetchone()
+        tickets, messages = last or (0, 0)
+        first = Counters(after("tickets"), after("messages"), after("events"))
+        first.ticket_offset = tickets + 1 - first.ticket
+        first.message_offset = messages + 1 - first.message
+        return first
 
     def _columns(self, table: str) -> list[DbColumn]:
         info = self.conn.execute(f"PRAGMA table_info({table})").fetchall()

@@ -119,6 +119,7 @@ class TicketMaker:
         )
         return {
             "id": self.counters.ticket,
+            "number": self.counters.ticket + self.counters.ticket_offset,
             "workspace_id": self.cast.config.workspace.id,
             # The app's generators, with the creation time in place of the current one.
             "code": f"TICKET-{seconds:010d}-{ids.ticket_code()[-4:]}",

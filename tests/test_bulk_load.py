@@ -118,6 +118,10 @@ async def test_helpdesk_and_staff_queue_see_the_tickets(
     page = await series.post("/helpdesk/tickets/list", json={"take": 50}, headers=headers)
     assert page.status_code == 200, page.text
     assert len(page.json()["data"]) == 50
+    # The loaded tickets are numbered 1 to COUNT: the next one the API makes is COUNT + 1.
+    new = {"title": "t", "message": "m", "creator": {"email": "after-load@example.com"}}
+    made = await series.post("/helpdesk/tickets", json=new, headers=headers)
+    assert made.json()["data"] == COUNT + 1, made.text
     config = await get_config(services.db, services.cache, result.workspace_id)
     staff = staff_member(config, STAFF_IDS[10])  # Quality Assurance staff only
     assert staff.departments == ("qa-dept",)

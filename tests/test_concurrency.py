@@ -263,3 +263,28 @@ async def test_simultaneous_assignments_from_one_view_have_exactly_one_winner(
         if e["actionType"] == "ticket_assigned_to_user"
     ]
     assert assigned == [second, first]
+
+
+async def test_simultaneous_helpdesk_creates_on_two_servers_take_every_number_once(
+    database_url: str, servers: list[str]
+) -> None:
+    """Helpdesk ids are numbers within the workspace, taken from its counter row: 200
+    creates at once through two processes get exactly 1 to 200."""
+    credentials, _ = await helpdesk_setup(database_url, 0)
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=200)) as http:
+        form = {"grant_type": "refresh_token", "refresh_token": credentials["refreshToken"],
+                "client_id": credentials["clientId"]}  # fmt: skip
+        token = await http.post(f"{servers[0]}/helpdesk/token", data=form)
+        http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        targets = itertools.cycle(servers)
+        responses = await asyncio.gather(
+            *(
+                http.post(f"{next(targets)}/helpdesk/tickets", json={
+                    "title": f"Race {i}", "message": "m", "creator": {"email": f"c{i}@x.example"}
+                })
+                for i in range(200)
+            )
+        )  # fmt: skip
+
+    assert Counter(r.status_code for r in responses) == {200: 200}
+    assert sorted(r.json()["data"] for r in responses) == list(range(1, 201))

@@ -451,3 +451,33 @@ def test_0009_counts_the_stored_tickets_and_0010_clears_avatars_that_are_not_htt
     avatars = run(blank_url, "SELECT id, author_avatar_url FROM tickets ORDER BY id",
                   "SELECT avatar_url FROM people")  # fmt: skip
     assert avatars == [[(1, None), (2, kept[0]), (3, kept[1])], [(None,)]]
+
+
+def test_0012_numbers_each_workspaces_rows_from_one_and_new_rows_carry_on(
+    blank_url: str,
+) -> None:
+    config = alembic_config(blank_url)
+    command.upgrade(config, "0007")
+    fill_0007(blank_url)  # tickets 1 and 3 in WS, 2 in OTHER_WS
+    run(blank_url, "UPDATE messages SET parent_id = 2 WHERE id = 3")  # the draft answers
+    command.upgrade(config, "0012")
+
+    numbered = run(
+        blank_url,
+        "SELECT id, workspace_id, number FROM tickets ORDER BY id",
+        "SELECT id, workspace_id, number, parent_number FROM messages ORDER BY id",
+        "SELECT workspace_id, tickets, messages, categories, custom_fields, departments"
+        " FROM workspace_numbers ORDER BY workspace_id",
+    )
+    assert numbered == [
+        [(1, WS, 1), (2, OTHER_WS, 1), (3, WS, 2)],
+        [(1, WS, 1, None), (2, OTHER_WS, 1, None), (3, OTHER_WS, 2, 1), (4, WS, 2, None)],
+        sorted([(WS, 2, 2, 0, 0, 0), (OTHER_WS, 1, 2, 1, 1, 1)]),
+    ]
+    with pytest.raises(sa.exc.IntegrityError):  # a number is unique in its workspace
+        run(blank_url, "UPDATE tickets SET number = 1 WHERE id = 3")
+    assert schema_drift(blank_url) == []
+
+    command.downgrade(config, "0011")
+    command.upgrade(config, "head")
+    assert run(blank_url, "SELECT number FROM tickets ORDER BY id") == [[(1,), (1,), (2,)]]

@@ -51,7 +51,9 @@ from ticketd.tickets.model import (
     Thread,
     Ticket,
     TicketDetails,
+    TicketNumber,
     TicketQuery,
+    TicketRef,
 )
 from ticketd.workspaces import fields
 from ticketd.workspaces import service as workspaces
@@ -178,16 +180,16 @@ def teammate_output(t: Teammate) -> dict[str, Any]:
 def category_output(c: Category) -> dict[str, Any]:
     department = c.departments[0] if c.departments else None
     return {
-        "id": c.id,
+        "id": c.number,
         "key": c.key,
         "name": c.name,
-        "parentId": c.parent_id,
+        "parentId": c.parent_number,
         "department": department,
     }
 
 
 def field_output(f: CustomField) -> dict[str, Any]:
-    return {"id": f.id, "name": f.name, "type": f.type, "options": list(f.options)}
+    return {"id": f.number, "name": f.name, "type": f.type, "options": list(f.options)}
 
 
 def workspace_output(w: WorkspaceSummary) -> dict[str, Any]:
@@ -295,7 +297,7 @@ def author_name(config: WorkspaceConfig, t: Ticket, people: dict[str, Person]) -
 
 def ticket_output(config: WorkspaceConfig, t: Ticket, details: TicketDetails) -> dict[str, Any]:
     return {
-        "id": t.id,
+        "id": t.number,
         "code": t.code,
         "objectId": t.object_id,
         "subject": t.subject,
@@ -335,7 +337,7 @@ def message_output(m: Message, thread: Thread, config: WorkspaceConfig) -> dict[
     else:
         author = known_name(config, thread.people, m.author_guid, m.author_user_id)
     return {
-        "id": m.id,
+        "id": m.number,
         "kind": MESSAGE_KINDS[m.kind],
         "author": author,
         "authorUserId": m.author_user_id,
@@ -349,7 +351,8 @@ def message_output(m: Message, thread: Thread, config: WorkspaceConfig) -> dict[
 
 def field_value_output(config: WorkspaceConfig, value: FieldValue) -> dict[str, Any]:
     field = config.custom_fields.get(value.field_id)
-    return {"id": value.field_id, "name": field.name if field else None, "value": value.value}
+    number = field.number if field else None
+    return {"id": number, "name": field.name if field else None, "value": value.value}
 
 
 def ticket_details(
@@ -724,7 +727,7 @@ def cmd_category_add(args: argparse.Namespace) -> None:
             workspace_id=args.id,
             name=args.name,
             key=args.key,
-            parent_id=args.parent,
+            parent_number=args.parent,
             department=args.department,
             actor=actors.SYSTEM,
         )
@@ -780,10 +783,11 @@ def cmd_ticket_list(args: argparse.Namespace) -> None:
     emit_rows(with_database(work), args.json, TICKET_COLUMNS)
 
 
-def ticket_ref(text: str) -> str | int:
-    """A ticket's integer id (the helpdesk's), or its code or object id as given."""
+def ticket_ref(text: str) -> TicketRef:
+    """A ticket's number in the workspace (the helpdesk's integer id), or its code or
+    object id as given."""
     if text.isascii() and text.isdigit() and int(text) <= MAX_BIGINT:
-        return int(text)
+        return TicketNumber(int(text))
     return text
 
 
@@ -1076,7 +1080,7 @@ def _add_helpdesk_commands(commands: Any) -> None:
     add.add_argument("id", help="workspace id")
     add.add_argument("--name", required=True)
     add.add_argument("--key", help="the Series category id (default: from the name)")
-    add.add_argument("--parent", type=int, help="integer id of the parent category")
+    add.add_argument("--parent", type=int, help="integer id (number) of the parent category")
     add.add_argument("--department", help="department id (key) that handles it")
     add.add_argument("--json", action="store_true")
     add.set_defaults(run=cmd_category_add)

@@ -94,22 +94,23 @@ def config() -> WorkspaceConfig:
         DISCORD_ROLE,
     )  # fmt: skip
     categories = [
-        Category(1, "bugs", "Bugs & Glitches", False, 0, None, ("support",)),
-        Category(2, "checkpoints", "Checkpoints", False, 0, 3, ("support", "bug-triage"), 1),
-        Category(3, "purchases", "Purchases & Robux", False, 0, None, ("support",)),
-        Category(4, "player-reports", "Player Reports", False, 0, None, ("moderation",)),
-        Category(5, "exploiting", "Exploiting", False, 0, None, ("moderation",), 4),
+        Category(1, 1, "bugs", "Bugs & Glitches", False, 0, None, ("support",)),
+        Category(2, 2, "checkpoints", "Checkpoints", False, 0, 3, ("support", "bug-triage"), 1),
+        Category(3, 3, "purchases", "Purchases & Robux", False, 0, None, ("support",)),
+        Category(4, 4, "player-reports", "Player Reports", False, 0, None, ("moderation",)),
+        Category(5, 5, "exploiting", "Exploiting", False, 0, None, ("moderation",), 4),
     ]
     departments = [
-        Department(1, "support", "Player Support", frozenset({RILEY_ID}), 150, 255,
+        Department(1, 1, "support", "Player Support", frozenset({RILEY_ID}), 150, 255,
                    ("bugs", "checkpoints", "purchases")),
-        Department(2, "bug-triage", "Bug Triage", frozenset(), 200, 255, ("bugs", "checkpoints")),
-        Department(3, "moderation", "Moderation", frozenset({RILEY_ID}), 180, 255,
+        Department(2, 2, "bug-triage", "Bug Triage", frozenset(), 200, 255,
+                   ("bugs", "checkpoints")),
+        Department(3, 3, "moderation", "Moderation", frozenset({RILEY_ID}), 180, 255,
                    ("player-reports", "exploiting")),
     ]  # fmt: skip
     riley = Member(RILEY_ID, "RileyBuildsObbies", "Riley", HEADSHOT.format("9F2A" * 8), 200)
     maya = Teammate(MAYA_GUID, "Maya Chen", "maya@obbykingdom.example", "admin", None, None)
-    device = CustomField(1, "Device", "dropdown", ("PC", "Phone", "Tablet", "Console"))
+    device = CustomField(1, 1, "Device", "dropdown", ("PC", "Phone", "Tablet", "Console"))
     return WorkspaceConfig(
         workspace,
         categories={c.key: c for c in categories},
@@ -170,13 +171,14 @@ class Story:
 
     def _message(self, kind: MessageKind, who: Who, text: str, when: int, **extra: Any) -> Message:
         values: dict[str, Any] = {
-            "html": None, "attachments": (), "mentions": (), "parent_id": None, "level": 0,
+            "html": None, "attachments": (), "mentions": (), "parent_number": None, "level": 0,
             "is_draft": False, "updated_at": None, **extra,
         }  # fmt: skip
         message_id = next(self.inbox.message_ids)
         suffix = fixed(f"message {message_id}", string.ascii_lowercase + string.digits, 6)
         return Message(
-            id=message_id, ticket_id=self.ticket.id, key=f"msj_{when}_{suffix}", kind=kind,
+            id=message_id, number=message_id, ticket_id=self.ticket.id,
+            key=f"msj_{when}_{suffix}", kind=kind,
             author_user_id=who.user_id, author_guid=who.guid, text=text, created_at=when,
             **values,
         )  # fmt: skip
@@ -258,7 +260,7 @@ def roblox_ticket(**values: Any) -> Ticket:
         assigned_at=None, sentiment=None, source_name=None, cc=(), reply_count=0,
         has_draft=False, last_thread_at=values["created_at"], updated_at=values["created_at"],
         closed_at=None, first_response_at=None, first_resolved_at=None,
-        public_token=example_token(values["code"]),
+        public_token=example_token(values["code"]), number=values["id"],
     )  # fmt: skip
 
 
@@ -286,7 +288,7 @@ def timeline() -> Iterator[Notice]:
             source_name="Website contact form", cc=(SAM_EMAIL,), reply_count=0,
             has_draft=False, last_thread_at=created, created_at=created, updated_at=created,
             closed_at=None, first_response_at=None, first_resolved_at=None,
-            public_token=example_token("TICKET-1741966833-P9DT"),
+            public_token=example_token("TICKET-1741966833-P9DT"), number=1041,
         ),
         "My son bought the VIP gamepass yesterday and we were charged 499 Robux twice. "
         "His username is sammy_b_2013. Can you refund one of them?",

@@ -57,5 +57,5 @@ async def hd(ws: Workspace) -> Helpdesk:
         )
         helpdesk.fields[name] = field_output(custom_field)
     config = await services_config(ws)
-    helpdesk.categories = {c.key: c.id for c in config.categories.values()}
+    helpdesk.categories = {c.key: c.number for c in config.categories.values()}
     return helpdesk

@@ -23,10 +23,10 @@ async def add_category(
         hd.ws.services.cache,
         workspace_id=(ws or hd.ws).id,
         name=name,
-        parent_id=parent,
+        parent_number=parent,
         actor=SYSTEM,
     )
-    return created.id
+    return created.number
 
 
 # --- categories --------------------------------------------------------------------

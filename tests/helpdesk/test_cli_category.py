@@ -92,7 +92,7 @@ def test_category_add_with_a_department_routes_series_tickets_there(database_url
 
 def test_category_add_with_a_parent_nests_it_under_that_category(database_url: str) -> None:
     ws = make_workspace(database_url)
-    support = config_of(database_url, ws.id).categories["support"].id
+    support = config_of(database_url, ws.id).categories["support"].number
 
     result = run_cli(
         database_url,
@@ -127,7 +127,9 @@ def test_category_add_with_a_parent_not_in_the_workspace_fails_and_creates_nothi
     database_url: str,
 ) -> None:
     ws, elsewhere = make_workspace(database_url), make_workspace(database_url)
-    foreign = config_of(database_url, elsewhere.id).categories["support"].id
+    extra = run_cli(database_url, "category", "add", elsewhere.id, "--name", "Extra", "--json")
+    foreign = only_json_object(extra)["id"]  # a number only the other workspace has
+    assert foreign not in [c.number for c in config_of(database_url, ws.id).categories.values()]
     before = categories(config_of(database_url, ws.id))
 
     result = run_cli(

@@ -339,18 +339,22 @@ async def test_an_unknown_field_is_404_with_error_code_403(
 async def test_another_workspaces_field_is_404_and_left_alone(
     hd: Helpdesk, method: str, body: dict[str, Any] | None
 ) -> None:
+    """Field ids are numbers within the workspace: the other's fifth field has a number
+    this workspace (with four) does not."""
     other, headers = await other_workspace(hd)
-    foreign = await fields.add_field(
-        hd.db,
-        hd.ws.services.cache,
-        workspace_id=other.id,
-        name="Theirs",
-        field_type="text",
-        actor=SYSTEM,
-    )
+    for n in range(len(hd.fields) + 1):
+        foreign = await fields.add_field(
+            hd.db,
+            hd.ws.services.cache,
+            workspace_id=other.id,
+            name=f"Theirs {n}",
+            field_type="text",
+            actor=SYSTEM,
+        )
 
-    response = await hd.client.request(method, f"/helpdesk/customFields/{foreign.id}", json=body)
+    url = f"/helpdesk/customFields/{foreign.number}"
+    response = await hd.client.request(method, url, json=body)
 
     assert_hd_error(response, 404, 403)
-    still = ok(await hd.client.get(f"/helpdesk/customFields/{foreign.id}", headers=headers))
-    assert still["name"] == "Theirs"
+    still = ok(await hd.client.get(url, headers=headers))
+    assert still["name"] == f"Theirs {len(hd.fields)}"

@@ -127,7 +127,7 @@ def test_a_staff_reply_is_authored_by_the_replier_and_quotes_the_reply() -> None
 
 def test_tag_and_custom_field_changes_show_what_was_set() -> None:
     workspace = notices.config()
-    workspace.custom_fields[7] = CustomField(7, "Platform", "dropdown", ("PC", "Xbox"))
+    workspace.custom_fields[7] = CustomField(7, 7, "Platform", "dropdown", ("PC", "Xbox"))
     tagged = embed_of(notices.notice(events.TagsChanged(["bug", "vip_2"])))
     set_field = embed_of(notices.notice(events.FieldValueChanged(7, "PC"), workspace=workspace))
     cleared = embed_of(notices.notice(events.FieldValueChanged(7, None), workspace=workspace))
@@ -264,7 +264,7 @@ def test_when_all_text_passes_six_thousand_units_the_description_is_shortened() 
 def test_with_every_other_text_at_its_longest_a_shortened_description_still_fits() -> None:
     huge = "\U0001f600" * 3000  # each takes two UTF-16 units
     workspace = notices.config(category_name=huge, department_name=huge, public_url=True)
-    workspace.custom_fields[7] = CustomField(7, huge, "text", ())
+    workspace.custom_fields[7] = CustomField(7, 7, huge, "text", ())
     ticket = notices.game_report(subject=huge, author_display_name=huge, server_id=huge, code=huge)
     notice = notices.notice(events.FieldValueChanged(7, huge), ticket_=ticket, workspace=workspace)
 

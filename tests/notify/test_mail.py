@@ -109,7 +109,7 @@ async def test_three_replies_on_one_ticket_form_one_thread(smtp: SmtpServer) -> 
     second = await deliver(smtp, thread.reply("Second", by=TEAMMATE))
     third = await deliver(smtp, thread.reply("Third"))
 
-    root = f"<{CODE}.{notices.TICKET_ID}@ticketd.test>"
+    root = f"<{CODE}.{mail.workspace_digest(notices.WORKSPACE_ID)}@ticketd.test>"
     ids = [got.message["Message-ID"] for got in (first, second, third)]
     keys = [m.key for m in thread.written if m.kind is MessageKind.STAFF]
     assert ids == [f"<{key}.{CODE}@ticketd.test>" for key in keys]
@@ -149,7 +149,7 @@ def test_references_keep_the_root_and_the_latest_replies() -> None:
     references = build(notice)["References"].split()
 
     earlier = [m for m in thread.written if m is not notice.message]
-    assert references[0] == f"<{CODE}.{notices.TICKET_ID}@ticketd.test>"
+    assert references[0] == f"<{CODE}.{mail.workspace_digest(notices.WORKSPACE_ID)}@ticketd.test>"
     assert references[1:] == [
         f"<{m.key}.{CODE}@ticketd.test>" for m in earlier[-mail.REFERENCES_KEPT :]
     ]
@@ -174,7 +174,10 @@ def test_a_note_given_with_the_thread_stays_out_of_the_mail() -> None:
     text, html = parts(built)
     assert "refund" not in text and "refund" not in html
     assert note.key not in built["References"]
-    assert built["References"] == f"<{CODE}.{notices.TICKET_ID}@ticketd.test>"
+    assert (
+        built["References"]
+        == f"<{CODE}.{mail.workspace_digest(notices.WORKSPACE_ID)}@ticketd.test>"
+    )
 
 
 def test_recipients_are_the_creator_and_cc_once_each_without_the_replier() -> None:

@@ -12,7 +12,7 @@ def test_staff_and_members_known_only_by_roblox_id_are_named() -> None:
     config = WorkspaceConfig(
         workspace,
         departments={
-            "mods": Department(1, "mods", "Mods", frozenset({555}), None, None, ()),
+            "mods": Department(1, 1, "mods", "Mods", frozenset({555}), None, None, ()),
         },
         members={777: Member(777, "kay", "Kay K", "https://cdn.example/k.png", 3)},
     )

@@ -12,6 +12,7 @@ from ticketd.series import render
 from ticketd.series.webhook_payload import payload, ping_payload
 from ticketd.tickets import events
 from ticketd.tickets.model import MessageKind, Status
+from ticketd.workspaces.config import CustomField
 
 BASE = "https://tickets.example.com/"
 
@@ -124,7 +125,6 @@ def test_a_note_comes_as_a_note() -> None:
             {"previousCategory": "support", "category": "reports"},
         ),
         (events.TagsChanged(tags=["bug", "vip"]), {"tags": ["bug", "vip"]}),
-        (events.FieldValueChanged(field_id=3, value="EU"), {"fieldId": 3, "value": "EU"}),
         (
             events.Unclaimed(previous_assignee_guid=notices.STAFF_GUID),
             {"previousAssignee": {"userId": notices.STAFF_ID, "name": "Sam Staff"}},
@@ -134,6 +134,16 @@ def test_a_note_comes_as_a_note() -> None:
 def test_each_change_says_what_changed(change: events.Payload, fields: dict[str, object]) -> None:
     data = payload(notices.notice(change), BASE)["data"]
     assert {key: data[key] for key in fields} == fields
+
+
+def test_a_field_value_change_names_the_field_by_its_number_in_the_workspace() -> None:
+    config = notices.config()
+    config.custom_fields[3] = CustomField(3, 2, "Region", "text", ())
+    change = events.FieldValueChanged(field_id=3, value="EU")
+
+    data = payload(notices.notice(change, workspace=config), BASE)["data"]
+
+    assert (data["fieldId"], data["value"]) == (2, "EU")
 
 
 @pytest.mark.parametrize("payload_type", list(events.PAYLOADS.values()))

@@ -48,7 +48,7 @@ def config(
         discord_webhook_url=None, discord_webhook_enabled=False, discord_webhook_ping=None,
     )  # fmt: skip
     staff_team = Department(
-        1, "staff", department_name, frozenset({STAFF_ID}), 100, 255, ("support",)
+        1, 1, "staff", department_name, frozenset({STAFF_ID}), 100, 255, ("support",)
     )
     return WorkspaceConfig(
         workspace,
@@ -60,9 +60,9 @@ def config(
 
 
 def categories(*, support_name: str) -> dict[str, Category]:
-    help_ = Category(1, "help", "Help", False, 0, None, ("staff",))
-    support = Category(2, "support", support_name, False, 0, 3, ("staff",), parent_id=1)
-    reports = Category(3, "reports", "Player Reports", False, 0, None, ("staff",))
+    help_ = Category(1, 1, "help", "Help", False, 0, None, ("staff",))
+    support = Category(2, 2, "support", support_name, False, 0, 3, ("staff",), parent_number=1)
+    reports = Category(3, 3, "reports", "Player Reports", False, 0, None, ("staff",))
     return {c.key: c for c in (help_, support, reports)}
 
 
@@ -99,7 +99,7 @@ def ticket(**changes: Any) -> Ticket:
         source=Source.SERIES_API, source_name=None, cc=(), reply_count=1, has_draft=False,
         last_thread_at=CREATED + 2000, created_at=CREATED, updated_at=CREATED + 3000,
         closed_at=None, first_response_at=CREATED + 2000, first_resolved_at=None,
-        public_token="0123456789abcdef0123456789abcdef",
+        public_token="0123456789abcdef0123456789abcdef", number=TICKET_ID,
     )  # fmt: skip
     return dataclasses.replace(base, **changes)
 
@@ -119,8 +119,8 @@ def message(
     base = Message(
         id=7, ticket_id=TICKET_ID, key="msj_1736937002000_abc123", kind=kind,
         author_user_id=writer.user_id, author_guid=writer.guid, text="Try rejoining now.",
-        html=None, attachments=(), mentions=(), parent_id=None, level=0, is_draft=False,
-        created_at=CREATED + 2000, updated_at=None,
+        html=None, attachments=(), mentions=(), parent_number=None, level=0, is_draft=False,
+        created_at=CREATED + 2000, updated_at=None, number=7,
     )  # fmt: skip
     return dataclasses.replace(base, **changes)
 
@@ -128,7 +128,7 @@ def message(
 def opening_message(text: str = OPENING) -> Message:
     """The author's first message, which opened the ticket."""
     key = "msj_1736937000000_open01"
-    return message(MessageKind.AUTHOR, id=1, key=key, text=text, created_at=CREATED)
+    return message(MessageKind.AUTHOR, id=1, number=1, key=key, text=text, created_at=CREATED)
 
 
 def event(payload: events.Payload, **changes: Any) -> events.Event:

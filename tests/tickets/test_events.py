@@ -53,7 +53,8 @@ async def test_a_tickets_life_reads_back_as_typed_events_newest_first(ws: typing
     new = NewTicket("Help", "support", Body("I need help"), Author(user_id=AUTHOR))
     ticket = await tickets.create(db, config, new, actor=author)
     await tickets.claim(db, config, ticket.id, actor=staff)
-    reply_id = await conversation.reply(db, config, ticket.id, actor=staff, body=Body("Hi"))
+    reply = await conversation.reply(db, config, ticket.id, actor=staff, body=Body("Hi"))
+    reply_id = (await queries.message(db, config, ticket.id, reply)).messages[0].id
     await tickets.change_status(db, config, ticket.id, actor=staff, status=Status.RESOLVED)
 
     found, people = await queries.history(db, config, ticket.id, (), offset=0, limit=10)

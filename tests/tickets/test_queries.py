@@ -87,11 +87,11 @@ class RolledBack(Exception):
 _MANY_TICKETS = [
     "INSERT INTO tickets (workspace_id, code, object_id, subject, status, priority,"
     " author_guid, game_report, detailed_source, last_thread_at, created_at, updated_at,"
-    " public_token) SELECT $1, 'BULK-' || i, lpad(to_hex(i), 24, '0'), 'Lag in lobby ' || i,"
-    " 'open', 'medium', 'g', FALSE, 'api_series', i, i, i, 'bulk' || i"
-    " FROM generate_series(1, 30000) AS i",
-    "INSERT INTO messages (workspace_id, ticket_id, key, type, content, created_at)"
-    " SELECT workspace_id, id, 'bulk', 'author_message', 'cannot join ' || id, 0"
+    " public_token, number) SELECT $1, 'BULK-' || i, lpad(to_hex(i), 24, '0'),"
+    " 'Lag in lobby ' || i, 'open', 'medium', 'g', FALSE, 'api_series', i, i, i, 'bulk' || i,"
+    " 1000000 + i FROM generate_series(1, 30000) AS i",
+    "INSERT INTO messages (workspace_id, ticket_id, key, type, content, created_at, number)"
+    " SELECT workspace_id, id, 'bulk', 'author_message', 'cannot join ' || id, 0, number"
     " FROM tickets WHERE workspace_id = $1 AND code LIKE 'BULK-%'",
 ]
 

@@ -32,7 +32,7 @@ RITA = Teammate(
 
 
 def department(key: str, *members: int) -> Department:
-    return Department(1, key, key.title(), frozenset(members), None, None, ("support",))
+    return Department(1, 1, key, key.title(), frozenset(members), None, None, ("support",))
 
 
 CONFIG = WorkspaceConfig(
@@ -81,6 +81,7 @@ def ticket(**changes: object) -> Ticket:
         first_response_at=None,
         first_resolved_at=None,
         public_token="f" * 32,
+        number=1,
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 

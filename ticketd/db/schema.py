@@ -31,6 +31,17 @@ def workspace_fk() -> Column:
     )
 
 
+def number_column() -> Column:
+    """A row's number within its workspace (1, 2, 3…): the integer id an API shows, so
+    that no workspace learns how many rows the others have. Taken from the workspace's
+    row in `workspace_numbers`; unique per workspace (`number_index`)."""
+    return Column("number", BigInteger, nullable=False)
+
+
+def number_index(table: str) -> Index:
+    return Index(f"uq_{table}_number", "workspace_id", "number", unique=True)
+
+
 def same_workspace_fk(
     column: str, parent: str, name: str, parent_column: str = "id"
 ) -> ForeignKeyConstraint:
@@ -84,8 +95,10 @@ departments = Table(
     Column("to_rank", Integer),
     Column("position", Integer, nullable=False),
     Column("discord_webhook_url", Text),  # overrides the workspace's for this department
+    number_column(),
     UniqueConstraint("workspace_id", "key"),
     Index("ix_departments_workspace", "workspace_id", "id", unique=True),
+    number_index("departments"),
 )
 
 department_members = Table(
@@ -110,8 +123,10 @@ categories = Table(
     Column("min_rank", Integer, nullable=False),
     Column("max_open_tickets", Integer),
     Column("position", Integer, nullable=False),
+    number_column(),
     UniqueConstraint("workspace_id", "key"),
     Index("ix_categories_workspace", "workspace_id", "id", unique=True),
+    number_index("categories"),
 )
 
 department_categories = Table(
@@ -230,6 +245,7 @@ tickets = Table(
     Column("first_response_at", Millis),
     Column("first_resolved_at", Millis),  # kept when reopened: the first resolution
     Column("public_token", String(32), nullable=False),  # the author's link, /t/<token>
+    number_column(),
     UniqueConstraint("workspace_id", "code", name="uq_tickets_code"),
     UniqueConstraint("workspace_id", "object_id", name="uq_tickets_object_id"),
     Index("ix_tickets_workspace", "workspace_id", "id", unique=True),
@@ -243,6 +259,7 @@ tickets = Table(
         "ix_tickets_workspace_assignee", "workspace_id", "assignee_guid", "status", "last_thread_at"
     ),
     Index("ix_tickets_public_token", "public_token", unique=True),
+    number_index("tickets"),
 )
 
 messages = Table(
@@ -260,12 +277,15 @@ messages = Table(
     Column("attachments", Text),  # JSON array of {url, name}
     Column("mentions", Text),  # JSON array of person GUIDs (notes)
     Column("parent_id", Id, ForeignKey("messages.id", ondelete="SET NULL")),
+    Column("parent_number", BigInteger),  # the parent's `number`, which APIs show
     Column("level", Integer, nullable=False, server_default="0"),
     Column("is_draft", Boolean, nullable=False, server_default="0"),
     Column("created_at", Millis, nullable=False),
     Column("updated_at", Millis),
+    number_column(),
     same_workspace_fk("ticket_id", "tickets", "fk_messages_ticket"),
     UniqueConstraint("workspace_id", "ticket_id", "key", name="uq_messages_ticket_key"),
+    number_index("messages"),
 )
 
 # One row per (workspace, category, author) for categories with an open-ticket limit:
@@ -294,6 +314,21 @@ ticket_counts = Table(
     Column("status", String(20), primary_key=True),
     Column("slot", SmallInteger, primary_key=True),
     Column("n", BigInteger, nullable=False),
+)  # fmt: skip
+
+# The last number each workspace gave to each kind of numbered row (number_column), one
+# row per workspace: taking numbers is a conditional upsert on it, which both engines
+# serialise per workspace (ticketd/db/numbers.py), so concurrent creates never share one.
+workspace_numbers = Table(
+    "workspace_numbers",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("tickets", BigInteger, nullable=False, server_default="0"),
+    Column("messages", BigInteger, nullable=False, server_default="0"),
+    Column("categories", BigInteger, nullable=False, server_default="0"),
+    Column("custom_fields", BigInteger, nullable=False, server_default="0"),
+    Column("departments", BigInteger, nullable=False, server_default="0"),
 )  # fmt: skip
 
 # A create's answer under the client's Idempotency-Key, stored with the ticket in one
@@ -425,8 +460,10 @@ custom_fields = Table(
     Column("type", String(20), nullable=False),  # text | number | date | dropdown
     Column("options", Text),  # JSON array of the dropdown's possible values
     Column("created_at", Millis, nullable=False),
+    number_column(),
     UniqueConstraint("workspace_id", "name_key"),
     Index("ix_custom_fields_workspace", "workspace_id", "id", unique=True),
+    number_index("custom_fields"),
 )
 
 ticket_field_values = Table(

@@ -91,11 +91,11 @@ def known_user(
 
 def category(config: WorkspaceConfig, c: Category) -> dict[str, Any]:
     return {
-        "id": c.id,
+        "id": c.number,
         "name": c.name,
         "key": c.key,
-        "parentId": c.parent_id,
-        "parents": [{"id": p.id, "name": p.name} for p in config.category_path(c)],
+        "parentId": c.parent_number,
+        "parents": [{"id": p.number, "name": p.name} for p in config.category_path(c)],
     }
 
 
@@ -122,7 +122,7 @@ def ticket(t: Ticket, details: TicketDetails, config: WorkspaceConfig) -> dict[s
     filed = config.categories.get(t.category_key or "")
     assignee = t.assignee_guid
     return {
-        "id": t.id,
+        "id": t.number,
         "title": t.subject,
         "message": opening.text if opening else "",
         "htmlMessage": html_message(opening) if opening else "",
@@ -131,7 +131,9 @@ def ticket(t: Ticket, details: TicketDetails, config: WorkspaceConfig) -> dict[s
         "creationTime": iso_offset(t.created_at),
         "lastThreadElementCreationTime": iso_offset(t.last_thread_at),
         "customFields": [
-            {"id": f.field_id, "value": f.value} for f in details.fields.get(t.id, [])
+            {"id": config.custom_fields[f.field_id].number, "value": f.value}
+            for f in details.fields.get(t.id, [])
+            if f.field_id in config.custom_fields
         ],
         "lockedBy": known_user(config, details.people, assignee, t.assignee_user_id)
         if assignee
@@ -172,8 +174,8 @@ def reply(
     author = known_user(config, people, r.author_guid, r.author_user_id)
     creator = people.get(t.author_guid)
     return {
-        "id": r.id,
-        "ticketId": t.id,
+        "id": r.number,
+        "ticketId": t.number,
         "message": r.text,
         "htmlMessage": html_message(r),
         "author": author,
@@ -183,14 +185,14 @@ def reply(
         "ccEmails": list(t.cc) if by_team else [],
         "toEmails": [creator.email] if by_team and creator and creator.email else [],
         "level": r.level,
-        "parentReplyId": r.parent_id,
+        "parentReplyId": r.parent_number,
         "properties": {"isByTeam": by_team, "isDraft": r.is_draft, "isHidden": False},
     }
 
 
 def note(n: Message, config: WorkspaceConfig, people: dict[str, Person]) -> dict[str, Any]:
     return {
-        "id": n.id,
+        "id": n.number,
         "message": n.text,
         "htmlMessage": html_message(n) if n.html is not None else None,
         "attachments": attachments(n.attachments),
@@ -207,7 +209,7 @@ def teammate(t: Teammate) -> dict[str, Any]:
 
 def custom_field(f: CustomField) -> dict[str, Any]:
     return {
-        "id": f.id,
+        "id": f.number,
         "name": f.name,
         "type": f.type,
         "possibleValues": [{"value": o} for o in f.options],

@@ -18,7 +18,7 @@ from ticketd.kit.validation import MAX_BIGINT
 from ticketd.observe.metrics import REFUSALS
 from ticketd.people import actors
 from ticketd.people.actors import Actor
-from ticketd.tickets.model import Attachment, Body
+from ticketd.tickets.model import Attachment, Body, TicketNumber
 from ticketd.workspaces import access
 from ticketd.workspaces.config import WorkspaceConfig
 
@@ -54,6 +54,12 @@ def path_id(request: Request, name: str, missing: type[TicketdError] = TicketNot
     if not 1 <= value <= MAX_BIGINT:
         raise missing()
     return value
+
+
+def ticket_number(request: Request) -> TicketNumber:
+    """The ticket the path names: the helpdesk's integer ids are numbers within the
+    workspace."""
+    return TicketNumber(path_id(request, "ticketId"))
 
 
 POSITIVE = "Validation error: {name}: must be a positive integer"

@@ -13,6 +13,7 @@ from ticketd.helpdesk.requests import (
     message_body,
     paging,
     path_id,
+    ticket_number,
 )
 from ticketd.helpdesk.schemas import (
     AssigneeBody,
@@ -52,12 +53,20 @@ from ticketd.workspaces.config import WorkspaceConfig
 
 
 def _category_key(config: WorkspaceConfig, category_id: int | None) -> str | None:
+    """The category a helpdesk integer id (its number in the workspace) names."""
     if category_id is None:
         return None
-    category = config.categories_by_id.get(category_id)
+    category = config.categories_by_number.get(category_id)
     if category is None:
         raise CategoryNotFound()
     return category.key
+
+
+def _field_id(config: WorkspaceConfig, number: int) -> int:
+    """The row id of the custom field a helpdesk integer id (its number in the
+    workspace) names; 0, which no field has, when there is none."""
+    field = config.fields_by_number.get(number)
+    return 0 if field is None else field.id
 
 
 def _known_references(
@@ -73,10 +82,11 @@ def _known_references(
         assignee = None
     values = []
     for f in body.customFields:
-        if f.id not in config.custom_fields:
+        field_id = _field_id(config, f.id)
+        if not field_id:
             dropped.append(f"customFields.id={f.id}")
         elif f.value is not None:
-            values.append((f.id, f.value))
+            values.append((field_id, f.value))
     return assignee, tuple(values), dropped
 
 
@@ -108,7 +118,7 @@ async def create_ticket(request: Request) -> Response:
     return await idempotency.answer_once(
         request, c.db, c.config.workspace.id, "helpdesk.create",
         lambda keep: tickets.create(c.db, c.config, new, actor=c.actor, also=keep),
-        lambda ticket: ok(ticket.id, headers),
+        lambda ticket: ok(ticket.number, headers),
     )  # fmt: skip
 
 
@@ -121,9 +131,7 @@ def misplaced(sent: Any, where: str) -> None:
 async def get_ticket(request: Request) -> Response:
     """A ticket by its integer id."""
     c = await caller(request)
-    ticket, details = await queries.ticket_with_details(
-        c.db, c.config, path_id(request, "ticketId")
-    )
+    ticket, details = await queries.ticket_with_details(c.db, c.config, ticket_number(request))
     return ok(render.ticket(ticket, details, c.config))
 
 
@@ -144,12 +152,14 @@ async def list_tickets(request: Request) -> Response:
     query = TicketQuery(
         category=category,
         uncategorised="categoryId" in body.model_fields_set and category is None,
-        field_values=tuple((f.key, f.value.strip()) for f in body.customFields),
+        field_values=tuple(
+            (_field_id(c.config, f.key), f.value.strip()) for f in body.customFields
+        ),
         created_from=from_datetime(body.from_) if body.from_ else None,
         created_to=from_datetime(body.to) if body.to else None,
         statuses=render.STATUS_FILTER[body.status] if body.status else (),
         sources=sources,
-        ticket_ids=tuple(body.ticketIds),
+        ticket_numbers=tuple(body.ticketIds),
         order=TicketOrder(body.orderBy),
         offset=body.skip,
         limit=body.take,
@@ -166,7 +176,7 @@ async def update_assignee(request: Request) -> Response:
     await tickets.assign(
         c.db,
         c.config,
-        path_id(request, "ticketId"),
+        ticket_number(request),
         actor=c.actor,
         assignee_guid=body.assigneeId.lower() if body.assigneeId else None,
         previous_guid=body.previousAssigneeId.lower() if body.previousAssigneeId else None,
@@ -178,9 +188,9 @@ async def update_status(request: Request) -> Response:
     """Set open, pending or completed; `open` on a completed ticket reopens it."""
     c = await caller(request)
     body = parse(StatusBody, await read_json(request))
-    ticket_id = path_id(request, "ticketId")
+    ticket = ticket_number(request)
     status = render.STATUS_SET[body.status]
-    await tickets.change_status(c.db, c.config, ticket_id, actor=c.actor, status=status)
+    await tickets.change_status(c.db, c.config, ticket, actor=c.actor, status=status)
     return ok({})
 
 
@@ -188,8 +198,9 @@ async def update_category(request: Request) -> Response:
     """File the ticket under another category, or none (null)."""
     c = await caller(request)
     body = parse(CategoryBody, await read_json(request))
+    category = _category_key(c.config, body.categoryId)
     await edits.change_category(
-        c.db, c.config, path_id(request, "ticketId"), actor=c.actor, category_id=body.categoryId
+        c.db, c.config, ticket_number(request), actor=c.actor, category_key=category
     )
     return ok({})
 
@@ -200,7 +211,7 @@ async def replace_tags(request: Request) -> Response:
     raw = await read_json(request)
     body = parse(TagsBody, {"tags": raw} if isinstance(raw, list) else raw)
     names = await edits.replace_tags(
-        c.db, c.config, path_id(request, "ticketId"), actor=c.actor, tags=body.tags
+        c.db, c.config, ticket_number(request), actor=c.actor, tags=body.tags
     )
     return ok(names)
 
@@ -209,16 +220,16 @@ async def update_field_value(request: Request) -> Response:
     """Set one custom field's value on the ticket (null clears it)."""
     c = await caller(request)
     body = parse(FieldValueBody, await read_json(request))
-    field_id = path_id(request, "fieldId", FieldNotFound)
+    number = path_id(request, "fieldId", FieldNotFound)
     value = await edits.set_custom_field(
         c.db,
         c.config,
-        path_id(request, "ticketId"),
+        ticket_number(request),
         actor=c.actor,
-        field_id=field_id,
+        field_id=_field_id(c.config, number),
         value=body.value,
     )
-    return ok({"id": field_id, "value": value})
+    return ok({"id": number, "value": value})
 
 
 # --- conversation ------------------------------------------------------------------
@@ -228,19 +239,19 @@ async def create_reply(request: Request) -> Response:
     """Reply as a teammate (by e-mail) or as the ticket's creator."""
     c = await caller(request)
     body = parse(ReplyBody, await read_json(request))
-    ticket_id = path_id(request, "ticketId")
-    reply_id = await conversation.reply(
+    ticket = ticket_number(request)
+    reply = await conversation.reply(
         c.db,
         c.config,
-        ticket_id,
+        ticket,
         actor=await actors.by_email(c.db, c.config, body.author.email),
         body=message_body(body),
-        parent_id=body.parentReplyId,
+        parent_number=body.parentReplyId,
         is_draft=body.isDraft,
         complete=body.isTicketNeededToBeCompleted,
         update_status=not body.suppressTicketStatusAutoupdate,
     )
-    thread = await queries.message(c.db, c.config, ticket_id, reply_id)
+    thread = await queries.message(c.db, c.config, ticket, reply)
     return ok(render.reply(thread.messages[0], thread.ticket, c.config, thread.people))
 
 
@@ -249,7 +260,7 @@ async def list_replies(request: Request) -> Response:
     c = await caller(request)
     skip, take = paging(request)
     thread = await queries.messages(
-        c.db, c.config, path_id(request, "ticketId"), REPLY_KINDS, offset=skip, limit=take
+        c.db, c.config, ticket_number(request), REPLY_KINDS, offset=skip, limit=take
     )
     return ok([render.reply(m, thread.ticket, c.config, thread.people) for m in thread.messages])
 
@@ -258,16 +269,16 @@ async def add_note(request: Request) -> Response:
     """Add an internal note (never shown to the creator or through the Series API)."""
     c = await caller(request)
     body = parse(NoteBody, await read_json(request))
-    ticket_id = path_id(request, "ticketId")
-    note_id = await conversation.add_note(
+    ticket = ticket_number(request)
+    note = await conversation.add_note(
         c.db,
         c.config,
-        ticket_id,
+        ticket,
         actor=await actors.by_email(c.db, c.config, body.author.email),
         body=message_body(body),
         mentions=body.mentionedUsers,
     )
-    thread = await queries.message(c.db, c.config, ticket_id, note_id)
+    thread = await queries.message(c.db, c.config, ticket, note)
     return ok(render.note(thread.messages[0], c.config, thread.people))
 
 
@@ -275,7 +286,7 @@ async def list_notes(request: Request) -> Response:
     c = await caller(request)
     skip, take = paging(request)
     thread = await queries.messages(
-        c.db, c.config, path_id(request, "ticketId"), (MessageKind.NOTE,), offset=skip, limit=take
+        c.db, c.config, ticket_number(request), (MessageKind.NOTE,), offset=skip, limit=take
     )
     return ok([render.note(m, c.config, thread.people) for m in thread.messages])
 
@@ -283,25 +294,25 @@ async def list_notes(request: Request) -> Response:
 async def update_note(request: Request) -> Response:
     c = await caller(request)
     body = parse(NoteUpdateBody, await read_json(request))
-    ticket_id, note_id = path_id(request, "ticketId"), path_id(request, "noteId")
+    ticket, note = ticket_number(request), path_id(request, "noteId")
     await conversation.update_note(
         c.db,
         c.config,
-        ticket_id,
-        note_id,
+        ticket,
+        note,
         actor=c.actor,
         body=message_body(body) if body.message is not None else None,
         files=attachments(body.attachments) if body.attachments is not None else None,
         mentions=body.mentionedUsers,
     )
-    thread = await queries.message(c.db, c.config, ticket_id, note_id)
+    thread = await queries.message(c.db, c.config, ticket, note)
     return ok(render.note(thread.messages[0], c.config, thread.people))
 
 
 async def delete_note(request: Request) -> Response:
     c = await caller(request)
     await conversation.delete_note(
-        c.db, c.config, path_id(request, "ticketId"), path_id(request, "noteId"), actor=c.actor
+        c.db, c.config, ticket_number(request), path_id(request, "noteId"), actor=c.actor
     )
     return ok({})
 
@@ -315,9 +326,9 @@ async def ticket_log(request: Request) -> Response:
         misplaced(raw, "in the query string")
     body = parse(LogBody, raw)
     types = log.event_types(body.action_types)
-    ticket_id = path_id(request, "ticketId")
+    ticket = ticket_number(request)
     if types is None:  # only types that are never recorded
-        await queries.ensure_exists(c.db, c.config, ticket_id)
+        await queries.ensure_exists(c.db, c.config, ticket)
         return ok([])
-    found, people = await queries.history(c.db, c.config, ticket_id, types, offset=skip, limit=take)
+    found, people = await queries.history(c.db, c.config, ticket, types, offset=skip, limit=take)
     return ok([log.entry(e, c.config, people) for e in found])

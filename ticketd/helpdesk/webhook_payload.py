@@ -43,7 +43,7 @@ def payload(notice: Notice, base_url: str | None) -> dict[str, Any]:
         "CommunityName": notice.config.workspace.name,
         "EventType": EVENT_TYPES[notice.event.type],
         "Events": [_event(notice, base_url)],
-        "TicketId": notice.ticket.id,
+        "TicketId": notice.ticket.number,
     }
 
 

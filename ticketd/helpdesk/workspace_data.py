@@ -33,7 +33,7 @@ async def list_teammates(request: Request) -> Response:
     group = query_int(request, "group", 0, 1, MAX_BIGINT)
     teammates = list(c.config.teammates.values())
     if group:
-        department = next((d for d in c.config.departments.values() if d.id == group), None)
+        department = c.config.departments_by_number.get(group)
         if department is None:
             raise NotFound("User group not found")
         teammates = [
@@ -48,11 +48,13 @@ async def list_teammates(request: Request) -> Response:
 async def list_user_groups(request: Request) -> Response:
     """User groups: the workspace's departments."""
     c = await caller(request)
-    return ok([{"id": d.id, "name": d.name, "key": d.key} for d in c.config.departments.values()])
+    return ok(
+        [{"id": d.number, "name": d.name, "key": d.key} for d in c.config.departments.values()]
+    )
 
 
 def _category_or_404(c: Caller, request: Request) -> Any:
-    category = c.config.categories_by_id.get(path_id(request, "categoryId", CategoryNotFound))
+    category = c.config.categories_by_number.get(path_id(request, "categoryId", CategoryNotFound))
     if category is None:
         raise CategoryNotFound()
     return category
@@ -71,12 +73,12 @@ async def get_category(request: Request) -> Response:
 async def list_subcategories(request: Request) -> Response:
     c = await caller(request)
     parent = _category_or_404(c, request)
-    children = [x for x in c.config.categories.values() if x.parent_id == parent.id]
+    children = [x for x in c.config.categories.values() if x.parent_number == parent.number]
     return ok([render.category(c.config, x) for x in children])
 
 
 def _field_or_404(c: Caller, request: Request) -> Any:
-    field = c.config.custom_fields.get(path_id(request, "fieldId", FieldNotFound))
+    field = c.config.fields_by_number.get(path_id(request, "fieldId", FieldNotFound))
     if field is None:
         raise FieldNotFound()
     return field

@@ -2,6 +2,7 @@
 threaded by Message-IDs derived from the ticket and the reply, sent with aiosmtplib.
 Only the reply the event is about is ever written into a mail: notes stay inside."""
 
+import hashlib
 import html
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -74,10 +75,18 @@ def message_id(ticket: Ticket, message: Message, domain: str) -> str:
 def root_id(ticket: Ticket, domain: str) -> str:
     """The ticket's own id: every reply refers to it, though no mail carries it. Codes
     are unique per workspace only and clients group mails by this root, so it also
-    holds the row id, unique across the database. (Before 0008 it was `<code@domain>`:
-    a thread mailed then still holds together, as each new mail's In-Reply-To names the
-    previous reply, whose id is unchanged.)"""
-    return f"<{ticket.code}.{ticket.id}@{domain}>"
+    holds a digest of the workspace's id (short: a longer header line gets folded). Not
+    the row id, which would tell every recipient how many tickets the whole service
+    holds. (Before 0008 it was `<code@domain>`, then `<code.row-id@domain>`: a thread
+    mailed then still holds together, as each new mail's In-Reply-To names the previous
+    reply, whose id is unchanged.)"""
+    return f"<{ticket.code}.{workspace_digest(ticket.workspace_id)}@{domain}>"
+
+
+def workspace_digest(workspace_id: str) -> str:
+    """48 bits of the workspace id's SHA-256: two workspaces' roots would also need the
+    same ticket code to meet."""
+    return hashlib.sha256(workspace_id.encode()).hexdigest()[:12]
 
 
 async def send(mail: EmailMessage, settings: Settings) -> Outcome:

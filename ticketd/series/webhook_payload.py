@@ -78,7 +78,9 @@ def _changes(notice: Notice) -> dict[str, Any]:
         case events.TagsChanged():
             return {"tags": list(p.tags)}
         case events.FieldValueChanged():
-            return {"fieldId": p.field_id, "value": p.value}
+            field = notice.config.custom_fields.get(p.field_id)
+            # its number in the workspace, as the helpdesk API shows it; None once deleted
+            return {"fieldId": field.number if field else None, "value": p.value}
     return {}
 
 

@@ -15,6 +15,7 @@ from ticketd.tickets.model import (
     MessageKind,
     Status,
     Ticket,
+    TicketRef,
     to_json,
 )
 from ticketd.tickets.service import add_message, locked, set_status
@@ -24,16 +25,17 @@ from ticketd.workspaces.config import WorkspaceConfig
 async def reply(
     db: Database,
     config: WorkspaceConfig,
-    ref: str | int,
+    ref: TicketRef,
     *,
     actor: Actor,
     body: Body,
-    parent_id: int | None = None,
+    parent_number: int | None = None,
     is_draft: bool = False,
     complete: bool = False,
     update_status: bool = True,
 ) -> int:
-    """A reply by staff or by the ticket's author (tickets/rules.py says who may). A
+    """A reply by staff or by the ticket's author (tickets/rules.py says who may), under
+    the reply numbered `parent_number` if given; returns the new reply's number. A
     staff reply moves an open ticket to in-progress and an author's reply moves it back
     to open, unless `update_status` is off; `complete` (staff only) resolves it."""
     async with locked(db, config, ref) as (scope, ticket):
@@ -43,20 +45,19 @@ async def reply(
         kind = MessageKind.AUTHOR if actor.kind is ActorKind.MEMBER else MessageKind.STAFF
         if complete and kind is not MessageKind.STAFF:
             raise UnknownReplyAuthor("Only a teammate can complete a ticket")
-        level = 0
-        if parent_id is not None:
-            parent = await thread.find_message(scope, ticket.id, parent_id)
+        extra: dict[str, Any] = {"level": 0, "is_draft": is_draft}
+        if parent_number is not None:
+            parent = await thread.find_numbered_message(scope, ticket.id, parent_number)
             if parent is None or parent.kind not in REPLY_KINDS:
                 raise ReplyNotFound("parentReplyId is not a reply of this ticket")
-            level = parent.level + 1
+            extra.update(parent_id=parent.id, parent_number=parent.number, level=parent.level + 1)
         now = now_ms()
-        extra = {"parent_id": parent_id, "level": level, "is_draft": is_draft}
-        message_id = await _publish(scope, ticket, kind, actor, body, now, **extra)
+        number = await _publish(scope, ticket, kind, actor, body, now, **extra)
         if not is_draft:
             await _update_status_after_reply(
                 scope, config, ticket, actor, kind, now, complete, update_status
             )
-    return message_id
+    return number
 
 
 def _as_author(actor: Actor, ticket: Ticket) -> Actor:
@@ -92,7 +93,8 @@ async def _publish(
     now: int,
     **extra: Any,
 ) -> int:
-    message_id = await add_message(scope, ticket, kind, body, now, actor=actor, **extra)
+    """Returns the message's number."""
+    message_id, number = await add_message(scope, ticket, kind, body, now, actor=actor, **extra)
     changes: dict[str, Any] = {"updated_at": now}
     change: events.Payload
     if extra.get("is_draft"):
@@ -107,7 +109,7 @@ async def _publish(
         change = events.StaffReplied(message_id) if staff else events.AuthorReplied(message_id)
     await repository.update_ticket(scope, ticket.id, **changes)
     await events.record(scope, ticket, actor, change, now)
-    return message_id
+    return number
 
 
 def _mention_guids(config: WorkspaceConfig, mentions: list[str]) -> str | None:
@@ -125,40 +127,43 @@ def _mention_guids(config: WorkspaceConfig, mentions: list[str]) -> str | None:
 async def add_note(
     db: Database,
     config: WorkspaceConfig,
-    ref: str | int,
+    ref: TicketRef,
     *,
     actor: Actor,
     body: Body,
     mentions: list[str],
 ) -> int:
+    """Returns the new note's number."""
     rules.ensure_may_write_notes(actor)
     mentioned = _mention_guids(config, mentions)
     async with locked(db, config, ref) as (scope, ticket):
+        rules.ensure_works_department(actor, ticket)
         now = now_ms()
-        note_id = await add_message(
+        note_id, number = await add_message(
             scope, ticket, MessageKind.NOTE, body, now, actor=actor, mentions=mentioned
         )
         await repository.update_ticket(scope, ticket.id, updated_at=now, last_thread_at=now)
         await events.record(scope, ticket, actor, events.NoteAdded(note_id), now)
-    return note_id
+    return number
 
 
 async def update_note(
     db: Database,
     config: WorkspaceConfig,
-    ref: str | int,
-    note_id: int,
+    ref: TicketRef,
+    note_number: int,
     *,
     actor: Actor,
     body: Body | None,
     files: tuple[Attachment, ...] | None,
     mentions: list[str] | None,
 ) -> None:
-    """Replaces what is given (text, attachments, mentions); None keeps it."""
+    """Replaces what is given (text, attachments, mentions) of the note numbered
+    `note_number`; None keeps it."""
     mentioned = None if mentions is None else _mention_guids(config, mentions)
     async with locked(db, config, ref) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
-        await _find_note(scope, ticket, note_id)
+        note_id = await _find_note(scope, ticket, note_number)
         now = now_ms()
         changes: dict[str, Any] = {"updated_at": now}
         if body is not None:
@@ -172,16 +177,18 @@ async def update_note(
 
 
 async def delete_note(
-    db: Database, config: WorkspaceConfig, ref: str | int, note_id: int, *, actor: Actor
+    db: Database, config: WorkspaceConfig, ref: TicketRef, note_number: int, *, actor: Actor
 ) -> None:
     async with locked(db, config, ref) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
-        await _find_note(scope, ticket, note_id)
+        note_id = await _find_note(scope, ticket, note_number)
         await thread.delete_message(scope, ticket.id, note_id)
         await events.record(scope, ticket, actor, events.NoteDeleted(note_id), now_ms())
 
 
-async def _find_note(scope: Scope, ticket: Ticket, note_id: int) -> None:
-    note = await thread.find_message(scope, ticket.id, note_id)
+async def _find_note(scope: Scope, ticket: Ticket, number: int) -> int:
+    """The row id of the ticket's note numbered `number`."""
+    note = await thread.find_numbered_message(scope, ticket.id, number)
     if note is None or note.kind is not MessageKind.NOTE:
         raise NoteNotFound()
+    return note.id

@@ -5,6 +5,7 @@ from ticketd.kit.clock import now_ms
 from ticketd.kit.errors import CategoryNotFound, FieldNotFound
 from ticketd.people.actors import Actor
 from ticketd.tickets import events, labels, labels_repository, repository, rules
+from ticketd.tickets.model import TicketRef
 from ticketd.tickets.service import count_open, locked, system_message
 from ticketd.workspaces.config import WorkspaceConfig
 
@@ -12,16 +13,16 @@ from ticketd.workspaces.config import WorkspaceConfig
 async def change_category(
     db: Database,
     config: WorkspaceConfig,
-    ref: str | int,
+    ref: TicketRef,
     *,
     actor: Actor,
-    category_id: int | None,
+    category_key: str | None,
 ) -> None:
     """Files the ticket under another category (or none); its department follows the
     new category's routing and the assignee stays."""
     category = None
-    if category_id is not None:
-        category = config.categories_by_id.get(category_id)
+    if category_key is not None:
+        category = config.categories.get(category_key)
         if category is None:
             raise CategoryNotFound()
     async with locked(db, config, ref) as (scope, ticket):
@@ -47,7 +48,7 @@ async def change_category(
 
 
 async def replace_tags(
-    db: Database, config: WorkspaceConfig, ref: str | int, *, actor: Actor, tags: list[str]
+    db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor: Actor, tags: list[str]
 ) -> list[str]:
     """Returns the ticket's tags as stored: a name the workspace knows keeps its spelling."""
     names = labels.checked_tags(tags)
@@ -68,7 +69,7 @@ async def replace_tags(
 async def set_custom_field(
     db: Database,
     config: WorkspaceConfig,
-    ref: str | int,
+    ref: TicketRef,
     *,
     actor: Actor,
     field_id: int,

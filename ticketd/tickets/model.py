@@ -56,6 +56,19 @@ class TicketOrder(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class TicketNumber:
+    """A ticket's number within its workspace (1, 2, 3…): the integer id an API shows.
+    Not a bare int, which names a ticket by its row id inside the core."""
+
+    value: int
+
+
+# How a caller names a ticket: its code (TICKET-…), its object id (24 hex), its number
+# in the workspace, or (inside the core) its row id.
+TicketRef = str | int | TicketNumber
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     url: str
     name: str
@@ -144,6 +157,7 @@ class Ticket:
     first_response_at: int | None
     first_resolved_at: int | None  # the first move to a closed status; kept when reopened
     public_token: str
+    number: int  # within the workspace: what the helpdesk API shows as its id
 
     @property
     def is_open(self) -> bool:
@@ -157,7 +171,7 @@ class Ticket:
             r[0], r[1], r[2], r[3], r[4], r[5], r[6], _STATUS[r[7]], r[8], r[9], r[10],
             r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), r[18], r[19], r[20],
             _SOURCE[r[21]], r[22], tuple(orjson.loads(r[23])) if r[23] else (), r[24],
-            bool(r[25]), r[26], r[27], r[28], r[29], r[30], r[31], r[32],
+            bool(r[25]), r[26], r[27], r[28], r[29], r[30], r[31], r[32], r[33],
         )  # fmt: skip
 
 
@@ -173,11 +187,12 @@ class Message:
     html: str | None
     attachments: tuple[Attachment, ...]
     mentions: tuple[str, ...]  # GUIDs of mentioned teammates (notes)
-    parent_id: int | None
+    parent_number: int | None  # the number of the reply this one answers
     level: int
     is_draft: bool
     created_at: int
     updated_at: int | None
+    number: int  # within the workspace: what the helpdesk API shows as its id
 
     @classmethod
     def from_row(cls, r: Row, start: int = 0) -> "Message":
@@ -187,7 +202,7 @@ class Message:
             r[start], r[start + 1], r[start + 2], _KIND[r[start + 3]], r[start + 4],
             r[start + 5], r[start + 6], r[start + 7], attachments_from_json(r[start + 8]),
             tuple(orjson.loads(mentions)) if mentions else (), r[start + 10], r[start + 11],
-            bool(r[start + 12]), r[start + 13], r[start + 14],
+            bool(r[start + 12]), r[start + 13], r[start + 14], r[start + 15],
         )  # fmt: skip
 
 
@@ -208,7 +223,7 @@ class TicketQuery:
     created_from: int | None = None
     created_to: int | None = None
     sources: tuple[Source, ...] = ()
-    ticket_ids: tuple[int, ...] = ()
+    ticket_numbers: tuple[int, ...] = ()
     priorities: tuple[str, ...] = ()
     assignee_guid: str | None = None  # only tickets claimed by or assigned to them
     unassigned: bool = False  # only tickets nobody holds

@@ -16,11 +16,12 @@ from ticketd.tickets.model import (
     TicketDetails,
     TicketPage,
     TicketQuery,
+    TicketRef,
 )
 from ticketd.workspaces.config import WorkspaceConfig
 
 
-async def _ticket_or_404(scope: Scope, ref: str | int) -> Ticket:
+async def _ticket_or_404(scope: Scope, ref: TicketRef) -> Ticket:
     ticket = await repository.find_ticket(scope, ref)
     if ticket is None:
         raise TicketNotFound()
@@ -40,7 +41,7 @@ async def ticket_with_messages(
 
 
 async def ticket_with_details(
-    db: Database, config: WorkspaceConfig, ref: str | int
+    db: Database, config: WorkspaceConfig, ref: TicketRef
 ) -> tuple[Ticket, TicketDetails]:
     async with db.connection() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
@@ -91,7 +92,7 @@ async def counts_by_status(
 
 
 async def staff_view(
-    db: Database, config: WorkspaceConfig, ref: str | int, actor: Actor, *, notes_shown: int = 500
+    db: Database, config: WorkspaceConfig, ref: TicketRef, actor: Actor, *, notes_shown: int = 500
 ) -> tuple[Thread, TicketDetails] | None:
     """What staff read of one ticket, if `actor` may see it: every published message and
     internal note, oldest first, its tags and field values, and the people they name."""
@@ -125,7 +126,7 @@ async def _details(scope: Scope, tickets: list[Ticket]) -> TicketDetails:
 async def messages(
     db: Database,
     config: WorkspaceConfig,
-    ref: str | int,
+    ref: TicketRef,
     kinds: tuple[MessageKind, ...],
     *,
     offset: int,
@@ -139,12 +140,13 @@ async def messages(
         return Thread(ticket, rows, await _writers(scope, ticket, rows))
 
 
-async def message(db: Database, config: WorkspaceConfig, ref: str | int, message_id: int) -> Thread:
-    """One message (reply or note) with its ticket and the people it names."""
+async def message(db: Database, config: WorkspaceConfig, ref: TicketRef, number: int) -> Thread:
+    """One message (reply or note), by its number, with its ticket and the people it
+    names."""
     async with db.connection() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         ticket = await _ticket_or_404(scope, ref)
-        found = await thread.find_message(scope, ticket.id, message_id)
+        found = await thread.find_numbered_message(scope, ticket.id, number)
         if found is None:
             raise TicketNotFound("Message not found")
         return Thread(ticket, [found], await _writers(scope, ticket, [found]))
@@ -160,7 +162,7 @@ async def _writers(scope: Scope, ticket: Ticket, rows: list[Message]) -> dict[st
 async def history(
     db: Database,
     config: WorkspaceConfig,
-    ref: str | int,
+    ref: TicketRef,
     types: tuple[events.EventType, ...],
     *,
     offset: int,
@@ -178,7 +180,7 @@ async def history(
         return found, await people.find_by_guids(scope, sorted(guids))
 
 
-async def ensure_exists(db: Database, config: WorkspaceConfig, ref: str | int) -> None:
+async def ensure_exists(db: Database, config: WorkspaceConfig, ref: TicketRef) -> None:
     async with db.connection() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         await _ticket_or_404(scope, ref)

@@ -7,10 +7,19 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ticketd.db import numbers
 from ticketd.db.database import Connection, Params, Row, Scope, placeholders, update_in_workspace
 from ticketd.tickets import thread_repository, trigrams
 from ticketd.tickets.labels import tag_key
-from ticketd.tickets.model import Message, Status, Ticket, TicketOrder, TicketQuery
+from ticketd.tickets.model import (
+    Message,
+    Status,
+    Ticket,
+    TicketNumber,
+    TicketOrder,
+    TicketQuery,
+    TicketRef,
+)
 
 TICKET_COLUMNS = (
     "id, code, object_id, workspace_id, subject, category_key, department_key, status,"
@@ -18,7 +27,7 @@ TICKET_COLUMNS = (
     " author_avatar_url, assignee_guid, claimed_by, claimed_at, game_report, place_id,"
     " server_id, sentiment, detailed_source, source_name, cc, reply_count, has_draft,"
     " last_thread_at, created_at, updated_at, closed_at, first_response_at,"
-    " first_resolved_at, public_token"
+    " first_resolved_at, public_token, number"
 )
 _JOINED_COLUMNS = ", ".join(
     [f"t.{c.strip()}" for c in TICKET_COLUMNS.split(",")]
@@ -42,47 +51,52 @@ _ORDER_BY = {
 }
 
 
-def _ref_column(ref: str | int) -> str | None:
+def _ref_column(ref: TicketRef) -> tuple[str, str | int] | None:
+    """The column `ref` names a ticket by, and the value to find there."""
+    if isinstance(ref, TicketNumber):
+        return "number", ref.value
     if isinstance(ref, int):
-        return "id"
+        return "id", ref
     if ref.startswith("TICKET-"):
-        return "code"
+        return "code", ref
     if _OBJECT_ID.match(ref):
-        return "object_id"
+        return "object_id", ref
     return None
 
 
-async def find_ticket(scope: Scope, ref: str | int, *, for_update: bool = False) -> Ticket | None:
-    """By `code`, `object_id` or integer id; other shapes cannot name a ticket."""
-    column = _ref_column(ref)
-    if column is None:
+async def find_ticket(scope: Scope, ref: TicketRef, *, for_update: bool = False) -> Ticket | None:
+    """By `code`, `object_id`, number or row id; other shapes cannot name a ticket."""
+    found = _ref_column(ref)
+    if found is None:
         return None
+    column, value = found
     lock = " FOR UPDATE" if for_update and scope.dialect == "postgresql" else ""
     row = await scope.conn.fetchrow(
         f"SELECT {TICKET_COLUMNS} FROM tickets WHERE workspace_id = $1 AND {column} = $2{lock}",
         scope.workspace_id,
-        ref,
+        value,
     )
     return None if row is None else Ticket.from_row(row)
 
 
 async def find_ticket_with_thread(
-    scope: Scope, ref: str | int
+    scope: Scope, ref: TicketRef
 ) -> tuple[Ticket | None, list[Message]]:
     """The ticket and its published messages (no notes, no drafts) in time order. On
     PostgreSQL in one query (one round trip), each row carrying the ticket's columns and
     then one message's; on SQLite, which has no round trips, two narrow queries cost
     less than repeating the ticket's columns in every row."""
-    column = _ref_column(ref)
-    if column is None:
+    found = _ref_column(ref)
+    if found is None:
         return None, []
     if scope.dialect != "postgresql":
         ticket = await find_ticket(scope, ref)
         return ticket, [] if ticket is None else await _published_thread(scope, ticket.id)
+    column, value = found
     rows = await scope.conn.fetch(
         f"{_WITH_THREAD} WHERE t.workspace_id = $1 AND t.{column} = $2 {_THREAD_ORDER}",
         scope.workspace_id,
-        ref,
+        value,
     )
     return _ticket_and_thread(rows)
 
@@ -159,27 +173,37 @@ _EVENT_COLUMNS = (
 _EVENT_TYPES = ("bigint", "text", "text", "text", "text", "bigint", "text")
 
 
+# Takes the new ticket's number and its opening message's: the one statement numbering
+# adds to a create (on PostgreSQL, a part of the create's single statement).
+_TAKE_NUMBERS = numbers.take_sql("tickets", "messages")
+
+
 async def insert_new_ticket(
     scope: Scope, ticket: dict[str, Any], message: dict[str, Any], event: dict[str, Any]
-) -> int | None:
+) -> tuple[int, int] | None:
     """Inserts a ticket (in the Scope's workspace) with its first message and its
-    creation event. Returns the new row id, or None when `code` or `object_id` collided
-    (nothing is then written).
+    creation event, numbering both. Returns the new row id and number, or None when
+    `code` or `object_id` collided (nothing is then written but a skipped number).
 
     On PostgreSQL this is one statement, so it is atomic without BEGIN/COMMIT round
-    trips; on SQLite, where statements cost no round trip, it is three."""
+    trips; on SQLite, where statements cost no round trip, it is four."""
     values = {"workspace_id": scope.workspace_id, **ticket}
     args = list(values.values())
-    insert_ticket = (
-        f"INSERT INTO tickets ({', '.join(values)}) VALUES ({placeholders(len(args))})"
-        " ON CONFLICT DO NOTHING RETURNING id"
-    )
+    columns = ", ".join(values)
     if scope.dialect != "postgresql":
-        ticket_id: int | None = await scope.conn.fetchval(insert_ticket, *args)
-        if ticket_id is not None:
-            await thread_repository.insert_message(scope, ticket_id, message)
-            await thread_repository.insert_event(scope, ticket_id, event)
-        return ticket_id
+        taken = await scope.conn.fetchrow(_TAKE_NUMBERS, scope.workspace_id)
+        assert taken is not None
+        row = await scope.conn.fetchrow(
+            f"INSERT INTO tickets ({columns}, number) VALUES ({placeholders(len(args) + 1)})"
+            " ON CONFLICT DO NOTHING RETURNING id, number",
+            *args,
+            taken[0],
+        )
+        if row is None:
+            return None
+        await thread_repository.insert_message(scope, row[0], message, number=taken[1])
+        await thread_repository.insert_event(scope, row[0], event)
+        return row[0], row[1]
 
     def casts(columns: dict[str, Any], types: tuple[str, ...]) -> str:
         start = len(args) + 1
@@ -188,16 +212,20 @@ async def insert_new_ticket(
 
     message_values = casts({c: message[c] for c in _MESSAGE_INSERT_COLUMNS}, _MESSAGE_TYPES)
     event_values = casts({c: event[c] for c in _EVENT_COLUMNS}, _EVENT_TYPES)
-    new_id: int | None = await scope.conn.fetchval(
-        f"WITH t AS ({insert_ticket}),"
-        " m AS (INSERT INTO messages (workspace_id, ticket_id,"
-        f" {', '.join(_MESSAGE_INSERT_COLUMNS)}) SELECT $1, id, {message_values} FROM t),"
+    row = await scope.conn.fetchrow(
+        f"WITH n AS ({_TAKE_NUMBERS}),"
+        f" t AS (INSERT INTO tickets ({columns}, number)"
+        f" VALUES ({placeholders(len(values))}, (SELECT tickets FROM n))"
+        " ON CONFLICT DO NOTHING RETURNING id, number),"
+        " m AS (INSERT INTO messages (workspace_id, ticket_id, number,"
+        f" {', '.join(_MESSAGE_INSERT_COLUMNS)})"
+        f" SELECT $1, id, (SELECT messages FROM n), {message_values} FROM t),"
         f" e AS (INSERT INTO events (workspace_id, ticket_id, {', '.join(_EVENT_COLUMNS)})"
         f" SELECT $1, id, {event_values} FROM t)"
-        " SELECT id FROM t",
+        " SELECT id, number FROM t",
         *args,
     )
-    return new_id
+    return None if row is None else (row[0], row[1])
 
 
 async def update_ticket(scope: Scope, ticket_id: int, **values: Any) -> int:
@@ -290,7 +318,7 @@ async def where_clause(
     for column, values in (
         ("status", query.statuses),
         ("detailed_source", query.sources),
-        ("id", query.ticket_ids),
+        ("number", query.ticket_numbers),
         ("priority", query.priorities),
     ):
         if values:

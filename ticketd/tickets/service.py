@@ -38,6 +38,7 @@ from ticketd.tickets.model import (
     NewTicket,
     Status,
     Ticket,
+    TicketRef,
     to_json,
 )
 from ticketd.workspaces.config import Department, WorkspaceConfig
@@ -49,9 +50,9 @@ MAX_ID_ATTEMPTS = 10
 
 @asynccontextmanager
 async def locked(
-    db: Database, config: WorkspaceConfig, ref: str | int
+    db: Database, config: WorkspaceConfig, ref: TicketRef
 ) -> AsyncIterator[tuple[Scope, Ticket]]:
-    """The ticket (by code, object id or integer id), locked for the rest of the
+    """The ticket (by code, object id, number or row id), locked for the rest of the
     transaction."""
     async with db.transaction() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
@@ -97,7 +98,7 @@ async def create(
         contact = await _upsert_contact(scope, new.author, now) if new.author.email else None
         _set_author(values, config, contact)
         await _take_category(scope, config, values, new.category)
-        values["id"] = await _insert_with_fresh_ids(scope, values, new, now)
+        values["id"], values["number"] = await _insert_with_fresh_ids(scope, values, new, now)
         if new.tags:
             await labels_repository.attach_tags(scope, values["id"], new.tags)
         if fields:
@@ -117,7 +118,7 @@ def _created(v: dict[str, Any], workspace_id: str) -> Ticket:
         v["assignee_guid"], v["claimed_by"], v["claimed_at"], v["game_report"], v["place_id"],
         v["server_id"], v["sentiment"], v["detailed_source"], v["source_name"],
         tuple(orjson.loads(v["cc"])) if v["cc"] else (), 0, False, v["last_thread_at"],
-        v["created_at"], v["updated_at"], None, None, None, v["public_token"],
+        v["created_at"], v["updated_at"], None, None, None, v["public_token"], v["number"],
     )  # fmt: skip
 
 
@@ -214,7 +215,7 @@ def message_values(
 
 async def _insert_with_fresh_ids(
     scope: Scope, values: dict[str, Any], new: NewTicket, now: int
-) -> int:
+) -> tuple[int, int]:
     guid, user_id = values["author_guid"], values["author_user_id"]
     message = message_values(MessageKind.AUTHOR, user_id, guid, new.body, now)
     created = (
@@ -225,13 +226,13 @@ async def _insert_with_fresh_ids(
     event = events.stored(guid, user_id, None, created, now)
     for _ in range(MAX_ID_ATTEMPTS):
         values["code"], values["object_id"] = ids.ticket_code(), ids.object_id()
-        ticket_id = await repository.insert_new_ticket(scope, values, message, event)
-        if ticket_id is not None:
-            return ticket_id
+        inserted = await repository.insert_new_ticket(scope, values, message, event)
+        if inserted is not None:
+            return inserted
     raise Unavailable("Could not allocate a ticket id, try again")
 
 
-async def claim(db: Database, config: WorkspaceConfig, ref: str | int, *, actor: Actor) -> None:
+async def claim(db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor: Actor) -> None:
     """The actor takes the ticket; exactly one of many simultaneous claimers wins."""
     async with locked(db, config, ref) as (scope, ticket):
         rules.check_may_claim(actor, ticket)
@@ -247,7 +248,7 @@ async def claim(db: Database, config: WorkspaceConfig, ref: str | int, *, actor:
         await events.record(scope, ticket, actor, events.Claimed(actor.guid), now)
 
 
-async def unclaim(db: Database, config: WorkspaceConfig, ref: str | int, *, actor: Actor) -> None:
+async def unclaim(db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor: Actor) -> None:
     async with locked(db, config, ref) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
         previous = ticket.assignee_guid
@@ -264,7 +265,7 @@ async def unclaim(db: Database, config: WorkspaceConfig, ref: str | int, *, acto
 async def assign(
     db: Database,
     config: WorkspaceConfig,
-    ticket_id: str | int,
+    ticket_id: TicketRef,
     *,
     actor: Actor,
     assignee_guid: str | None,
@@ -296,7 +297,7 @@ async def assign(
 
 
 async def change_status(
-    db: Database, config: WorkspaceConfig, ref: str | int, *, actor: Actor, status: Status
+    db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor: Actor, status: Status
 ) -> None:
     async with locked(db, config, ref) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
@@ -304,7 +305,7 @@ async def change_status(
 
 
 async def change_priority(
-    db: Database, config: WorkspaceConfig, ref: str | int, *, actor: Actor, priority: str
+    db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor: Actor, priority: str
 ) -> None:
     if priority not in PRIORITIES:
         raise InvalidInput(f"priority must be one of: {', '.join(PRIORITIES)}")
@@ -365,7 +366,7 @@ async def count_open(
 
 
 async def transfer(
-    db: Database, config: WorkspaceConfig, ref: str | int, *, actor: Actor, department_key: str
+    db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor: Actor, department_key: str
 ) -> Department:
     """Moves the ticket to another department that handles its category, unclaiming it.
     Returns that department."""
@@ -415,6 +416,7 @@ async def add_message(
     *,
     actor: Actor,
     **extra: Any,
-) -> int:
+) -> tuple[int, int]:
+    """The new message's row id and number."""
     values = message_values(kind, actor.user_id, actor.guid, body, now)
     return await thread.insert_message(scope, ticket.id, {**values, **extra})

@@ -5,12 +5,13 @@ includes it, so a message can only join a ticket of its own workspace."""
 from collections.abc import Sequence
 from typing import Any
 
+from ticketd.db import numbers
 from ticketd.db.database import Params, Row, Scope, placeholders
 from ticketd.tickets.model import Message, MessageKind
 
 MESSAGE_COLUMNS = (
     "id, ticket_id, key, type, author_user_id, author_guid, content, html, attachments,"
-    " mentions, parent_id, level, is_draft, created_at, updated_at"
+    " mentions, parent_number, level, is_draft, created_at, updated_at, number"
 )
 EVENT_COLUMNS = (
     "id, ticket_id, actor_user_id, actor_guid, actor_name, type, detail, created_at, public_id"
@@ -19,26 +20,44 @@ EVENT_COLUMNS = (
 OF_TICKET = "workspace_id = $1 AND ticket_id = $2"
 
 
-async def insert_message(scope: Scope, ticket_id: int, values: dict[str, Any]) -> int:
+async def insert_message(
+    scope: Scope, ticket_id: int, values: dict[str, Any], *, number: int | None = None
+) -> tuple[int, int]:
     """A new message of the ticket, which must be in the Scope's workspace (otherwise
-    the reference to the ticket refuses it: IntegrityError)."""
+    the reference to the ticket refuses it: IntegrityError). Returns its row id and its
+    number in the workspace (taken here unless given)."""
+    if number is None:
+        number = await numbers.take(scope.conn, scope.workspace_id, "messages")
     columns = ", ".join(values)
     message_id: int = await scope.conn.fetchval(
-        f"INSERT INTO messages (workspace_id, ticket_id, {columns})"
-        f" VALUES ($1, $2, {placeholders(len(values), start=3)}) RETURNING id",
+        f"INSERT INTO messages (workspace_id, ticket_id, number, {columns})"
+        f" VALUES ($1, $2, $3, {placeholders(len(values), start=4)}) RETURNING id",
         scope.workspace_id,
         ticket_id,
+        number,
         *values.values(),
     )
-    return message_id
+    return message_id, number
 
 
 async def find_message(scope: Scope, ticket_id: int, message_id: int) -> Message | None:
+    """By row id (what events name)."""
     row = await scope.conn.fetchrow(
         f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {OF_TICKET} AND id = $3",
         scope.workspace_id,
         ticket_id,
         message_id,
+    )
+    return None if row is None else Message.from_row(row)
+
+
+async def find_numbered_message(scope: Scope, ticket_id: int, number: int) -> Message | None:
+    """By its number in the workspace (what APIs show), if it is the ticket's."""
+    row = await scope.conn.fetchrow(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {OF_TICKET} AND number = $3",
+        scope.workspace_id,
+        ticket_id,
+        number,
     )
     return None if row is None else Message.from_row(row)
 

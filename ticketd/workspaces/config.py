@@ -45,18 +45,20 @@ DEFAULT_DISCORD_EVENTS = (
 @dataclass(frozen=True, slots=True)
 class Category:
     id: int
+    number: int  # within the workspace: the integer id an API shows
     key: str
     name: str
     membership_required: bool
     min_rank: int
     max_open_tickets: int | None
     departments: tuple[str, ...]  # keys of the departments that handle it, in order
-    parent_id: int | None = None
+    parent_number: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Department:
     id: int
+    number: int  # within the workspace: the integer id an API shows
     key: str
     name: str
     members: frozenset[int]
@@ -148,6 +150,7 @@ class Teammate:
 @dataclass(frozen=True, slots=True)
 class CustomField:
     id: int
+    number: int  # within the workspace: the integer id an API shows
     name: str
     type: str
     options: tuple[str, ...]
@@ -178,8 +181,16 @@ class WorkspaceConfig:
     custom_fields: dict[int, CustomField] = field(default_factory=dict)
 
     @cached_property
-    def categories_by_id(self) -> dict[int, Category]:
-        return {c.id: c for c in self.categories.values()}
+    def categories_by_number(self) -> dict[int, Category]:
+        return {c.number: c for c in self.categories.values()}
+
+    @cached_property
+    def fields_by_number(self) -> dict[int, CustomField]:
+        return {f.number: f for f in self.custom_fields.values()}
+
+    @cached_property
+    def departments_by_number(self) -> dict[int, Department]:
+        return {d.number: d for d in self.departments.values()}
 
     @cached_property
     def teammates_by_email(self) -> dict[str, Teammate]:
@@ -196,10 +207,10 @@ class WorkspaceConfig:
     def category_path(self, category: Category) -> list[Category]:
         """The category's ancestors, root first (a cycle is cut where it repeats)."""
         path: list[Category] = []
-        parent = self.categories_by_id.get(category.parent_id or 0)
+        parent = self.categories_by_number.get(category.parent_number or 0)
         while parent is not None and parent not in path and parent != category:
             path.insert(0, parent)
-            parent = self.categories_by_id.get(parent.parent_id or 0)
+            parent = self.categories_by_number.get(parent.parent_number or 0)
         return path
 
     def department_for(self, category_key: str) -> str | None:

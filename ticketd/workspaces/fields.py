@@ -33,7 +33,7 @@ def check_value(field: CustomField, value: str) -> str:
     problem = _problem(field, value)
     if problem:
         raise ValidationFailed(
-            f"Validation error: custom field {field.id} ({field.name}) {problem}"
+            f"Validation error: custom field {field.number} ({field.name}) {problem}"
         )
     return value
 
@@ -88,7 +88,7 @@ async def add_field(
     options = _checked_options(field_type, options)
     async with db.transaction() as conn:
         await workspace_repository.require_workspace(conn, workspace_id)
-        field_id = await repository.insert_field(
+        inserted = await repository.insert_field(
             conn,
             workspace_id=workspace_id,
             name=name,
@@ -96,10 +96,11 @@ async def add_field(
             options=options,
             now=now_ms(),
         )
-    if field_id is None:
+    if inserted is None:
         raise _name_taken(name)
     await announce_change(cache)
-    return CustomField(id=field_id, name=name, type=field_type, options=tuple(options))
+    field_id, number = inserted
+    return CustomField(field_id, number, name, field_type, tuple(options))
 
 
 def _name_taken(name: str) -> Conflict:
@@ -131,7 +132,7 @@ async def update_field(
     await announce_change(cache)
     if not changed:
         raise FieldNotFound()
-    return CustomField(id=field.id, name=name, type=field.type, options=tuple(new_options))
+    return CustomField(field.id, field.number, name, field.type, tuple(new_options))
 
 
 async def delete_field(

@@ -2,6 +2,7 @@
 
 import orjson
 
+from ticketd.db import numbers
 from ticketd.db.database import Connection
 
 
@@ -11,20 +12,24 @@ def _options(options: list[str]) -> str | None:
 
 async def insert_field(
     conn: Connection, *, workspace_id: str, name: str, field_type: str, options: list[str], now: int
-) -> int | None:
-    """The new field's id, or None when the workspace has a field of that name (in any
-    case): the unique (workspace, lower-cased name) key decides, even between racing calls."""
-    return await conn.fetchval(
-        "INSERT INTO custom_fields (workspace_id, name, name_key, type, options, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, name_key) DO NOTHING"
-        " RETURNING id",
+) -> tuple[int, int] | None:
+    """The new field's id and number, or None when the workspace has a field of that
+    name (in any case): the unique (workspace, lower-cased name) key decides, even between
+    racing calls."""
+    number = await numbers.take(conn, workspace_id, "custom_fields")
+    field_id = await conn.fetchval(
+        "INSERT INTO custom_fields (workspace_id, name, name_key, type, options, created_at,"
+        " number) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (workspace_id, name_key) DO NOTHING RETURNING id",
         workspace_id,
         name,
         name.lower(),
         field_type,
         _options(options),
         now,
+        number,
     )
+    return None if field_id is None else (field_id, number)
 
 
 async def update_field(

@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 
+from ticketd.db import numbers
 from ticketd.db.database import Connection, Row, update_by_id
 from ticketd.kit.errors import WorkspaceNotFound
 from ticketd.kit.ids import user_guid
@@ -157,24 +158,28 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
         " WHERE m.workspace_id = $1",
         workspace_id,
     )
+    category_rows = await conn.fetch(
+        "SELECT * FROM categories WHERE workspace_id = $1 ORDER BY position", workspace_id
+    )
+    category_numbers = {r["id"]: r["number"] for r in category_rows}
     categories = {
         r["key"]: Category(
             id=r["id"],
+            number=r["number"],
             key=r["key"],
             name=r["name"],
             membership_required=bool(r["membership_required"]),
             min_rank=r["min_rank"],
             max_open_tickets=r["max_open_tickets"] or None,
             departments=tuple(link["department"] for link in links if link["category"] == r["key"]),
-            parent_id=r["parent_id"],
+            parent_number=category_numbers.get(r["parent_id"]),
         )
-        for r in await conn.fetch(
-            "SELECT * FROM categories WHERE workspace_id = $1 ORDER BY position", workspace_id
-        )
+        for r in category_rows
     }
     departments = {
         r["key"]: Department(
             id=r["id"],
+            number=r["number"],
             key=r["key"],
             name=r["name"],
             members=frozenset(s["user_id"] for s in staff if s["key"] == r["key"]),
@@ -217,6 +222,7 @@ async def load_config(conn: Connection, workspace_id: str) -> WorkspaceConfig | 
     fields = {
         r["id"]: CustomField(
             id=r["id"],
+            number=r["number"],
             name=r["name"],
             type=r["type"],
             options=tuple(orjson.loads(r["options"] or "[]")),
@@ -257,10 +263,11 @@ async def _replace_categories(
     conn: Connection, workspace_id: str, categories: tuple[CategorySettings, ...]
 ) -> dict[str, int]:
     ids: dict[str, int] = {}
+    number = await _numbers_by_key(conn, "categories", workspace_id, [c.key for c in categories])
     for position, c in enumerate(categories):
         ids[c.key] = await conn.fetchval(
             "INSERT INTO categories (workspace_id, key, name, membership_required, min_rank,"
-            " max_open_tickets, position) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " max_open_tickets, position, number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT (workspace_id, key) DO UPDATE SET name = excluded.name,"
             " membership_required = excluded.membership_required,"
             " min_rank = excluded.min_rank, max_open_tickets = excluded.max_open_tickets,"
@@ -272,6 +279,7 @@ async def _replace_categories(
             c.min_rank,
             c.max_open_tickets,
             position,
+            number[c.key],
         )
     await _delete_missing(conn, "categories", workspace_id, list(ids.values()))
     return ids
@@ -303,10 +311,11 @@ async def _replace_departments(
     category_ids: dict[str, int],
 ) -> None:
     kept: list[int] = []
+    number = await _numbers_by_key(conn, "departments", workspace_id, [d.key for d in departments])
     for position, d in enumerate(departments):
         dept_id = await conn.fetchval(
             "INSERT INTO departments (workspace_id, key, name, from_rank, to_rank, position,"
-            " discord_webhook_url) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " discord_webhook_url, number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT (workspace_id, key) DO UPDATE SET name = excluded.name,"
             " from_rank = excluded.from_rank, to_rank = excluded.to_rank,"
             " position = excluded.position, discord_webhook_url = excluded.discord_webhook_url"
@@ -318,6 +327,7 @@ async def _replace_departments(
             d.to_rank,
             position,
             d.discord_webhook_url,
+            number[d.key],
         )
         kept.append(dept_id)
         await _replace_department_links(conn, workspace_id, dept_id, d, category_ids)
@@ -352,6 +362,21 @@ async def _replace_department_links(
                 for i, c in enumerate(dict.fromkeys(department.categories))
             ],
         )
+
+
+async def _numbers_by_key(
+    conn: Connection, table: str, workspace_id: str, keys: list[str]
+) -> dict[str, int]:
+    """The number of each of `keys` in `table`: its own if stored, else a new one."""
+    rows = await conn.fetch(
+        f"SELECT key, number FROM {table} WHERE workspace_id = $1", workspace_id
+    )
+    found = {r["key"]: r["number"] for r in rows}
+    new = [k for k in dict.fromkeys(keys) if k not in found]
+    if new:
+        first = await numbers.take(conn, workspace_id, table, len(new))
+        found.update((key, first + i) for i, key in enumerate(new))
+    return found
 
 
 async def _delete_missing(conn: Connection, table: str, workspace_id: str, kept: list[int]) -> None:
@@ -392,25 +417,29 @@ async def _replace_members(
 
 async def insert_category(
     conn: Connection, *, workspace_id: str, key: str, name: str, parent_id: int | None
-) -> int | None:
-    """The new category's id, or None when the key is taken."""
-    return await conn.fetchval(
+) -> tuple[int, int] | None:
+    """The new category's id and number, or None when the key is taken."""
+    number = await numbers.take(conn, workspace_id, "categories")
+    row = await conn.fetchrow(
         "INSERT INTO categories (workspace_id, key, name, parent_id, membership_required,"
-        " min_rank, position) SELECT CAST($1 AS VARCHAR), $2, $3, CAST($4 AS BIGINT), FALSE, 0,"
-        " COALESCE(MAX(position), -1) + 1 FROM categories WHERE workspace_id = $1"
-        " ON CONFLICT (workspace_id, key) DO NOTHING RETURNING id",
+        " min_rank, position, number) SELECT CAST($1 AS VARCHAR), $2, $3, CAST($4 AS BIGINT),"
+        " FALSE, 0, COALESCE(MAX(position), -1) + 1, CAST($5 AS BIGINT) FROM categories"
+        " WHERE workspace_id = $1 ON CONFLICT (workspace_id, key) DO NOTHING RETURNING id",
         workspace_id,
         key,
         name,
         parent_id,
+        number,
     )
+    return None if row is None else (row[0], number)
 
 
-async def category_exists(conn: Connection, workspace_id: str, category_id: int) -> bool:
-    found = await conn.fetchval(
-        "SELECT 1 FROM categories WHERE workspace_id = $1 AND id = $2", workspace_id, category_id
+async def numbered_category(conn: Connection, workspace_id: str, number: int) -> int | None:
+    """The row id of the workspace's category with this number."""
+    found: int | None = await conn.fetchval(
+        "SELECT id FROM categories WHERE workspace_id = $1 AND number = $2", workspace_id, number
     )
-    return found is not None
+    return found
 
 
 async def route_category(

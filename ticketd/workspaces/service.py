@@ -230,11 +230,12 @@ async def add_category(
     workspace_id: str,
     name: str,
     key: str | None = None,
-    parent_id: int | None = None,
+    parent_number: int | None = None,
     department: str | None = None,
 ) -> Category:
     """One more category, without touching the others. `key` (its string id) defaults to
-    a slug of the name; `department` routes the category's tickets there."""
+    a slug of the name; `parent_number` is the number of its parent category;
+    `department` routes the category's tickets there."""
     ensure_may_configure(actor)
     name = checked_name(name)
     key = key or slug(name)
@@ -242,15 +243,17 @@ async def add_category(
         raise InvalidInput("key must be 1-100 letters, digits, '.', '_' or '-'")
     async with db.transaction() as conn:
         await repository.require_workspace(conn, workspace_id)
-        if parent_id is not None and not await repository.category_exists(
-            conn, workspace_id, parent_id
-        ):
-            raise CategoryNotFound(f"no category {parent_id} in workspace {workspace_id}")
-        category_id = await repository.insert_category(
+        parent_id = None
+        if parent_number is not None:
+            parent_id = await repository.numbered_category(conn, workspace_id, parent_number)
+            if parent_id is None:
+                raise CategoryNotFound(f"no category {parent_number} in workspace {workspace_id}")
+        inserted = await repository.insert_category(
             conn, workspace_id=workspace_id, key=key, name=name, parent_id=parent_id
         )
-        if category_id is None:
+        if inserted is None:
             raise CategoryKeyTaken(key)
+        category_id, number = inserted
         if department is not None and not await repository.route_category(
             conn, workspace_id, category_id, department
         ):
@@ -258,11 +261,12 @@ async def add_category(
     await announce_change(cache)
     return Category(
         id=category_id,
+        number=number,
         key=key,
         name=name,
         membership_required=False,
         min_rank=0,
         max_open_tickets=None,
         departments=(department,) if department is not None else (),
-        parent_id=parent_id,
+        parent_number=parent_number,
     )
