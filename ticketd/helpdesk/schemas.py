@@ -46,8 +46,9 @@ Guid = Annotated[
 ]
 NullableGuid = Annotated[Guid | None, BeforeValidator(_null_string)]
 Id = PositiveBigInt
-Skip = Annotated[int, Field(ge=0, le=1_000_000)]
-Take = Annotated[int, Field(ge=1, le=50)]
+MAX_SKIP, MAX_TAKE, DEFAULT_TAKE = 1_000_000, 50, 25  # paging, in bodies and queries
+Skip = Annotated[int, Field(ge=0, le=MAX_SKIP)]
+Take = Annotated[int, Field(ge=1, le=MAX_TAKE)]
 Html = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
 When = Annotated[dt.datetime, Field(strict=False)]
 
@@ -91,6 +92,18 @@ class CreateTicketBody(_Message):
     tags: Annotated[list[str], Field(max_length=50)] = []
 
 
+class TokenForm(BaseModel):
+    """`POST /token`'s fields, form-encoded as OAuth 2 sends them (or a JSON object of
+    them); auth.py says what each must be."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant_type: str = Field("", description="refresh_token")
+    refresh_token: str = Field("", description="The client's refresh token")
+    client_id: str = Field("", description="The client's id (a GUID)")
+    grand_type: str = Field("", description="Read as grant_type when that is absent")
+
+
 class FieldFilter(_Body):
     key: Id
     value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)]
@@ -115,7 +128,7 @@ class ListBody(_Body):
     ] = "last_thread_activity_desc"
     ticketIds: Annotated[list[Id], Field(max_length=50)] = []  # noqa: N815
     skip: Skip = 0
-    take: Take = 25
+    take: Take = DEFAULT_TAKE
 
 
 class AssigneeBody(_Body):
