@@ -53,9 +53,12 @@ def test_series_api_answers_as_its_contract_says(
     url, demo = served_demo
     known = {"staffUserId": [DEMO_STAFF_ID], "category": ["support", "reports"]}
     run = fuzz(
-        f"{url}/openapi.json", f"apikey: {demo.api_key}",
-        max_examples=300, known=known, work_dir=tmp_path,
-    )  # fmt: skip
+        f"{url}/openapi.json",
+        f"apikey: {demo.api_key}",
+        max_examples=300,
+        known=known,
+        work_dir=tmp_path,
+    )
     _passed(run, "Series API")
     tally("requests fuzzed (Series API)", run.requests)
 
@@ -85,8 +88,11 @@ def test_helpdesk_api_answers_as_its_contract_says(
         "assigneeId": [t["id"] for t in teammates["data"]],
     }
     run = fuzz(
-        f"{url}/helpdesk/openapi.json", f"Authorization: Bearer {token}",
-        max_examples=40, known=known, work_dir=tmp_path,
-    )  # fmt: skip
+        f"{url}/helpdesk/openapi.json",
+        f"Authorization: Bearer {token}",
+        max_examples=40,
+        known=known,
+        work_dir=tmp_path,
+    )
     _passed(run, "helpdesk API")
     tally("requests fuzzed (helpdesk API)", run.requests)

@@ -54,15 +54,33 @@ def fuzz(
     }
     examples = max_examples * (10 if LONG else 1)
     command = [
-        str(Path(sys.executable).with_name("st")), "run", schema_url,
-        "--header", header, "--checks", ",".join(CHECKS),
-        "--max-examples", str(examples), "--workers", "2",
-        "--seed", os.environ.get("TICKETD_FUZZ_SEED", "20261206"),
-        "--suppress-health-check", "all", "--request-timeout", "10",
-    ]  # fmt: skip
+        str(Path(sys.executable).with_name("st")),
+        "run",
+        schema_url,
+        "--header",
+        header,
+        "--checks",
+        ",".join(CHECKS),
+        "--max-examples",
+        str(examples),
+        "--workers",
+        "2",
+        "--seed",
+        os.environ.get("TICKETD_FUZZ_SEED", "20261206"),
+        "--suppress-health-check",
+        "all",
+        "--request-timeout",
+        "10",
+    ]
+    # In work_dir: schemathesis keeps a cache of past failures where it runs.
     started = time.monotonic()
     done = subprocess.run(
-        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800 if LONG else 300
+        command,
+        env=env,
+        cwd=work_dir,
+        capture_output=True,
+        text=True,
+        timeout=1800 if LONG else 300,
     )
     seconds = time.monotonic() - started
     requests = int(count_file.read_text()) if count_file.exists() else 0

@@ -76,7 +76,9 @@ MEANINGS = {
     429: "Over the client's request limit (600); see Retry-After",
     503: "Database unavailable or busy (900); see Retry-After",
 }
-RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}}
+RETRY_AFTER: dict[str, Any] = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}
+}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_BIGINT}
 TICKET_ID = path_param("ticketId", ID, "The ticket's integer id")
 NOTE_ID = path_param("noteId", ID, "The note's integer id")
@@ -122,29 +124,41 @@ class _Builder:
         answers[200] = ("Success", self.schemas.ref(ok))
         if isinstance(body, type):
             body = self.schemas.ref(body)
-        headers = {status: RETRY_AFTER for status in (429, 503) if status in errors}
+        headers: dict[int, dict[str, Any]] = {s: RETRY_AFTER for s in (429, 503) if s in errors}
         summary = (endpoint.__doc__ or op_id).strip().split("\n")[0]
         return Operation(op_id, endpoint, answers, summary, body=body, headers=headers, **more)
 
 
 def _token(b: _Builder) -> Operation:
     answers = {
-        200: ("An access token (the bare OAuth 2 object, no envelope)", b.schemas.ref(r.AccessToken)),
+        200: (
+            "An access token (the bare OAuth 2 object, no envelope)",
+            b.schemas.ref(r.AccessToken),
+        ),
         400: ("Missing or unknown grant (errorCode 100, 202)", b.schemas.ref(r.TokenError)),
         413: (MEANINGS[413], b.schemas.ref(r.TokenError)),
         415: (MEANINGS[415], b.schemas.ref(r.TokenError)),
         503: (MEANINGS[503], b.schemas.ref(r.TokenError)),
-    }  # fmt: skip
+    }
     bearer = {"Authorization": "Bearer {$response.body#/access_token}"}
     return Operation(
-        "getToken", token, answers, "Exchange a refresh token for an access token",
-        body=b.schemas.ref(TokenForm), body_media_types=("application/x-www-form-urlencoded", JSON),
-        security=False, headers={503: RETRY_AFTER},
+        "getToken",
+        token,
+        answers,
+        "Exchange a refresh token for an access token",
+        body=b.schemas.ref(TokenForm),
+        body_media_types=("application/x-www-form-urlencoded", JSON),
+        security=False,
+        headers={503: RETRY_AFTER},
         links={
-            "CreateTicket": link("createTicket", parameters={"header.Authorization": bearer["Authorization"]}),
-            "ListTickets": link("listTickets", parameters={"header.Authorization": bearer["Authorization"]}),
+            "CreateTicket": link(
+                "createTicket", parameters={"header.Authorization": bearer["Authorization"]}
+            ),
+            "ListTickets": link(
+                "listTickets", parameters={"header.Authorization": bearer["Authorization"]}
+            ),
         },
-    )  # fmt: skip
+    )
 
 
 def _after_create() -> dict[str, dict[str, Any]]:
@@ -185,51 +199,96 @@ def _tickets(b: _Builder) -> dict[tuple[str, str], Operation]:
     return {
         ("/token", "post"): _token(b),
         ("/tickets", "post"): b.op(
-            "createTicket", t.create_ticket, r.TicketIdAnswer, (404, 409, 422, *WITH_BODY),
-            CreateTicketBody, parameters=[IDEMPOTENCY_KEY], links=_after_create(),
-            examples={"seed": seed["request"]}, response_examples={200: {"seed": seed["response"]}},
+            "createTicket",
+            t.create_ticket,
+            r.TicketIdAnswer,
+            (404, 409, 422, *WITH_BODY),
+            CreateTicketBody,
+            parameters=[IDEMPOTENCY_KEY],
+            links=_after_create(),
+            examples={"seed": seed["request"]},
+            response_examples={200: {"seed": seed["response"]}},
         ),
         ("/tickets/list", "post"): b.op(
-            "listTickets", t.list_tickets, r.TicketsAnswer, (404, *WITH_BODY), ListBody,
+            "listTickets",
+            t.list_tickets,
+            r.TicketsAnswer,
+            (404, *WITH_BODY),
+            ListBody,
             body_required=False,
         ),
         ("/tickets/{ticketId}", "get"): b.op(
             "getTicket", t.get_ticket, r.TicketAnswer, (404, *AUTHED), parameters=tid
         ),
         ("/tickets/{ticketId}/Assignee", "patch"): b.op(
-            "updateAssignee", t.update_assignee, r.NothingAnswer, ON_TICKET, AssigneeBody,
-            parameters=tid, links=_back_to_ticket(),
+            "updateAssignee",
+            t.update_assignee,
+            r.NothingAnswer,
+            ON_TICKET,
+            AssigneeBody,
+            parameters=tid,
+            links=_back_to_ticket(),
         ),
         ("/tickets/{ticketId}/assignee", "patch"): b.op(
-            "updateAssigneeLowercase", t.update_assignee, r.NothingAnswer, ON_TICKET,
-            AssigneeBody, parameters=tid,
+            "updateAssigneeLowercase",
+            t.update_assignee,
+            r.NothingAnswer,
+            ON_TICKET,
+            AssigneeBody,
+            parameters=tid,
         ),
         ("/tickets/{ticketId}/status", "patch"): b.op(
-            "updateStatus", t.update_status, r.NothingAnswer, ON_TICKET, StatusBody,
-            parameters=tid, links=_back_to_ticket(),
+            "updateStatus",
+            t.update_status,
+            r.NothingAnswer,
+            ON_TICKET,
+            StatusBody,
+            parameters=tid,
+            links=_back_to_ticket(),
         ),
         ("/tickets/{ticketId}/status", "put"): b.op(
             "putStatus", t.update_status, r.NothingAnswer, ON_TICKET, StatusBody, parameters=tid
         ),
         ("/tickets/{ticketId}/category", "patch"): b.op(
-            "updateCategory", t.update_category, r.NothingAnswer, ON_TICKET, CategoryBody,
-            parameters=tid, links=_back_to_ticket(),
+            "updateCategory",
+            t.update_category,
+            r.NothingAnswer,
+            ON_TICKET,
+            CategoryBody,
+            parameters=tid,
+            links=_back_to_ticket(),
         ),
         ("/tickets/{ticketId}/category", "put"): b.op(
-            "putCategory", t.update_category, r.NothingAnswer, ON_TICKET, CategoryBody,
+            "putCategory",
+            t.update_category,
+            r.NothingAnswer,
+            ON_TICKET,
+            CategoryBody,
             parameters=tid,
         ),
         ("/tickets/{ticketId}/tags", "put"): b.op(
-            "replaceTags", t.replace_tags, r.TagsAnswer, ON_TICKET,
-            {"oneOf": [b.schemas.ref(TagsBody), {"type": "array", "items": {"type": "string"},
-                                                 "maxItems": 50}]},
-            parameters=tid, links=_back_to_ticket(),
+            "replaceTags",
+            t.replace_tags,
+            r.TagsAnswer,
+            ON_TICKET,
+            {
+                "oneOf": [
+                    b.schemas.ref(TagsBody),
+                    {"type": "array", "items": {"type": "string"}, "maxItems": 50},
+                ]
+            },
+            parameters=tid,
+            links=_back_to_ticket(),
         ),
         ("/tickets/{ticketId}/customFields/{fieldId}", "put"): b.op(
-            "setCustomFieldValue", t.update_field_value, r.FieldValueAnswer, ON_TICKET,
-            FieldValueBody, parameters=[TICKET_ID, FIELD_ID],
+            "setCustomFieldValue",
+            t.update_field_value,
+            r.FieldValueAnswer,
+            ON_TICKET,
+            FieldValueBody,
+            parameters=[TICKET_ID, FIELD_ID],
         ),
-    }  # fmt: skip
+    }
 
 
 def _conversation(b: _Builder) -> dict[tuple[str, str], Operation]:
@@ -239,29 +298,51 @@ def _conversation(b: _Builder) -> dict[tuple[str, str], Operation]:
             "listReplies", t.list_replies, r.RepliesAnswer, READ_TICKET, parameters=[*tid, *PAGING]
         ),
         ("/tickets/{ticketId}/replies", "post"): b.op(
-            "createReply", t.create_reply, r.ReplyAnswer, ON_TICKET, ReplyBody, parameters=tid,
+            "createReply",
+            t.create_reply,
+            r.ReplyAnswer,
+            ON_TICKET,
+            ReplyBody,
+            parameters=tid,
             links=_back_to_ticket(),
         ),
         ("/tickets/{ticketId}/notes", "get"): b.op(
             "listNotes", t.list_notes, r.NotesAnswer, READ_TICKET, parameters=[*tid, *PAGING]
         ),
         ("/tickets/{ticketId}/notes", "post"): b.op(
-            "addNote", t.add_note, r.NoteAnswer, ON_TICKET, NoteBody, parameters=tid,
+            "addNote",
+            t.add_note,
+            r.NoteAnswer,
+            ON_TICKET,
+            NoteBody,
+            parameters=tid,
             links=_after_note(),
         ),
         ("/tickets/{ticketId}/notes/{noteId}", "put"): b.op(
-            "updateNote", t.update_note, r.NoteAnswer, ON_TICKET, NoteUpdateBody,
+            "updateNote",
+            t.update_note,
+            r.NoteAnswer,
+            ON_TICKET,
+            NoteUpdateBody,
             parameters=[TICKET_ID, NOTE_ID],
         ),
         ("/tickets/{ticketId}/notes/{noteId}", "delete"): b.op(
-            "deleteNote", t.delete_note, r.NothingAnswer, (404, 409, *AUTHED),
+            "deleteNote",
+            t.delete_note,
+            r.NothingAnswer,
+            (404, 409, *AUTHED),
             parameters=[TICKET_ID, NOTE_ID],
         ),
         ("/tickets/{ticketId}/log", "post"): b.op(
-            "ticketLog", t.ticket_log, r.LogAnswer, (404, *WITH_BODY), LogBody,
-            parameters=[*tid, *PAGING], body_required=False,
+            "ticketLog",
+            t.ticket_log,
+            r.LogAnswer,
+            (404, *WITH_BODY),
+            LogBody,
+            parameters=[*tid, *PAGING],
+            body_required=False,
         ),
-    }  # fmt: skip
+    }
 
 
 def _inbox(b: _Builder) -> dict[tuple[str, str], Operation]:
@@ -269,23 +350,38 @@ def _inbox(b: _Builder) -> dict[tuple[str, str], Operation]:
     fid, cid = [FIELD_ID], [CATEGORY_ID]
     return {
         ("/Teammates", "get"): b.op(
-            "listTeammates", w.list_teammates, r.TeammatesAnswer, (400, 404, *AUTHED),
+            "listTeammates",
+            w.list_teammates,
+            r.TeammatesAnswer,
+            (400, 404, *AUTHED),
             parameters=[group],
         ),
         ("/teammates", "get"): b.op(
-            "listTeammatesLowercase", w.list_teammates, r.TeammatesAnswer, (400, 404, *AUTHED),
+            "listTeammatesLowercase",
+            w.list_teammates,
+            r.TeammatesAnswer,
+            (400, 404, *AUTHED),
             parameters=[group],
         ),
-        ("/UserGroups", "get"): b.op("listUserGroups", w.list_user_groups, r.UserGroupsAnswer, AUTHED),
-        ("/categories", "get"): b.op("listCategories", w.list_categories, r.CategoriesAnswer, AUTHED),
+        ("/UserGroups", "get"): b.op(
+            "listUserGroups", w.list_user_groups, r.UserGroupsAnswer, AUTHED
+        ),
+        ("/categories", "get"): b.op(
+            "listCategories", w.list_categories, r.CategoriesAnswer, AUTHED
+        ),
         ("/categories/{categoryId}", "get"): b.op(
             "getCategory", w.get_category, r.CategoryAnswer, (404, *AUTHED), parameters=cid
         ),
         ("/categories/{categoryId}/subcategories", "get"): b.op(
-            "listSubcategories", w.list_subcategories, r.CategoriesAnswer, (404, *AUTHED),
+            "listSubcategories",
+            w.list_subcategories,
+            r.CategoriesAnswer,
+            (404, *AUTHED),
             parameters=cid,
         ),
-        ("/customFields", "get"): b.op("listCustomFields", w.list_fields, r.CustomFieldsAnswer, AUTHED),
+        ("/customFields", "get"): b.op(
+            "listCustomFields", w.list_fields, r.CustomFieldsAnswer, AUTHED
+        ),
         ("/customFields", "post"): b.op(
             "addCustomField", w.add_field, r.CustomFieldAnswer, (409, *WITH_BODY), NewFieldBody
         ),
@@ -293,14 +389,18 @@ def _inbox(b: _Builder) -> dict[tuple[str, str], Operation]:
             "getCustomField", w.get_field, r.CustomFieldAnswer, (404, *AUTHED), parameters=fid
         ),
         ("/customFields/{fieldId}", "put"): b.op(
-            "updateCustomField", w.update_field, r.CustomFieldAnswer, (404, 409, *WITH_BODY),
-            FieldUpdateBody, parameters=fid,
+            "updateCustomField",
+            w.update_field,
+            r.CustomFieldAnswer,
+            (404, 409, *WITH_BODY),
+            FieldUpdateBody,
+            parameters=fid,
         ),
         ("/customFields/{fieldId}", "delete"): b.op(
             "deleteCustomField", w.delete_field, r.NothingAnswer, (404, *AUTHED), parameters=fid
         ),
         ("/tags", "get"): b.op("listTags", w.list_tags, r.TagsAnswer, AUTHED),
-    }  # fmt: skip
+    }
 
 
 DESCRIPTION = """The Socialboards-style helpdesk API as ticketd serves it
@@ -320,18 +420,26 @@ def document(prefix: str) -> dict[str, Any]:
     b = _Builder()
     return {
         "openapi": OPENAPI_VERSION,
-        "info": {"title": "Helpdesk Tickets API (ticketd)", "version": "1", "description": DESCRIPTION},
+        "info": {
+            "title": "Helpdesk Tickets API (ticketd)",
+            "version": "1",
+            "description": DESCRIPTION,
+        },
         "servers": [{"url": prefix}],
         "security": [{"bearer": []}],
         "paths": paths(operations(b)),
         "components": {
             "schemas": b.schemas.components,
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                           "description": "An access token from POST /token"},
-            },  # fmt: skip
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "An access token from POST /token",
+                },
+            },
         },
-    }  # fmt: skip
+    }
 
 
 def served(request: Request) -> dict[str, Any]:

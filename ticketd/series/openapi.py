@@ -57,7 +57,9 @@ ERROR_MEANINGS = {
     429: "Over the key's limit (25 requests a second by default); see Retry-After",
     503: "Database unavailable or busy; see Retry-After",
 }
-RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}}
+RETRY_AFTER: dict[str, Any] = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}
+}
 TICKET_ID = path_param(
     "ticketId", {"type": "string", "minLength": 1}, "TicketId or _id of the ticket"
 )
@@ -97,10 +99,15 @@ class _Builder:
         self, op_id: str, endpoint: Any, body: type, summary: str, **links: dict[str, Any]
     ) -> Operation:
         return Operation(
-            op_id, endpoint, self.answers(r.DoneAnswer, ON_TICKET), summary,
-            body=self.schemas.ref(body), parameters=[TICKET_ID], links=links,
+            op_id,
+            endpoint,
+            self.answers(r.DoneAnswer, ON_TICKET),
+            summary,
+            body=self.schemas.ref(body),
+            parameters=[TICKET_ID],
+            links=links,
             headers=_retry_headers(),
-        )  # fmt: skip
+        )
 
 
 def _retry_headers() -> dict[int, dict[str, Any]]:
@@ -112,15 +119,18 @@ def _after_create() -> dict[str, dict[str, Any]]:
     ticket = {"ticketId": "$response.body#/data/TicketId"}
     return {
         "GetTicket": link("getTicket", parameters=ticket),
-        "GetTicketByObjectId": link("getTicket", parameters={"ticketId": "$response.body#/data/_id"}),
+        "GetTicketByObjectId": link(
+            "getTicket", parameters={"ticketId": "$response.body#/data/_id"}
+        ),
         "ClaimTicket": link("claimTicket", parameters=ticket),
         "ReplyAsAuthor": link(
-            "replyAsMember", parameters=ticket,
+            "replyAsMember",
+            parameters=ticket,
             requestBody={"authorUserId": "$request.body#/authorUserId", "content": "Thanks"},
         ),
         "ChangeStatus": link("changeStatus", parameters=ticket),
         "TransferTicket": link("transferTicket", parameters=ticket),
-    }  # fmt: skip
+    }
 
 
 def _after_claim() -> dict[str, dict[str, Any]]:
@@ -140,20 +150,29 @@ def _after_claim() -> dict[str, dict[str, Any]]:
 def _creates(b: _Builder) -> dict[tuple[str, str], Operation]:
     def create(op_id: str, endpoint: Any, body: type, seed: str, summary: str) -> Operation:
         return Operation(
-            op_id, endpoint, b.answers(r.Created, (422, *WITH_BODY), "Ticket created"), summary,
-            body=b.schemas.ref(body), parameters=[IDEMPOTENCY_KEY], links=_after_create(),
+            op_id,
+            endpoint,
+            b.answers(r.Created, (422, *WITH_BODY), "Ticket created"),
+            summary,
+            body=b.schemas.ref(body),
+            parameters=[IDEMPOTENCY_KEY],
+            links=_after_create(),
             examples={"seed": SEEDS[seed]["request"]},
-            response_examples=seed_answers(seed), headers=_retry_headers(),
-        )  # fmt: skip
+            response_examples=seed_answers(seed),
+            headers=_retry_headers(),
+        )
 
     return {
         ("/tickets/create", "post"): create(
             "createTicket", routes.create_ticket, CreateTicketBody, "createTicket", "Create ticket"
         ),
         ("/tickets/create-game-report", "post"): create(
-            "createGameReport", routes.create_game_report, CreateGameReportBody,
-            "createGameReport", "Create game report",
-        ),  # fmt: skip
+            "createGameReport",
+            routes.create_game_report,
+            CreateGameReportBody,
+            "createGameReport",
+            "Create game report",
+        ),
     }
 
 
@@ -167,25 +186,39 @@ def _reads(b: _Builder) -> dict[tuple[str, str], Operation]:
     ]
     return {
         ("/tickets/get/{ticketId}", "get"): Operation(
-            "getTicket", routes.get_ticket, b.answers(r.TicketAnswer, (404, *AUTHED)),
-            "Get ticket details", parameters=[TICKET_ID],
-            response_examples=seed_answers("getTicket"), headers=_retry_headers(),
+            "getTicket",
+            routes.get_ticket,
+            b.answers(r.TicketAnswer, (404, *AUTHED)),
+            "Get ticket details",
+            parameters=[TICKET_ID],
+            response_examples=seed_answers("getTicket"),
+            headers=_retry_headers(),
         ),
         ("/tickets/list", "get"): Operation(
-            "listTickets", routes.list_tickets, b.answers(r.TicketListAnswer, (400, *AUTHED)),
-            "List tickets", parameters=list_params, headers=_retry_headers(),
+            "listTickets",
+            routes.list_tickets,
+            b.answers(r.TicketListAnswer, (400, *AUTHED)),
+            "List tickets",
+            parameters=list_params,
+            headers=_retry_headers(),
         ),
         ("/tickets/config", "get"): Operation(
-            "getConfig", routes.get_config, b.answers(r.ConfigAnswer, AUTHED),
-            "Workspace ticket configuration", headers=_retry_headers(),
+            "getConfig",
+            routes.get_config,
+            b.answers(r.ConfigAnswer, AUTHED),
+            "Workspace ticket configuration",
+            headers=_retry_headers(),
         ),
         ("/basic/check-key/{apiKey}", "get"): Operation(
-            "checkKey", routes.check_key, b.answers(r.KeyCheckAnswer, (503,)),
+            "checkKey",
+            routes.check_key,
+            b.answers(r.KeyCheckAnswer, (503,)),
             "Check an API key",
             parameters=[path_param("apiKey", {"type": "string"}, "The API key to check")],
-            security=False, headers={503: RETRY_AFTER},
+            security=False,
+            headers={503: RETRY_AFTER},
         ),
-    }  # fmt: skip
+    }
 
 
 def _staff(b: _Builder) -> dict[tuple[str, str], Operation]:
@@ -204,9 +237,12 @@ def _staff(b: _Builder) -> dict[tuple[str, str], Operation]:
             "replyAsMember", routes.reply_member, MemberReplyBody, "Reply as the author"
         ),
         ("/tickets/{ticketId}/status", "post"): b.staff_action(
-            "changeStatus", routes.change_status, StatusBody, "Change status",
+            "changeStatus",
+            routes.change_status,
+            StatusBody,
+            "Change status",
             GetTicket=link("getTicket", parameters={"ticketId": "$request.path.ticketId"}),
-        ),  # fmt: skip
+        ),
         ("/tickets/{ticketId}/transfer", "post"): b.staff_action(
             "transferTicket", routes.transfer, TransferBody, "Transfer to another department"
         ),
@@ -236,7 +272,11 @@ def document() -> dict[str, Any]:
     b = _Builder()
     return {
         "openapi": OPENAPI_VERSION,
-        "info": {"title": "Series Tickets API (ticketd)", "version": "1", "description": DESCRIPTION},
+        "info": {
+            "title": "Series Tickets API (ticketd)",
+            "version": "1",
+            "description": DESCRIPTION,
+        },
         "servers": [{"url": "/"}],
         "security": [{"apikey": []}, {"xApiKey": []}],
         "paths": paths(operations(b)),
