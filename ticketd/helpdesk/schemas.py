@@ -24,6 +24,7 @@ from ticketd.kit.validation import (
     Text255,
     has_nul,
     http_url,
+    integral,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -47,8 +48,8 @@ Guid = Annotated[
 NullableGuid = Annotated[Guid | None, BeforeValidator(_null_string)]
 Id = PositiveBigInt
 MAX_SKIP, MAX_TAKE, DEFAULT_TAKE = 1_000_000, 50, 25  # paging, in bodies and queries
-Skip = Annotated[int, Field(ge=0, le=MAX_SKIP)]
-Take = Annotated[int, Field(ge=1, le=MAX_TAKE)]
+Skip = Annotated[int, Field(ge=0, le=MAX_SKIP), BeforeValidator(integral)]
+Take = Annotated[int, Field(ge=1, le=MAX_TAKE), BeforeValidator(integral)]
 Html = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
 When = Annotated[dt.datetime, Field(strict=False)]
 

@@ -2,12 +2,22 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 # The largest value a BIGINT column holds: ids, Roblox user ids and place ids.
 MAX_BIGINT = 2**63 - 1
 
-PositiveBigInt = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+
+def integral(value: object) -> object:
+    """Pydantic validator: a float with no fraction (`69.0`) is that integer. JSON does
+    not tell 69 from 69.0, nor does the `integer` of the published JSON Schema, so a
+    client's serializer may write either; `69.5`, `"69"` and `true` are still refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+PositiveBigInt = Annotated[int, Field(ge=1, le=MAX_BIGINT), BeforeValidator(integral)]
 
 
 def no_nul(value: str) -> str:
