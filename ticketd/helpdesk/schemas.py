@@ -12,11 +12,13 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
 
 from ticketd.kit.email import normalize_email
 from ticketd.kit.errors import ValidationFailed
 from ticketd.kit.validation import (
+    HTTP_URL_PATTERN,
     OptionalText50,
     OptionalText200,
     PositiveBigInt,
@@ -38,9 +40,18 @@ def _null_string(value: Any) -> Any:
     return None if value == "null" else value
 
 
+# A custom field's value: a string, or a number read as its text.
+FieldText = Annotated[
+    str,
+    Field(strict=False, coerce_numbers_to_str=True),
+    WithJsonSchema({"type": ["string", "number"]}),
+]
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize_email)]
 Url = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(http_url)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2048),
+    AfterValidator(http_url),
+    Field(json_schema_extra={"pattern": HTTP_URL_PATTERN}),
 ]
 Guid = Annotated[
     str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -72,7 +83,7 @@ class Creator(_Body):
 
 class FieldValue(_Body):
     id: Id
-    value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)] | None
+    value: FieldText | None
 
 
 class _Message(_Body):
@@ -107,7 +118,7 @@ class TokenForm(BaseModel):
 
 class FieldFilter(_Body):
     key: Id
-    value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)]
+    value: FieldText
 
 
 class ListBody(_Body):
@@ -150,7 +161,7 @@ class TagsBody(_Body):
 
 
 class FieldValueBody(_Body):
-    value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)] | None
+    value: FieldText | None
 
 
 class Author(_Body):

@@ -73,7 +73,15 @@ Text200 = Annotated[str, _required(200), _NO_NUL]
 Text255 = Annotated[str, _required(255), _NO_NUL]
 Text2048 = Annotated[str, _required(2048), _NO_NUL]
 Text4000 = Annotated[str, _required(4000), _NO_NUL]
-HttpUrl2048 = Annotated[str, _required(2048), _NO_NUL, AfterValidator(http_url)]
+# http_url's rule as the published JSON Schema states it.
+HTTP_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/\s]\S*$"
+HttpUrl2048 = Annotated[
+    str,
+    _required(2048),
+    _NO_NUL,
+    AfterValidator(http_url),
+    Field(json_schema_extra={"pattern": HTTP_URL_PATTERN}),
+]
 # Optional strings up to N characters: null, absent or blank read as None.
 OptionalText50 = Annotated[str | None, _optional(50), _BLANK_IS_NONE]
 OptionalText100 = Annotated[str | None, _optional(100), _BLANK_IS_NONE]

@@ -27,6 +27,7 @@ from ticketd.series import routes
 from ticketd.series.schemas import (
     LIST_INT_PARAMS,
     LIST_TEXT_PARAMS,
+    STATUSES,
     CreateGameReportBody,
     CreateTicketBody,
     MemberReplyBody,
@@ -181,7 +182,7 @@ def _reads(b: _Builder) -> dict[tuple[str, str], Operation]:
         query(name, {"type": "integer", "minimum": 1, "maximum": MAX_BIGINT}, description)
         for name, description in LIST_INT_PARAMS.items()
     ] + [
-        query(name, {"type": "string", "maxLength": limit}, description)
+        query(name, _text_param_schema(name, limit), description)
         for name, (limit, description) in LIST_TEXT_PARAMS.items()
     ]
     return {
@@ -219,6 +220,12 @@ def _reads(b: _Builder) -> dict[tuple[str, str], Operation]:
             headers={503: RETRY_AFTER},
         ),
     }
+
+
+def _text_param_schema(name: str, limit: int) -> dict[str, Any]:
+    if name == "status":
+        return {"type": "string", "enum": list(STATUSES)}
+    return {"type": "string", "maxLength": limit}
 
 
 def _staff(b: _Builder) -> dict[tuple[str, str], Operation]:
