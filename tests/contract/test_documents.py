@@ -11,6 +11,7 @@ import pytest
 import schemathesis
 from starlette.routing import Route
 
+from ticketd.helpdesk import openapi as helpdesk_openapi
 from ticketd.helpdesk import routes as helpdesk_routes
 from ticketd.helpdesk.schemas import CreateTicketBody as HelpdeskCreate
 from ticketd.kit.openapi import swagger_ui_assets
@@ -112,6 +113,10 @@ def test_stored_seed_examples_match_the_seed_documents() -> None:
     assert json.dumps(stored["response"], indent=2) in text
     for error in stored["errors"]:
         assert json.dumps(error, indent=2) in text
+    helpdesk = (SEEDS / "socialboards-create-ticket.txt").read_text()
+    stored = helpdesk_openapi.SEEDS["createTicket"]
+    assert json.dumps(stored["request"], indent=4) in helpdesk
+    assert json.dumps(stored["response"], indent=2) in helpdesk
 
 
 @pytest.mark.parametrize("prefix", ["", "/helpdesk"])
