@@ -46,6 +46,22 @@ FieldText = Annotated[
     Field(strict=False, coerce_numbers_to_str=True),
     WithJsonSchema({"type": ["string", "number"]}),
 ]
+
+
+def _empty_string_is_none(value: Any) -> Any:
+    # Forms send an empty image as "". Only that: `{}`, `0` or `false` are refused as
+    # what they are (they were read as no image until the contract fuzz sent one).
+    return None if value == "" else value
+
+
+def _text_only(value: Any) -> Any:
+    # A date-time is ISO 8601 text. Pydantic would also read a number as Unix seconds
+    # (or milliseconds, by its size), which the contract does not promise.
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    return value
+
+
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize_email)]
 Url = Annotated[
     str,
@@ -62,7 +78,7 @@ MAX_SKIP, MAX_TAKE, DEFAULT_TAKE = 1_000_000, 50, 25  # paging, in bodies and qu
 Skip = Annotated[int, Field(ge=0, le=MAX_SKIP), BeforeValidator(integral)]
 Take = Annotated[int, Field(ge=1, le=MAX_TAKE), BeforeValidator(integral)]
 Html = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
-When = Annotated[dt.datetime, Field(strict=False)]
+When = Annotated[dt.datetime, Field(strict=False), BeforeValidator(_text_only)]
 
 
 class _Body(BaseModel):
@@ -77,7 +93,7 @@ class Attachment(_Body):
 class Creator(_Body):
     email: Email
     name: OptionalText200 = None
-    image: Annotated[Url | None, BeforeValidator(lambda v: v or None)] = None
+    image: Annotated[Url | None, BeforeValidator(_empty_string_is_none)] = None
     phoneNumber: OptionalText50 = None  # noqa: N815 - the published field names
 
 
