@@ -105,10 +105,12 @@ def paths(operations: Mapping[tuple[str, str], Operation]) -> dict[str, Any]:
 
 
 def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """An optional query parameter; both APIs read `name=` (empty) as absent."""
     return {
         "name": name,
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "schema": schema,
         "description": description,
     }
