@@ -1,7 +1,7 @@
 """Schemathesis hooks for the contract fuzz, loaded through SCHEMATHESIS_HOOKS by the
 `st run` that tests/support/fuzz.py starts: count every request that got an answer, and
 now and then put a value the workspace knows (its staff member, a category) into a
-generated body, so that the fuzz also gets past the workspace's own rules and reaches
+generated valid body, so that the fuzz also gets past the workspace's own rules and reaches
 claims, replies and notes. Nothing here changes what the checks accept."""
 
 import atexit
@@ -48,7 +48,9 @@ def after_call(context: schemathesis.HookContext, case: schemathesis.Case, respo
 
 @schemathesis.hook
 def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
-    if isinstance(case.body, dict):
+    # Only into valid bodies: an invalid one must stay invalid for negative_data_rejection.
+    negative = case.meta is not None and case.meta.generation.mode.is_negative
+    if isinstance(case.body, dict) and not negative:
         for name in case.body.keys() & known.keys():
             choice = zlib.crc32(repr(case.body).encode()) % (2 * len(known[name]))
             if choice < len(known[name]):  # half the time: keep what was generated

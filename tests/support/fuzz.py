@@ -18,6 +18,7 @@ CHECKS = (
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "negative_data_rejection",
     "use_after_free",
     "ensure_resource_availability",
 )

@@ -93,7 +93,7 @@ class Attachment(_Body):
 class Creator(_Body):
     email: Email
     name: OptionalText200 = None
-    image: Annotated[Url | None, BeforeValidator(_empty_string_is_none)] = None
+    image: Annotated[Url | Literal[""] | None, BeforeValidator(_empty_string_is_none)] = None
     phoneNumber: OptionalText50 = None  # noqa: N815 - the published field names
 
 
