@@ -272,6 +272,7 @@ async def add_note(request: Request) -> Response:
 
 
 async def list_notes(request: Request) -> Response:
+    """Internal notes, oldest first."""
     c = await caller(request)
     skip, take = paging(request)
     thread = await queries.messages(
@@ -281,6 +282,7 @@ async def list_notes(request: Request) -> Response:
 
 
 async def update_note(request: Request) -> Response:
+    """Change a note: each field given replaces the note's, each absent is kept."""
     c = await caller(request)
     body = parse(NoteUpdateBody, await read_json(request))
     ticket_id, note_id = path_id(request, "ticketId"), path_id(request, "noteId")
@@ -299,6 +301,7 @@ async def update_note(request: Request) -> Response:
 
 
 async def delete_note(request: Request) -> Response:
+    """Delete a note."""
     c = await caller(request)
     await conversation.delete_note(
         c.db, c.config, path_id(request, "ticketId"), path_id(request, "noteId"), actor=c.actor
