@@ -33,11 +33,12 @@ from ticketd.helpdesk.schemas import (
     TagsBody,
     TokenForm,
 )
-from ticketd.kit import idempotency
 from ticketd.kit.http import MAX_BODY_BYTES
 from ticketd.kit.openapi import (
+    IDEMPOTENCY_KEY,
     JSON,
     OPENAPI_VERSION,
+    RETRY_AFTER,
     Operation,
     Schemas,
     link,
@@ -76,9 +77,6 @@ MEANINGS = {
     429: "Over the client's request limit (600); see Retry-After",
     503: "Database unavailable or busy (900); see Retry-After",
 }
-RETRY_AFTER: dict[str, Any] = {
-    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}
-}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_BIGINT}
 TICKET_ID = path_param("ticketId", ID, "The ticket's integer id")
 NOTE_ID = path_param("noteId", ID, "The note's integer id")
@@ -92,13 +90,6 @@ PAGING = [
         "Items to return",
     ),
 ]
-IDEMPOTENCY_KEY = {
-    "name": idempotency.HEADER,
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
-    "description": "Makes a retried create answer the first attempt's answer, a day long",
-}
 AUTHED = (401, 403, 429, 503)
 WITH_BODY = (400, 413, 415, *AUTHED)
 ON_TICKET = (404, 409, *WITH_BODY)

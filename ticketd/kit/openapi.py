@@ -16,12 +16,23 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ticketd.kit import idempotency
 from ticketd.kit.http import json_response
 
 OPENAPI_VERSION = "3.1.0"
 REF = "#/components/schemas/"
 Mode = Literal["validation", "serialization"]
 JSON = "application/json"
+RETRY_AFTER: dict[str, Any] = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}
+}
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": idempotency.HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
+    "description": "Makes a retried create answer the first attempt's answer, a day long",
+}
 
 
 class Schemas:

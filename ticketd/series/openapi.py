@@ -10,10 +10,11 @@ from typing import Any
 
 from starlette.requests import Request
 
-from ticketd.kit import idempotency
 from ticketd.kit.http import MAX_BODY_BYTES
 from ticketd.kit.openapi import (
+    IDEMPOTENCY_KEY,
     OPENAPI_VERSION,
+    RETRY_AFTER,
     Operation,
     Schemas,
     link,
@@ -58,19 +59,9 @@ ERROR_MEANINGS = {
     429: "Over the key's limit (25 requests a second by default); see Retry-After",
     503: "Database unavailable or busy; see Retry-After",
 }
-RETRY_AFTER: dict[str, Any] = {
-    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}
-}
 TICKET_ID = path_param(
     "ticketId", {"type": "string", "minLength": 1}, "TicketId or _id of the ticket"
 )
-IDEMPOTENCY_KEY = {
-    "name": idempotency.HEADER,
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
-    "description": "Makes a retried create answer the first attempt's answer, a day long",
-}
 AUTHED = (401, 403, 429, 503)
 WITH_BODY = (400, 413, 415, *AUTHED)
 ON_TICKET = (404, *WITH_BODY)
