@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 import schemathesis
 from starlette.routing import Route
 
+from tests.support.workspaces import new_workspace, settings_for
+from ticketd.app import build_services, create_app
 from ticketd.helpdesk import openapi as helpdesk_openapi
 from ticketd.helpdesk import routes as helpdesk_routes
 from ticketd.helpdesk.schemas import CreateTicketBody as HelpdeskCreate
@@ -137,3 +140,33 @@ async def test_a_missing_asset_is_a_404_in_the_api_envelope(client: httpx.AsyncC
     response = await client.get("/helpdesk/docs/assets/nothing.js")
     assert response.status_code == 404
     assert response.json()["errorCode"] == 400
+
+
+def conforms(doc: dict[str, Any], path: str, method: str, response: httpx.Response) -> bool:
+    """Whether `response` is one the document gives for this operation and status."""
+    answer = doc["paths"][path][method]["responses"].get(str(response.status_code))
+    if answer is None:
+        return False
+    schema = answer["content"]["application/json"]["schema"]
+    root = {"components": doc["components"], **schema}
+    return bool(jsonschema_rs.validator_for(root).is_valid(response.json()))
+
+
+async def test_the_key_limit_s_429_is_part_of_the_contract(database_url: str) -> None:
+    services = build_services(settings_for(database_url, rate_limit_per_second=25))
+    await services.db.connect()
+    try:
+        transport = httpx.ASGITransport(app=create_app(services=services))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            ws = await new_workspace(services, client)
+            doc = await document(client, "/openapi.json")
+            for _ in range(25):
+                await client.get("/tickets/config", headers={"apikey": ws.key})
+            limited = await client.get("/tickets/config", headers={"apikey": ws.key})
+            assert limited.status_code == 429
+            assert conforms(doc, "/tickets/config", "get", limited)
+            retry = doc["paths"]["/tickets/config"]["get"]["responses"]["429"]["headers"]
+            assert "Retry-After" in retry and "retry-after" in limited.headers
+            assert not conforms(doc, "/tickets/config", "get", limited.__class__(200, json={}))
+    finally:
+        await services.db.close()
