@@ -2,7 +2,7 @@
 answer of a running `ticketd serve` must be no 5xx, carry a documented status and match
 the documented schema, through the stateless phases and the stateful one (create → get →
 claim → reply → status…; token → create → get, reply, notes…). At least MIN_REQUESTS
-requests each; TICKETD_FUZZ=long runs ten times as many (docs/series-api.md, "The contract")."""
+requests each; TICKETD_FUZZ=long, at least 10,000 (docs/series-api.md, "The contract")."""
 
 import asyncio
 from collections.abc import Iterator
