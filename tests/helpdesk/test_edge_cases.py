@@ -125,3 +125,12 @@ async def test_a_draft_does_not_move_the_thread_time(hd: Helpdesk) -> None:
     body = {"author": {"email": "ann@example.com"}, "message": "draft", "isDraft": True}
     ok(await hd.client.post(f"/helpdesk/tickets/{ticket_id}/replies", json=body))
     assert (await hd.get(ticket_id))["lastThreadElementCreationTime"] == before
+
+
+async def test_ids_and_paging_with_a_zero_fraction_are_integers(hd: Helpdesk) -> None:
+    ticket_id = await hd.create()
+    body = {"ticketIds": [float(ticket_id)], "take": 5.0, "skip": 0.0}
+    [found] = ok(await hd.client.post("/helpdesk/tickets/list", json=body))
+    assert found["id"] == ticket_id
+    response = await hd.client.post("/helpdesk/tickets/list", json={"take": 5.5})
+    assert_hd_error(response, 400, 100, "take")

@@ -32,6 +32,20 @@ async def test_a_creator_image_with_a_nul_character_is_refused(hd: Helpdesk) -> 
     assert await count_tickets(hd) == 0
 
 
+@pytest.mark.parametrize("image", [{}, [], 0, False])
+async def test_a_creator_image_that_is_no_string_is_refused(hd: Helpdesk, image: object) -> None:
+    # Found by the contract fuzz: each was read as "no image" and the ticket made.
+    response = await post_ticket(hd, creator={"email": "img@example.com", "image": image})
+    assert_hd_error(response, 400, 100, "creator.image")
+    assert await count_tickets(hd) == 0
+
+
+async def test_an_empty_creator_image_is_no_image(hd: Helpdesk) -> None:
+    response = await post_ticket(hd, creator={"email": "img@example.com", "image": ""})
+    ticket = await hd.get(ok(response))
+    assert ticket["author"]["image"] is None
+
+
 async def test_a_missing_creator_is_refused(hd: Helpdesk) -> None:
     response = await post_ticket(hd, creator=...)
     assert_hd_error(response, 400, 100, "creator")

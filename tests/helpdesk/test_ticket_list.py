@@ -155,6 +155,14 @@ async def test_list_window_before_every_ticket_is_empty(hd: Helpdesk) -> None:
     assert await listed(hd, {"from": "2999-01-01T00:00:00-05:00"}) == []
 
 
+@pytest.mark.parametrize("value", [0, 1_700_000_000, True])
+async def test_list_dates_must_be_text(hd: Helpdesk, value: object) -> None:
+    # Found by the contract fuzz: `"to": 0` was read as Unix time, which the contract
+    # (a date-time string) does not promise, and the unit (s or ms) was a guess.
+    response = await hd.client.post("/helpdesk/tickets/list", json={"to": value})
+    assert_hd_error(response, 400, 100, "to: must be an ISO 8601 date-time string")
+
+
 async def test_list_with_an_unreadable_from_is_refused(hd: Helpdesk) -> None:
     response = await hd.client.post("/helpdesk/tickets/list", json={"from": "yesterday"})
     assert_hd_error(response, 400, 100, "from")

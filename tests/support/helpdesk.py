@@ -1,23 +1,21 @@
 """A helpdesk integration's view of a workspace (`Helpdesk`, which the `hd` fixture
 builds), the helpdesk envelope, and the published example request."""
 
-import json
+import copy
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.support.workspaces import Workspace
 from ticketd.helpdesk import auth
-
-# The request body of the published Create Ticket page (shared/seeds/
-# socialboards-create-ticket.txt), copied verbatim: CI has only this repository.
-SEED = Path(__file__).with_name("seed_create_ticket.json")
+from ticketd.helpdesk.openapi import SEEDS
 
 
 def seed_body() -> dict[str, Any]:
-    return json.loads(SEED.read_text())
+    """The request body of the published Create Ticket page (shared/seeds/
+    socialboards-create-ticket.txt), as the OpenAPI document's example keeps it."""
+    return copy.deepcopy(SEEDS["createTicket"]["request"])
 
 
 @dataclass

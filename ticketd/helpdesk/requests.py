@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 
 from ticketd.helpdesk.auth import Client
+from ticketd.helpdesk.schemas import DEFAULT_TAKE, MAX_SKIP, MAX_TAKE
 from ticketd.kit.errors import (
     TicketdError,
     TicketNotFound,
@@ -73,7 +74,8 @@ def query_int(request: Request, name: str, default: int, low: int, high: int) ->
 
 
 def paging(request: Request) -> tuple[int, int]:
-    return query_int(request, "skip", 0, 0, 1_000_000), query_int(request, "take", 25, 1, 50)
+    skip = query_int(request, "skip", 0, 0, MAX_SKIP)
+    return skip, query_int(request, "take", DEFAULT_TAKE, 1, MAX_TAKE)
 
 
 def attachments(items: list[Any]) -> tuple[Attachment, ...]:

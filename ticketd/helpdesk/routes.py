@@ -10,6 +10,7 @@ from starlette.routing import Route
 from ticketd.helpdesk import tickets as t
 from ticketd.helpdesk import workspace_data as w
 from ticketd.helpdesk.envelope import error_response
+from ticketd.helpdesk.schemas import TokenForm
 from ticketd.kit.errors import (
     TicketdError,
     ValidationFailed,
@@ -27,15 +28,16 @@ async def token(request: Request) -> Response:
             form = _form_fields(await read_json(request) or {})
         else:
             form = dict(parse_qsl(raw.decode("utf-8", "replace")))
+        fields = TokenForm.model_validate(form)
         data = await s.tokens.exchange(
             s.db,
-            grant_type=form.get("grant_type") or form.get("grand_type", ""),
-            refresh_token=form.get("refresh_token", ""),
-            client_id=form.get("client_id", ""),
+            grant_type=fields.grant_type or fields.grand_type,
+            refresh_token=fields.refresh_token,
+            client_id=fields.client_id,
             address=request.client.host if request.client else "unknown",
         )
         with REFUSALS["helpdesk"]:  # an exchange is a request of its client's
-            await s.limiter.hit(form["client_id"])
+            await s.limiter.hit(fields.client_id)
     except TicketdError as error:
         return error_response(error, oauth=True)
     # The published endpoint answers with the bare OAuth object, not the envelope.

@@ -12,11 +12,13 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
 
 from ticketd.kit.email import normalize_email
 from ticketd.kit.errors import ValidationFailed
 from ticketd.kit.validation import (
+    HTTP_URL_PATTERN,
     OptionalText50,
     OptionalText200,
     PositiveBigInt,
@@ -24,6 +26,7 @@ from ticketd.kit.validation import (
     Text255,
     has_nul,
     http_url,
+    integral,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -37,19 +40,45 @@ def _null_string(value: Any) -> Any:
     return None if value == "null" else value
 
 
+# A custom field's value: a string, or a number read as its text.
+FieldText = Annotated[
+    str,
+    Field(strict=False, coerce_numbers_to_str=True),
+    WithJsonSchema({"type": ["string", "number"]}),
+]
+
+
+def _empty_string_is_none(value: Any) -> Any:
+    # Forms send an empty image as "". Only that: `{}`, `0` or `false` are refused as
+    # what they are (they were read as no image until the contract fuzz sent one).
+    return None if value == "" else value
+
+
+def _text_only(value: Any) -> Any:
+    # A date-time is ISO 8601 text. Pydantic would also read a number as Unix seconds
+    # (or milliseconds, by its size), which the contract does not promise.
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    return value
+
+
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize_email)]
 Url = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(http_url)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2048),
+    AfterValidator(http_url),
+    Field(json_schema_extra={"pattern": HTTP_URL_PATTERN}),
 ]
 Guid = Annotated[
     str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 ]
 NullableGuid = Annotated[Guid | None, BeforeValidator(_null_string)]
 Id = PositiveBigInt
-Skip = Annotated[int, Field(ge=0, le=1_000_000)]
-Take = Annotated[int, Field(ge=1, le=50)]
+MAX_SKIP, MAX_TAKE, DEFAULT_TAKE = 1_000_000, 50, 25  # paging, in bodies and queries
+Skip = Annotated[int, Field(ge=0, le=MAX_SKIP), BeforeValidator(integral)]
+Take = Annotated[int, Field(ge=1, le=MAX_TAKE), BeforeValidator(integral)]
 Html = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE)]
-When = Annotated[dt.datetime, Field(strict=False)]
+When = Annotated[dt.datetime, Field(strict=False), BeforeValidator(_text_only)]
 
 
 class _Body(BaseModel):
@@ -64,13 +93,13 @@ class Attachment(_Body):
 class Creator(_Body):
     email: Email
     name: OptionalText200 = None
-    image: Annotated[Url | None, BeforeValidator(lambda v: v or None)] = None
+    image: Annotated[Url | Literal[""] | None, BeforeValidator(_empty_string_is_none)] = None
     phoneNumber: OptionalText50 = None  # noqa: N815 - the published field names
 
 
 class FieldValue(_Body):
     id: Id
-    value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)] | None
+    value: FieldText | None
 
 
 class _Message(_Body):
@@ -91,9 +120,21 @@ class CreateTicketBody(_Message):
     tags: Annotated[list[str], Field(max_length=50)] = []
 
 
+class TokenForm(BaseModel):
+    """`POST /token`'s fields, form-encoded as OAuth 2 sends them (or a JSON object of
+    them); auth.py says what each must be."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant_type: str = Field("", description="refresh_token")
+    refresh_token: str = Field("", description="The client's refresh token")
+    client_id: str = Field("", description="The client's id (a GUID)")
+    grand_type: str = Field("", description="Read as grant_type when that is absent")
+
+
 class FieldFilter(_Body):
     key: Id
-    value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)]
+    value: FieldText
 
 
 class ListBody(_Body):
@@ -115,7 +156,7 @@ class ListBody(_Body):
     ] = "last_thread_activity_desc"
     ticketIds: Annotated[list[Id], Field(max_length=50)] = []  # noqa: N815
     skip: Skip = 0
-    take: Take = 25
+    take: Take = DEFAULT_TAKE
 
 
 class AssigneeBody(_Body):
@@ -136,7 +177,7 @@ class TagsBody(_Body):
 
 
 class FieldValueBody(_Body):
-    value: Annotated[str, Field(strict=False, coerce_numbers_to_str=True)] | None
+    value: FieldText | None
 
 
 class Author(_Body):

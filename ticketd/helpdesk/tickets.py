@@ -283,6 +283,7 @@ async def add_note(request: Request) -> Response:
 
 
 async def list_notes(request: Request) -> Response:
+    """Internal notes, oldest first."""
     c = await caller(request)
     skip, take = paging(request)
     thread = await queries.messages(
@@ -292,6 +293,7 @@ async def list_notes(request: Request) -> Response:
 
 
 async def update_note(request: Request) -> Response:
+    """Change a note: each field given replaces the note's, each absent is kept."""
     c = await caller(request)
     body = parse(NoteUpdateBody, await read_json(request))
     ticket, note = ticket_number(request), path_id(request, "noteId")
@@ -310,6 +312,7 @@ async def update_note(request: Request) -> Response:
 
 
 async def delete_note(request: Request) -> Response:
+    """Delete a note."""
     c = await caller(request)
     await conversation.delete_note(
         c.db, c.config, ticket_number(request), path_id(request, "noteId"), actor=c.actor

@@ -61,16 +61,19 @@ def _category_or_404(c: Caller, request: Request) -> Any:
 
 
 async def list_categories(request: Request) -> Response:
+    """Categories, each with its parents."""
     c = await caller(request)
     return ok([render.category(c.config, x) for x in c.config.categories.values()])
 
 
 async def get_category(request: Request) -> Response:
+    """A category by its integer id."""
     c = await caller(request)
     return ok(render.category(c.config, _category_or_404(c, request)))
 
 
 async def list_subcategories(request: Request) -> Response:
+    """The direct children of a category."""
     c = await caller(request)
     parent = _category_or_404(c, request)
     children = [x for x in c.config.categories.values() if x.parent_number == parent.number]
@@ -85,16 +88,19 @@ def _field_or_404(c: Caller, request: Request) -> Any:
 
 
 async def list_fields(request: Request) -> Response:
+    """Custom field definitions."""
     c = await caller(request)
     return ok([render.custom_field(f) for f in c.config.custom_fields.values()])
 
 
 async def get_field(request: Request) -> Response:
+    """A custom field definition by its integer id."""
     c = await caller(request)
     return ok(render.custom_field(_field_or_404(c, request)))
 
 
 async def add_field(request: Request) -> Response:
+    """Define a custom field: text, number, date or dropdown."""
     c = await caller(request)
     body = parse(NewFieldBody, await read_json(request))
     try:
@@ -113,6 +119,7 @@ async def add_field(request: Request) -> Response:
 
 
 async def update_field(request: Request) -> Response:
+    """Rename a custom field or change its options; its type stays."""
     c = await caller(request)
     field = _field_or_404(c, request)
     body = parse(FieldUpdateBody, await read_json(request))
@@ -137,6 +144,7 @@ async def update_field(request: Request) -> Response:
 
 
 async def delete_field(request: Request) -> Response:
+    """Delete a custom field and every ticket's value for it."""
     c = await caller(request)
     field = _field_or_404(c, request)
     await fields.delete_field(
@@ -146,5 +154,6 @@ async def delete_field(request: Request) -> Response:
 
 
 async def list_tags(request: Request) -> Response:
+    """The inbox's tag names, sorted."""
     c = await caller(request)
     return ok(await queries.workspace_tags(c.db, c.config))

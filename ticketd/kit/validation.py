@@ -2,12 +2,22 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 # The largest value a BIGINT column holds: ids, Roblox user ids and place ids.
 MAX_BIGINT = 2**63 - 1
 
-PositiveBigInt = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+
+def integral(value: object) -> object:
+    """Pydantic validator: a float with no fraction (`69.0`) is that integer. JSON does
+    not tell 69 from 69.0, nor does the `integer` of the published JSON Schema, so a
+    client's serializer may write either; `69.5`, `"69"` and `true` are still refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+PositiveBigInt = Annotated[int, Field(ge=1, le=MAX_BIGINT), BeforeValidator(integral)]
 
 
 def no_nul(value: str) -> str:
@@ -63,7 +73,15 @@ Text200 = Annotated[str, _required(200), _NO_NUL]
 Text255 = Annotated[str, _required(255), _NO_NUL]
 Text2048 = Annotated[str, _required(2048), _NO_NUL]
 Text4000 = Annotated[str, _required(4000), _NO_NUL]
-HttpUrl2048 = Annotated[str, _required(2048), _NO_NUL, AfterValidator(http_url)]
+# http_url's rule as the published JSON Schema states it.
+HTTP_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/\s]\S*$"
+HttpUrl2048 = Annotated[
+    str,
+    _required(2048),
+    _NO_NUL,
+    AfterValidator(http_url),
+    Field(json_schema_extra={"pattern": HTTP_URL_PATTERN}),
+]
 # Optional strings up to N characters: null, absent or blank read as None.
 OptionalText50 = Annotated[str | None, _optional(50), _BLANK_IS_NONE]
 OptionalText100 = Annotated[str | None, _optional(100), _BLANK_IS_NONE]

@@ -8,7 +8,8 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from ticketd.kit.api import exception_handlers
-from ticketd.series import routes
+from ticketd.kit.openapi import contract_routes
+from ticketd.series import openapi, routes
 from ticketd.series.envelope import error_response
 
 
@@ -22,8 +23,9 @@ def build_app(
     each under its prefix) are tried first, one check each. Series' own routes are in
     this router, not behind a mount, so a Series request crosses no more layers than the
     application needs."""
+    contract = contract_routes("Series Tickets API (ticketd)", openapi.served)
     app = Starlette(
-        routes=[*extra_routes, *mounts, *routes.routes],
+        routes=[*extra_routes, *mounts, *routes.routes, *contract],
         exception_handlers=exception_handlers(error_response),
         lifespan=lifespan,
     )

@@ -18,6 +18,7 @@ from ticketd.series import render
 from ticketd.series.config_file import file_view
 from ticketd.series.envelope import ok
 from ticketd.series.schemas import (
+    LIST_TEXT_PARAMS,
     PAGE_SIZE,
     SEARCH_COUNT_LIMIT,
     STATUS_MESSAGE,
@@ -123,7 +124,8 @@ def _int_param(request: Request, name: str) -> int | None:
     )
 
 
-def _text_param(request: Request, name: str, max_length: int) -> str | None:
+def _text_param(request: Request, name: str) -> str | None:
+    max_length, _ = LIST_TEXT_PARAMS[name]
     raw = (request.query_params.get(name) or "").strip()
     if len(raw) > max_length or "\x00" in raw:
         raise ValidationFailed(f"Validation error: {name} must be at most {max_length} characters")
@@ -133,16 +135,16 @@ def _text_param(request: Request, name: str, max_length: int) -> str | None:
 async def list_tickets(request: Request) -> Response:
     """Tickets newest first, ten a page, with filters and pagination totals."""
     config = await workspace_of(request)
-    status = _text_param(request, "status", 20)
+    status = _text_param(request, "status")
     if status is not None and status not in STATUSES:
         raise ValidationFailed(STATUS_MESSAGE)
     page = _int_param(request, "page") or 1
     staff_user_id = _int_param(request, "staffUserId")
-    text = _text_param(request, "search", 200)
+    text = _text_param(request, "search")
     query = TicketQuery(
         statuses=(Status(status),) if status else (),
         author_user_id=_int_param(request, "author"),
-        department=_text_param(request, "department", 100),
+        department=_text_param(request, "department"),
         text=text,
         visible_to=actors.staff_member(config, staff_user_id) if staff_user_id else None,
         order=TicketOrder.NEWEST_FIRST,

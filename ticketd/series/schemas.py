@@ -32,6 +32,17 @@ PAGE_SIZE = 10  # tickets a page of `GET /tickets/list`
 # A search's TotalCount stops here (docs/series-api.md): counting every match of a
 # common word costs as much as reading them all.
 SEARCH_COUNT_LIMIT = 1000
+# `GET /tickets/list`'s query parameters, read by routes.py and described by openapi.py.
+LIST_INT_PARAMS = {
+    "page": "Page number, from 1",
+    "author": "Only tickets by this user id",
+    "staffUserId": "Only tickets this staff member's departments handle",
+}
+LIST_TEXT_PARAMS = {  # name -> (longest value, description)
+    "status": (20, "open, in-progress, resolved or closed"),
+    "search": (200, "Words in the subject, username or display name (case-insensitive)"),
+    "department": (100, "Only tickets of this department key"),
+}
 
 
 class _Body(BaseModel):
