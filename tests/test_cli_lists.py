@@ -64,7 +64,7 @@ class Outputs:
 
 
 def args_of(command: str, made: Listed) -> list[str]:
-    values = {"id": made.id, "rank": str(made.tickets["rank"].id)}
+    values = {"id": made.id, "rank": str(made.tickets["rank"].number)}
     return [a.format(**values) for a in COMMANDS[command]]
 
 
@@ -224,11 +224,11 @@ def test_category_list_in_order_with_their_limits(outputs: Outputs) -> None:
 
 def test_field_list(outputs: Outputs) -> None:
     assert outputs.parsed("field list") == [
-        {"id": outputs.made.field_id, "name": "Platform", "type": "dropdown",
+        {"id": outputs.made.field_number, "name": "Platform", "type": "dropdown",
          "options": ["PC", "Mobile"]}
     ]  # fmt: skip
     _, rows = header_and_rows(outputs.lines("field list"))
-    assert rows == [[str(outputs.made.field_id), "Platform", "dropdown", "PC,Mobile"]]
+    assert rows == [[str(outputs.made.field_number), "Platform", "dropdown", "PC,Mobile"]]
 
 
 def test_an_empty_list_prints_its_header_only(outputs: Outputs) -> None:
@@ -243,7 +243,7 @@ def test_ticket_list_shows_every_ticket_latest_activity_first(outputs: Outputs) 
     rows = outputs.parsed("ticket list")
 
     t = outputs.made.tickets
-    assert ticket_ids(rows) == [t["rank"].id, t["zebra"].id, t["report"].id]
+    assert ticket_ids(rows) == [t["rank"].number, t["zebra"].number, t["report"].number]
     rank = rows[0]
     assert (rank["code"], rank["status"], rank["author"], rank["authorUserId"]) == (
         t["rank"].code, "in-progress", "Alice", ALICE,
@@ -251,7 +251,7 @@ def test_ticket_list_shows_every_ticket_latest_activity_first(outputs: Outputs) 
     assert rank["tags"] == ["vip"]
     columns, text_rows = header_and_rows(outputs.lines("ticket list"))
     assert columns[:3] == ["id", "code", "status"] and columns[-1] == "subject"
-    assert text_rows[0][:3] == [str(t["rank"].id), t["rank"].code, "in-progress"]
+    assert text_rows[0][:3] == [str(t["rank"].number), t["rank"].code, "in-progress"]
     assert text_rows[0][-1] == "Cannot rank up"
 
 
@@ -276,16 +276,18 @@ def test_ticket_list_filters(outputs: Outputs, name: str) -> None:
     result = outputs.filtered[name]
 
     assert result.returncode == 0, result.stderr
-    assert ticket_ids(json.loads(result.stdout)) == [outputs.made.tickets[n].id for n in expected]
+    assert ticket_ids(json.loads(result.stdout)) == [
+        outputs.made.tickets[n].number for n in expected
+    ]
 
 
 def test_ticket_show_has_facts_tags_fields_and_the_conversation(outputs: Outputs) -> None:
     data = outputs.parsed("ticket show")
 
     rank = outputs.made.tickets["rank"]
-    assert (data["id"], data["code"], data["objectId"]) == (rank.id, rank.code, rank.object_id)
+    assert (data["id"], data["code"], data["objectId"]) == (rank.number, rank.code, rank.object_id)
     assert data["tags"] == ["vip"]
-    assert data["fields"] == [{"id": outputs.made.field_id, "name": "Platform", "value": "PC"}]
+    assert data["fields"] == [{"id": outputs.made.field_number, "name": "Platform", "value": "PC"}]
     assert [(m["kind"], m["author"], m["text"]) for m in data["messages"]] == [
         ("author", "Alice", "Please rank me"),
         ("staff", "Tess Mate", "On it"),
@@ -314,7 +316,7 @@ def test_ticket_show_finds_a_ticket_by_code_or_object_id(outputs: Outputs, ref: 
     )
 
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["id"] == report.id
+    assert json.loads(result.stdout)["id"] == report.number
 
 
 # --- failures -----------------------------------------------------------------------

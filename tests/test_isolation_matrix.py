@@ -462,8 +462,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/healthz"): anonymous,
     ("GET", "/readyz"): anonymous,
     ("GET", "/metrics"): anonymous,
+    ("GET", "/openapi.json"): anonymous,  # the published contracts: no workspace's data
+    ("GET", "/helpdesk/openapi.json"): anonymous,
+    ("GET", "/docs"): anonymous,
+    ("GET", "/helpdesk/docs"): anonymous,
 }
-EXEMPT = {("GET", "/staff/static/{path}"): "the dashboard's own CSS and scripts: no data"}
+EXEMPT = {
+    ("GET", "/staff/static/{path}"): "the dashboard's own CSS and scripts: no data",
+    ("GET", "/docs/assets/{path}"): "Swagger UI's files from its package: no data",
+    ("GET", "/helpdesk/docs/assets/{path}"): "the same files under the helpdesk prefix",
+}
 
 
 async def test_every_endpoint_refuses_other_workspaces_and_bad_credentials(

@@ -35,7 +35,8 @@ class Listed:
     active_client: str = ""
     revoked_client: str = ""
     teammate_guid: str = ""
-    field_id: int = 0
+    field_id: int = 0  # the core's row id
+    field_number: int = 0  # what the CLI shows
     tickets: dict[str, Ticket] = field(default_factory=dict)  # rank, report, zebra
     # Keys, refresh tokens, their hashes, Discord webhook tokens, the authors' links
     secrets: list[str] = field(default_factory=list)
@@ -80,7 +81,7 @@ async def _fill(db: Database) -> Listed:
         db, None, workspace_id=made.id, name="Platform", field_type="dropdown",
         options=["PC", "Mobile"], actor=SYSTEM,
     )  # fmt: skip
-    made.field_id = platform.id
+    made.field_id, made.field_number = platform.id, platform.number
     await _tickets(db, made)
     return made
 

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def database_url(sqlite_url: str) -> str:
-    return sqlite_url  # the trigram tables are SQLite's
+def database_url(own_sqlite_url: str) -> str:
+    return own_sqlite_url  # the trigram tables are SQLite's; a sample of this test's alone
 
 
 async def found(ws: typing.Any, text: str) -> list[str]:
