@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.databases import engine_of
 from tests.support.fuzz import MIN_REQUESTS, FuzzRun, fuzz
 from tests.support.proof import tally
 from tests.support.servers import running_servers
@@ -41,14 +42,15 @@ def served_demo(own_database_url: str) -> Iterator[tuple[str, Demo]]:
         yield url, demo
 
 
-def _passed(run: FuzzRun, api: str) -> None:
+def _passed(run: FuzzRun, api: str, database_url: str) -> None:
     print(f"\n{api}: {run.requests} requests fuzzed in {run.seconds:.1f} s")
     assert run.returncode == 0, run.output[-20_000:]
     assert run.requests >= MIN_REQUESTS, run.output[-5_000:]
+    tally(f"requests fuzzed ({api}, {engine_of(database_url)})", run.requests)
 
 
 def test_series_api_answers_as_its_contract_says(
-    served_demo: tuple[str, Demo], tmp_path: Path
+    served_demo: tuple[str, Demo], own_database_url: str, tmp_path: Path
 ) -> None:
     url, demo = served_demo
     known = {"staffUserId": [DEMO_STAFF_ID], "category": ["support", "reports"]}
@@ -59,8 +61,7 @@ def test_series_api_answers_as_its_contract_says(
         known=known,
         work_dir=tmp_path,
     )
-    _passed(run, "Series API")
-    tally("requests fuzzed (Series API)", run.requests)
+    _passed(run, "Series API", own_database_url)
 
 
 def _token(url: str, demo: Demo) -> str:
@@ -75,7 +76,7 @@ def _token(url: str, demo: Demo) -> str:
 
 
 def test_helpdesk_api_answers_as_its_contract_says(
-    served_demo: tuple[str, Demo], tmp_path: Path
+    served_demo: tuple[str, Demo], own_database_url: str, tmp_path: Path
 ) -> None:
     url, demo = served_demo
     token = _token(url, demo)
@@ -94,5 +95,4 @@ def test_helpdesk_api_answers_as_its_contract_says(
         known=known,
         work_dir=tmp_path,
     )
-    _passed(run, "helpdesk API")
-    tally("requests fuzzed (helpdesk API)", run.requests)
+    _passed(run, "helpdesk API", own_database_url)
