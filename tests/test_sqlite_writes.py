@@ -197,3 +197,25 @@ async def test_statistics_are_gathered_once_a_workspace_is_large(tmp_path: Path)
     assert analysed > 0
     assert "USING INTEGER PRIMARY KEY" in plan[0][-1], [r[-1] for r in plan]
     assert "USING INTEGER PRIMARY KEY" in by_ids[0][-1], [r[-1] for r in by_ids]
+
+
+async def test_an_index_added_since_the_last_analyze_gets_statistics_on_opening(
+    tmp_path: Path,
+) -> None:
+    """An index a migration adds has no statistics, and SQLite may then prefer it: 0012's
+    number index made a million-ticket list page sort the whole workspace."""
+    path = tmp_path / "big.db"
+    upgrade(f"sqlite:///{path}")
+    await load(f"sqlite:///{path}", count=1_200, seed=4, batch=600)
+    for _ in range(2):  # the first opening analyses; then an index arrives, unanalysed
+        db = SqliteDatabase(str(path))
+        await db.connect()
+        async with db.connection() as conn:
+            await conn.execute(
+                "CREATE INDEX IF NOT EXISTS ix_later ON tickets (workspace_id, priority)"
+            )
+            analysed = await conn.fetchval(
+                "SELECT COUNT(*) FROM sqlite_stat1 WHERE idx = 'ix_later'"
+            )
+        await db.close()
+    assert analysed == 1
