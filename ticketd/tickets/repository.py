@@ -173,37 +173,43 @@ _EVENT_COLUMNS = (
 _EVENT_TYPES = ("bigint", "text", "text", "text", "text", "bigint", "text")
 
 
-# Takes the new ticket's number and its opening message's: the one statement numbering
-# adds to a create (on PostgreSQL, a part of the create's single statement).
 _TAKE_NUMBERS = numbers.take_sql("tickets", "messages")
 
 
+async def take_ticket_numbers(conn: Connection, workspace_id: str) -> tuple[int, int]:
+    """The numbers of a new ticket and of its opening message in the workspace."""
+    taken = await conn.fetchrow(_TAKE_NUMBERS, workspace_id)
+    assert taken is not None
+    return taken[0], taken[1]
+
+
 async def insert_new_ticket(
-    scope: Scope, ticket: dict[str, Any], message: dict[str, Any], event: dict[str, Any]
-) -> tuple[int, int] | None:
+    scope: Scope,
+    ticket: dict[str, Any],
+    message: dict[str, Any],
+    event: dict[str, Any],
+    numbered: tuple[int, int],
+) -> int | None:
     """Inserts a ticket (in the Scope's workspace) with its first message and its
-    creation event, numbering both. Returns the new row id and number, or None when
-    `code` or `object_id` collided (nothing is then written but a skipped number).
+    creation event, numbered as `numbered` (take_ticket_numbers). Returns the new row
+    id, or None when `code` or `object_id` collided (nothing is then written).
 
     On PostgreSQL this is one statement, so it is atomic without BEGIN/COMMIT round
-    trips; on SQLite, where statements cost no round trip, it is four."""
-    values = {"workspace_id": scope.workspace_id, **ticket}
+    trips; on SQLite, where statements cost no round trip, it is three."""
+    values = {"workspace_id": scope.workspace_id, **ticket, "number": numbered[0]}
     args = list(values.values())
     columns = ", ".join(values)
     if scope.dialect != "postgresql":
-        taken = await scope.conn.fetchrow(_TAKE_NUMBERS, scope.workspace_id)
-        assert taken is not None
-        row = await scope.conn.fetchrow(
-            f"INSERT INTO tickets ({columns}, number) VALUES ({placeholders(len(args) + 1)})"
-            " ON CONFLICT DO NOTHING RETURNING id, number",
+        ticket_id = await scope.conn.fetchval(
+            f"INSERT INTO tickets ({columns}) VALUES ({placeholders(len(args))})"
+            " ON CONFLICT DO NOTHING RETURNING id",
             *args,
-            taken[0],
         )
-        if row is None:
+        if ticket_id is None:
             return None
-        await thread_repository.insert_message(scope, row[0], message, number=taken[1])
-        await thread_repository.insert_event(scope, row[0], event)
-        return row[0], row[1]
+        await thread_repository.insert_message(scope, ticket_id, message, number=numbered[1])
+        await thread_repository.insert_event(scope, ticket_id, event)
+        return ticket_id
 
     def casts(columns: dict[str, Any], types: tuple[str, ...]) -> str:
         start = len(args) + 1
@@ -212,20 +218,19 @@ async def insert_new_ticket(
 
     message_values = casts({c: message[c] for c in _MESSAGE_INSERT_COLUMNS}, _MESSAGE_TYPES)
     event_values = casts({c: event[c] for c in _EVENT_COLUMNS}, _EVENT_TYPES)
-    row = await scope.conn.fetchrow(
-        f"WITH n AS ({_TAKE_NUMBERS}),"
-        f" t AS (INSERT INTO tickets ({columns}, number)"
-        f" VALUES ({placeholders(len(values))}, (SELECT tickets FROM n))"
-        " ON CONFLICT DO NOTHING RETURNING id, number),"
+    message_number = casts({"number": numbered[1]}, ("bigint",))
+    new_id: int | None = await scope.conn.fetchval(
+        f"WITH t AS (INSERT INTO tickets ({columns}) VALUES ({placeholders(len(values))})"
+        " ON CONFLICT DO NOTHING RETURNING id),"
         " m AS (INSERT INTO messages (workspace_id, ticket_id, number,"
         f" {', '.join(_MESSAGE_INSERT_COLUMNS)})"
-        f" SELECT $1, id, (SELECT messages FROM n), {message_values} FROM t),"
+        f" SELECT $1, id, {message_number}, {message_values} FROM t),"
         f" e AS (INSERT INTO events (workspace_id, ticket_id, {', '.join(_EVENT_COLUMNS)})"
         f" SELECT $1, id, {event_values} FROM t)"
-        " SELECT id, number FROM t",
+        " SELECT id FROM t",
         *args,
     )
-    return None if row is None else (row[0], row[1])
+    return new_id
 
 
 async def update_ticket(scope: Scope, ticket_id: int, **values: Any) -> int:
