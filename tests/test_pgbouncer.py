@@ -6,9 +6,7 @@ serve` answers the Series and helpdesk APIs to eight clients at once without an 
 without the setting the same drive fails on prepared statements, so the setting is
 needed."""
 
-import asyncio
 import os
-import secrets
 import socket
 import subprocess
 import time
@@ -23,7 +21,7 @@ import pytest
 from tests.conftest import require_pg
 from tests.notify.test_delivery_processes import cli, serve
 from tests.support.cli import Made, make_workspace, only_json_object
-from tests.support.databases import pg_admin, pg_database_url
+from tests.support.databases import PG_ADMIN_URL, empty_database
 from tests.support.debian import debian_program
 from tests.support.series import STAFF, ticket_body
 from tests.support.servers import free_port
@@ -32,18 +30,6 @@ pytestmark = pytest.mark.slow
 
 POOLED = {"TICKETD_DATABASE_POOLER": "transaction", "TICKETD_DATABASE_POOL_SIZE": "8"}
 CLIENTS = 8
-
-
-@contextmanager
-def blank_pg_database() -> Iterator[str]:
-    """A PostgreSQL database with no tables, dropped afterwards."""
-    require_pg()
-    name = f"ticketd_pgbouncer_{os.getpid()}_{secrets.token_hex(3)}"
-    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield pg_database_url(name)
-    finally:
-        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextmanager
@@ -157,7 +143,8 @@ def drive_all(url: str, key: str, client: dict[str, str]) -> list[tuple[str, int
 def setup(tmp_path: Path, stack: ExitStack, env: dict[str, str]) -> tuple[str, Made]:
     """A blank database behind pgbouncer, migrated through it; returns pgbouncer's URL
     and a workspace with the demo configuration (made directly: setup only)."""
-    direct = stack.enter_context(blank_pg_database())
+    require_pg()
+    direct = stack.enter_context(empty_database(PG_ADMIN_URL, tmp_path, "pgbouncer"))
     bounced = stack.enter_context(pgbouncer(tmp_path, direct))
     migrated = cli(bounced, "migrate", **env)
     assert migrated.returncode == 0, migrated.stderr
