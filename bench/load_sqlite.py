@@ -2,9 +2,10 @@
 indexes and the search triggers (migration 0007) set aside during the load and put back
 afterwards from their own stored SQL, so they are exactly what the migration made.
 
-The search tables are then filled with one INSERT … SELECT each, built from the saved
+The triggers' work is then done with one INSERT … SELECT each, built from the saved
 trigger itself (its WHEN and VALUES over the table aliased `new`): the same rows the
-triggers would have written one by one."""
+triggers would have written one by one, into the tables that note rows to index (0013),
+which ticketd's own index_pending then indexes, as before any COMMIT of ticketd's."""
 
 import re
 import sqlite3
@@ -12,6 +13,7 @@ import sqlite3
 from bench.load_life import Counters
 from bench.load_tables import DbColumn, LoadError, Row, TableShape, shape_for
 from ticketd.db.database import sqlite_path
+from ticketd.db.search_index import index_pending
 
 NUMBERS = "SELECT tickets, messages FROM workspace_numbers WHERE workspace_id = ?"
 LOADED = ("tickets", "messages", "events", "ticket_tags", "ticket_field_values", "people")
@@ -106,6 +108,7 @@ class SqliteWriter:
         self.conn.execute("BEGIN")
         for name, sql in self.saved_triggers.items():
             self.conn.execute(_fill_from_trigger(sql, name), (_first_id(name, first),))
+        index_pending(self.conn)
         for sql in recount:
             self.conn.execute(sql.replace("$1", "?1"), (workspace_id,))
         self.conn.execute("COMMIT")

@@ -16,7 +16,7 @@ import pytest
 from bench.load import load
 from tests.support.workspaces import new_workspace, settings_for
 from ticketd.app import build_services, create_app
-from ticketd.db.database import SqliteDatabase
+from ticketd.db.database import Connection, SqliteDatabase
 from ticketd.db.migrate import upgrade
 from ticketd.kit.errors import Unavailable
 
@@ -219,3 +219,117 @@ async def test_an_index_added_since_the_last_analyze_gets_statistics_on_opening(
             )
         await db.close()
     assert analysed == 1
+
+
+def search_rows(path: Path, table: str, text: str) -> list[int]:
+    """What the search table's trigram index finds (its LIKE is answered from the index)."""
+    column = "text" if table == "ticket_search" else "content"
+    with sqlite3.connect(path) as other:
+        found = other.execute(f"SELECT rowid FROM {table} WHERE {column} LIKE ?", (f"%{text}%",))
+        return sorted(r[0] for r in found)
+
+
+def search_tables_intact(path: Path) -> None:
+    """FTS5's own checks, nothing left pending, and one index entry per ticket and per
+    published message. (`message_search` takes its text from `messages`, drafts too, so
+    its check against that content would count drafts as missing.)"""
+    with sqlite3.connect(path) as other:
+        check = "INSERT INTO {0} ({0}, rank) VALUES ('integrity-check', 1)"
+        other.execute(check.format("ticket_search"))
+        other.execute("INSERT INTO message_search (message_search) VALUES ('integrity-check')")
+        for table in ("ticket_search_pending", "message_search_pending"):
+            assert other.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
+        counts = other.execute(
+            "SELECT (SELECT COUNT(*) FROM ticket_search), (SELECT COUNT(*) FROM tickets),"
+            " (SELECT COUNT(*) FROM message_search_docsize),"
+            " (SELECT COUNT(*) FROM messages WHERE NOT is_draft)"
+        ).fetchone()
+        assert counts[0] == counts[1] and counts[2] == counts[3], counts
+
+
+async def copy_message(conn: Connection, source_id: int, new_id: int, content: str) -> None:
+    """A published copy of a message, with its own id, key, number and text."""
+    columns = [r[1] for r in await conn.fetch("PRAGMA table_info(messages)")]
+    changed = {"id": "$1", "key": "'msj_copy_' || $1", "number": "$1 + 1000000",
+               "content": "$2", "is_draft": "0"}  # fmt: skip
+    values = ", ".join(changed.get(c, c) for c in columns)
+    await conn.execute(
+        f"INSERT INTO messages ({', '.join(columns)}) SELECT {values} FROM messages WHERE id = $3",
+        new_id, content, source_id,
+    )  # fmt: skip
+
+
+async def test_search_rows_are_indexed_at_commit_whatever_the_group_did(tmp_path: Path) -> None:
+    """Since 0013 the search tables are written once per COMMIT (ticketd/db/search_index.py):
+    rows inserted, edited, deleted or rolled back within one group are indexed as they
+    stand at the COMMIT, and an edit of a message indexed earlier replaces its text."""
+    path = tmp_path / "search.db"
+    upgrade(f"sqlite:///{path}")
+    await load(f"sqlite:///{path}", count=20, seed=5, batch=20)
+    db = SqliteDatabase(str(path))
+    await db.connect()
+    async with db.connection() as conn:
+        first = await conn.fetchval("SELECT MIN(id) FROM messages")
+
+    async def add(new_id: int, content: str) -> None:
+        async with db.transaction() as conn:
+            await copy_message(conn, first, new_id, content)
+
+    async def add_then_edit() -> None:
+        async with db.transaction() as conn:
+            await copy_message(conn, first, 900_002, "quokka before")
+            await conn.execute("UPDATE messages SET content = 'quokka after' WHERE id = 900002")
+
+    async def add_then_fail() -> None:
+        async with db.transaction() as conn:
+            await copy_message(conn, first, 900_003, "quokka refused")
+            raise ValueError("refused")
+
+    async def edit_earlier() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE messages SET content = 'quokka edited' WHERE id = $1", first)
+
+    async def delete_new() -> None:
+        async with db.transaction() as conn:
+            await copy_message(conn, first, 900_004, "quokka deleted")
+            await conn.execute("DELETE FROM messages WHERE id = 900004")
+
+    outcomes = await asyncio.gather(
+        add(900_001, "quokka one"), add_then_edit(), add_then_fail(), edit_earlier(),
+        delete_new(), return_exceptions=True,
+    )  # fmt: skip
+    assert [type(o) for o in outcomes] == [type(None)] * 2 + [ValueError] + [type(None)] * 2
+    await db.close()
+    search_tables_intact(path)
+    assert search_rows(path, "message_search", "quokka") == [first, 900_001, 900_002]
+    assert search_rows(path, "message_search", "quokka after") == [900_002]
+    assert search_rows(path, "message_search", "quokka before") == []
+
+
+AVATAR = "https://example.com/a.png"
+
+
+async def test_tickets_created_together_are_all_found_by_search(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'api.db'}"
+    upgrade(url)
+    services = build_services(settings_for(url))
+    await services.db.connect()
+    transport = httpx.ASGITransport(app=create_app(services=services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticketd.test") as client:
+        ws = await new_workspace(services, client)
+
+        async def create(n: int) -> str:
+            body = {"subject": f"Wombat {n:02d} stuck", "category": "support", "message": "Hi",
+                    "authorUserId": 100 + n, "authorAvatarUrl": AVATAR}  # fmt: skip
+            answer = await client.post("/tickets/create", json=body, headers={"apikey": ws.key})
+            assert answer.status_code == 200, answer.text
+            return str(answer.json()["data"]["TicketId"])
+
+        created = await asyncio.gather(*(create(n) for n in range(30)))
+        found = await client.get(
+            "/tickets/list", params={"search": "wombat"}, headers={"apikey": ws.key}
+        )
+    await services.db.close()
+    assert found.json()["data"]["Pagination"]["TotalCount"] == 30
+    search_tables_intact(tmp_path / "api.db")
+    assert len(search_rows(tmp_path / "api.db", "ticket_search", "wombat")) == len(created) == 30
