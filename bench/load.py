@@ -39,7 +39,8 @@ from ticketd.workspaces.config import WorkspaceConfig
 # Counters the database keeps by triggers, rebuilt for the whole workspace: the loader
 # writes with some triggers set aside (PostgreSQL: replica mode sets aside all of them).
 # open_ticket_counts as workspaces.repository._recount_open_tickets rebuilds it;
-# ticket_counts as migration 0009 first filled it; workspace_numbers as 0012 did.
+# ticket_counts and tag_counts as migrations 0009 and 0014 first filled them;
+# workspace_numbers as 0012 did.
 RECOUNT = [
     "DELETE FROM open_ticket_counts WHERE workspace_id = $1",
     "INSERT INTO open_ticket_counts (workspace_id, category_key, author_guid, open_count)"
@@ -57,6 +58,12 @@ RECOUNT = [
     "INSERT INTO ticket_counts (workspace_id, department_key, status, slot, n)"
     " SELECT workspace_id, coalesce(department_key, ''), status, 0, COUNT(*) FROM tickets"
     " WHERE workspace_id = $1 GROUP BY workspace_id, coalesce(department_key, ''), status",
+    "DELETE FROM tag_counts WHERE workspace_id = $1",
+    "INSERT INTO tag_counts (workspace_id, tag_id, department_key, status, slot, n)"
+    " SELECT tt.workspace_id, tt.tag_id, coalesce(t.department_key, ''), t.status, 0,"
+    " COUNT(*) FROM ticket_tags tt JOIN tickets t"
+    " ON t.workspace_id = tt.workspace_id AND t.id = tt.ticket_id WHERE tt.workspace_id = $1"
+    " GROUP BY tt.workspace_id, tt.tag_id, coalesce(t.department_key, ''), t.status",
 ]
 
 

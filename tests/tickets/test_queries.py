@@ -6,7 +6,7 @@ import pytest
 
 from ticketd.db.database import Params, Scope
 from ticketd.people import actors
-from ticketd.tickets import conversation, queries, repository
+from ticketd.tickets import conversation, labels_repository, queries, repository
 from ticketd.tickets import service as tickets
 from ticketd.tickets.model import Author, Body, NewTicket, Status, TicketOrder, TicketQuery
 from ticketd.workspaces import access
@@ -229,3 +229,85 @@ async def test_text_searches_page_and_count_the_same_from_either_index(ws: typin
     oldest = TicketQuery(text="fund req", order=TicketOrder.OLDEST_FIRST, limit=3)
     found = await queries.find_tickets(db, config, oldest)
     assert [t.subject for t in found.tickets] == list(reversed(matching))[:3]
+
+
+async def recount_tags(ws: typing.Any) -> dict[tuple[str, str, str], int]:
+    """tag_counts (migration 0014's triggers) against a recount from ticket_tags."""
+    async with ws.services.db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT g.name_key, coalesce(t.department_key, ''), t.status, COUNT(*)"
+            " FROM ticket_tags tt JOIN tickets t ON t.id = tt.ticket_id"
+            " JOIN tags g ON g.id = tt.tag_id WHERE tt.workspace_id = $1"
+            " GROUP BY g.name_key, coalesce(t.department_key, ''), t.status",
+            ws.id,
+        )
+        kept = await conn.fetch(
+            "SELECT g.name_key, c.department_key, c.status, SUM(c.n) FROM tag_counts c"
+            " JOIN tags g ON g.id = c.tag_id WHERE c.workspace_id = $1"
+            " GROUP BY g.name_key, c.department_key, c.status",
+            ws.id,
+        )
+    counted = {(r[0], r[1], r[2]): int(r[3]) for r in kept if int(r[3])}
+    assert counted == {(r[0], r[1], r[2]): int(r[3]) for r in rows}
+    return counted
+
+
+async def test_tag_counts_follow_every_change_and_answer_tag_totals(
+    ws: typing.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tagging, untagging, status and department changes and a deletion, each checked
+    against a recount; a tag's totals and counts per status come from tag_counts, and a
+    page is the same whether tagged tickets are gathered first or tested one by one."""
+    db = ws.services.db
+    config = await access.get_config(db, ws.services.cache, ws.id)
+    author, staff = actors.member(config, AUTHOR), actors.staff_member(config, STAFF)
+    made = [
+        await tickets.create(db, config, NewTicket(f"T{n}", "support", Body("x"),
+                                                   Author(user_id=AUTHOR + n)), actor=author)
+        for n in range(6)
+    ]  # fmt: skip
+
+    async def tag(ticket_id: int, *names: str) -> None:
+        async with db.transaction() as conn:
+            scope = Scope(conn, ws.id, db.dialect)
+            await labels_repository.detach_all_tags(scope, ticket_id)
+            await labels_repository.attach_tags(scope, ticket_id, names)
+
+    for ticket in made[:4]:
+        await tag(ticket.id, "Bug", "vip")
+    await tag(made[4].id, "bug")
+    await tag(made[3].id, "vip")  # untagged "bug"
+    await tickets.change_status(db, config, made[0].id, actor=staff, status=Status.CLOSED)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE tickets SET department_key = NULL WHERE workspace_id = $1 AND id = $2",
+            ws.id, made[1].id,
+        )  # fmt: skip
+        await conn.execute(
+            "DELETE FROM tickets WHERE workspace_id = $1 AND id = $2", ws.id, made[2].id
+        )
+    assert await recount_tags(ws) == {
+        ("bug", "support-dept", "closed"): 1, ("bug", "", "open"): 1,
+        ("bug", "support-dept", "open"): 1,
+        ("vip", "support-dept", "closed"): 1, ("vip", "", "open"): 1,
+        ("vip", "support-dept", "open"): 1,
+    }  # fmt: skip
+
+    def total(**filters: typing.Any) -> typing.Awaitable[int]:
+        return queries.count_tickets(db, config, TicketQuery(count_total=True, **filters))
+
+    assert await total(tag="BUG") == 3
+    assert await total(tag="bug", statuses=(Status.OPEN,)) == 2
+    assert await total(tag="bug", department="support-dept") == 2
+    assert await total(tag="nothing") == 0
+    assert await queries.counts_by_status(db, config, TicketQuery(tag="vip")) == {
+        "open": 2, "closed": 1,
+    }  # fmt: skip
+
+    async def page_ids() -> list[int]:
+        found = await queries.find_tickets(db, config, TicketQuery(tag="bug", limit=10))
+        return [t.id for t in found.tickets]
+
+    gathered = await page_ids()
+    monkeypatch.setattr(repository, "ONE_BY_ONE_FROM", 1)
+    assert await page_ids() == gathered == [made[4].id, made[1].id, made[0].id]

@@ -316,6 +316,20 @@ ticket_counts = Table(
     Column("n", BigInteger, nullable=False),
 )  # fmt: skip
 
+# How many tickets carry each tag per department ('' for none) and status, kept by
+# triggers on `ticket_tags` and `tickets` (migration 0014) as ticket_counts is.
+tag_counts = Table(
+    "tag_counts",
+    metadata,
+    Column("workspace_id", String(36), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("tag_id", BigInteger, primary_key=True),
+    Column("department_key", String(100), primary_key=True),
+    Column("status", String(20), primary_key=True),
+    Column("slot", SmallInteger, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)  # fmt: skip
+
 # The last number each workspace gave to each kind of numbered row (number_column), one
 # row per workspace: taking numbers is a conditional upsert on it, which both engines
 # serialise per workspace (ticketd/db/numbers.py), so concurrent creates never share one.

@@ -294,12 +294,7 @@ async def where_clause(
     if query.text:
         where.append(await _text_matches(scope, query, params))
     if query.tag is not None:
-        workspace = params.add(scope.workspace_id)
-        where.append(
-            f"id IN (SELECT ticket_id FROM ticket_tags WHERE workspace_id = {workspace}"
-            f" AND tag_id = (SELECT id FROM tags WHERE workspace_id = {workspace}"
-            f" AND name_key = {params.add(tag_key(query.tag))}))"
-        )
+        where.append(await _tagged(scope, query.tag, params))
     if within is not None:
         keys = f" OR department_key IN ({params.add_all(within)})" if within else ""
         where.append(f"(department_key IS NULL{keys})")
@@ -399,6 +394,39 @@ async def _common(scope: Scope, text: str, in_messages: bool) -> bool:
     return found >= ONE_BY_ONE_FROM
 
 
+async def _tagged(scope: Scope, tag: str, params: Params) -> str:
+    """Tickets carrying the tag. A tag on many tickets is tested ticket by ticket in the
+    list's order (one primary-key probe each), which finds a page without gathering all
+    of them first, as a common word is (ONE_BY_ONE_FROM)."""
+    tag_id = _tag_id(scope, tag, params)
+    if await _tag_total(scope, tag) >= ONE_BY_ONE_FROM:
+        return (
+            "EXISTS (SELECT 1 FROM ticket_tags WHERE workspace_id = tickets.workspace_id"
+            f" AND ticket_id = tickets.id AND tag_id = {tag_id})"
+        )
+    workspace = params.add(scope.workspace_id)
+    return (
+        f"id IN (SELECT ticket_id FROM ticket_tags WHERE workspace_id = {workspace}"
+        f" AND tag_id = {tag_id})"
+    )
+
+
+def _tag_id(scope: Scope, tag: str, params: Params) -> str:
+    workspace, name = params.add(scope.workspace_id), params.add(tag_key(tag))
+    return f"(SELECT id FROM tags WHERE workspace_id = {workspace} AND name_key = {name})"
+
+
+async def _tag_total(scope: Scope, tag: str) -> int:
+    params = Params()
+    tag_id = _tag_id(scope, tag, params)
+    total = await scope.conn.fetchval(
+        f"SELECT SUM(n) FROM tag_counts WHERE workspace_id = {params.add(scope.workspace_id)}"
+        f" AND tag_id = {tag_id}",
+        *params.values,
+    )
+    return int(total or 0)
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -448,13 +476,15 @@ async def count(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None
 
 # Parts of a TicketQuery that are not filters on tickets, or that ticket_counts (kept by
 # triggers since migration 0009) answers: status, department and (through `within`)
-# the departments an actor works.
+# the departments an actor works; with a tag, tag_counts (0014) answers the same.
 _COUNTED_PARTS = ("statuses", "department", "visible_to", "text_in_messages", "order",
-                  "offset", "limit", "count_total", "count_limit", "with_details")  # fmt: skip
+                  "offset", "limit", "count_total", "count_limit", "with_details",
+                  "tag")  # fmt: skip
 
 
 def _counted(query: TicketQuery) -> bool:
-    """Whether ticket_counts holds the answer: no filter but status and department."""
+    """Whether ticket_counts or tag_counts holds the answer: no filter but status,
+    department and one tag."""
     kept = {name: getattr(query, name) for name in _COUNTED_PARTS}
     return query.department != "" and TicketQuery(**kept) == query
 
@@ -464,6 +494,10 @@ async def _counted_per_status(
 ) -> dict[str, int]:
     params = Params()
     where = [f"workspace_id = {params.add(scope.workspace_id)}"]
+    table = "ticket_counts"
+    if query.tag is not None:
+        table = "tag_counts"
+        where.append(f"tag_id = {_tag_id(scope, query.tag, params)}")
     if query.statuses:
         where.append(f"status IN ({params.add_all(query.statuses)})")
     if query.department is not None:
@@ -471,7 +505,7 @@ async def _counted_per_status(
     if within is not None:
         where.append(f"department_key IN ({params.add_all(('', *within))})")
     rows = await scope.conn.fetch(
-        f"SELECT status, SUM(n) FROM ticket_counts WHERE {' AND '.join(where)} GROUP BY status",
+        f"SELECT status, SUM(n) FROM {table} WHERE {' AND '.join(where)} GROUP BY status",
         *params.values,
     )
     return {r[0]: int(r[1]) for r in rows}
