@@ -10,9 +10,12 @@ from dataclasses import dataclass
 
 # Put into tickets by the loader alone, so how many tickets hold each is known exactly:
 # no other word, name or sentence here contains either (check_markers proves it).
-RARE_WORD = "chargeback"  # in 1 ticket of every 10,000
+# The rare word is in the same number of tickets at every size (a name, an order id), so
+# a search for it answers the same page and total at 10,000 tickets as at a million;
+# the common word grows with the data.
+RARE_WORD = "chargeback"  # in 20 tickets, spread over the load
 COMMON_WORD = "refund"  # in about 1 ticket of 4
-RARE_EVERY = 10_000
+RARE_TICKETS = 20
 COMMON_SHARE = 0.25
 
 # Support vocabulary, most frequent first (frequencies follow Zipf's law by rank).

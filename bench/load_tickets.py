@@ -11,7 +11,7 @@ from bench.load_life import Counters, Life, Rows
 from bench.load_text import (
     COMMON_SHARE,
     COMMON_WORD,
-    RARE_EVERY,
+    RARE_TICKETS,
     RARE_WORD,
     Vocabulary,
     with_marker,
@@ -56,7 +56,8 @@ class TicketMaker:
         self.tag_ids, self.count, self.now, self.counters = tag_ids, count, now, counters
         self.rng = random.Random(seed)
         self.start = now - SPAN
-        self.markers = Markers(rare_offset=self.rng.randrange(min(count, RARE_EVERY)))
+        self.rare_every = max(1, count // RARE_TICKETS)
+        self.markers = Markers(rare_offset=self.rng.randrange(self.rare_every))
         self.open_held: dict[tuple[str, str], int] = {}  # (author GUID, category): open tickets
 
     def make(self, index: int, rows: Rows) -> None:
@@ -158,7 +159,8 @@ class TicketMaker:
     def _opening(self, index: int, ticket: dict[str, Any], helpdesk: bool) -> Body:
         """The opening message; the marker words go into it and into the subject."""
         text = self.vocabulary.author_text(self.rng)
-        if index % RARE_EVERY == self.markers.rare_offset:
+        rare = index % self.rare_every == self.markers.rare_offset
+        if rare and len(self.markers.rare_ticket_ids) < RARE_TICKETS:
             ticket["subject"], text = with_marker(ticket["subject"], text, RARE_WORD)
             self.markers.rare_ticket_ids.append(ticket["id"])
         elif self.rng.random() < COMMON_SHARE:

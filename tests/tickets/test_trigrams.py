@@ -35,8 +35,12 @@ async def test_a_search_asks_for_the_rarest_trigrams_and_finds_exactly_the_match
 
     async with ws.services.db.connection() as conn:
         asked = await trigrams.match_expression(conn, "ticket_search", "the chargeback")
+        unseen = await trigrams.match_expression(conn, "ticket_search", "dispute xyz")
     # "the", "cha", "har" and "arg" are in every "charges" subject; "geb" and "bac" not
     assert not {'"the"', '"cha"', '"har"', '"arg"'} & set(asked.split(" AND "))
+    assert len(asked.split(" AND ")) == 2
+    assert unseen == '" xy"'  # in no sampled row: asked for alone
+    assert await found(ws, "dispute xyz") == []
     assert await found(ws, "the chargeback") == ["The chargeback dispute"]
     listed = await ws.client.get("/tickets/list", params={"search": "charges twice"})
     assert listed.json()["data"]["Pagination"]["TotalCount"] == 12

@@ -48,9 +48,14 @@ def of(text: str) -> set[str]:
 
 async def match_expression(conn: Connection, table: str, text: str) -> str:
     """An FTS5 MATCH expression for `table` that every row holding `text` (lower case,
-    at least three characters) satisfies: its rarest trigrams, each quoted."""
+    at least three characters) satisfies: its rarest trigrams, each quoted. A trigram
+    in no sampled row is asked for alone: a second one would only narrow a short list,
+    and reading its own list cost more (at a million tickets, `chargeback` counted in
+    87 µs through "geb" alone, 150 µs through "geb" and "arg")."""
     sample = await _sample(conn, table)
     rarest = sorted(of(text), key=lambda t: (sample.rows[t], t))[:ASKED]
+    if sample.texts and sample.rows[rarest[0]] == 0:
+        rarest = rarest[:1]
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in rarest)
 
 
