@@ -2,28 +2,30 @@
 
 import datetime
 import time
+from functools import lru_cache
 
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-_last_second = -1
-_last_prefix = ""
-
-
 def iso(ms: int | None) -> str | None:
-    """`2025-01-15T10:30:00.000Z`: millisecond precision, UTC, `Z` suffix. The
-    seconds part is remembered, since consecutive calls mostly share it."""
-    global _last_second, _last_prefix
+    """`2025-01-15T10:30:00.000Z`: millisecond precision, UTC, `Z` suffix. The date is
+    looked up per day and the time of day computed: a list page renders dozens of times
+    from as many seconds, and gmtime with strftime for each cost several microseconds."""
     if ms is None:
         return None
     seconds, millis = divmod(ms, 1000)
-    if seconds != _last_second:
-        t = time.gmtime(seconds)
-        _last_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", t)
-        _last_second = seconds
-    return f"{_last_prefix}.{millis:03d}Z"
+    day, second = divmod(seconds, 86_400)
+    hours, second = divmod(second, 3600)
+    minutes, second = divmod(second, 60)
+    return f"{_date(day)}T{hours:02d}:{minutes:02d}:{second:02d}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _date(day: int) -> str:
+    """`2025-01-15` for the day-th day since 1970-01-01 (negative: before)."""
+    return time.strftime("%Y-%m-%d", time.gmtime(day * 86_400))
 
 
 def iso_offset(ms: int | None) -> str | None:

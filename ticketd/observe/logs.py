@@ -5,6 +5,7 @@ handled add `request_id` (and `workspace_id` once known); an access line adds th
 request's fields; an exception adds its traceback as `exception`."""
 
 import logging
+import os
 import time
 from functools import lru_cache
 from typing import Any
@@ -36,6 +37,29 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(line, default=str).decode()
+
+
+class AccessRecord(logging.LogRecord):
+    """An access line's record, made without LogRecord.__init__'s general work (the
+    message's arguments, file and module names, times relative to start-up): about a
+    third of what an access line cost. It goes through the access logger's filters and
+    handlers like any record; the attributes no formatter here reads keep these
+    class-level values."""
+
+    name = "ticketd.access"
+    levelno, levelname = logging.INFO, "INFO"
+    args: Any = None
+    exc_info = exc_text = stack_info = None
+    pathname = filename = module = funcName = "(access)"
+    lineno, relativeCreated = 0, 0.0
+    thread = threadName = processName = taskName = None
+
+    def __init__(self, message: str, fields: dict[str, Any]) -> None:
+        self.msg = message
+        self.created = time.time()
+        self.msecs = (self.created % 1) * 1000
+        self.process = os.getpid()
+        setattr(self, ACCESS_FIELDS, fields)
 
 
 def _iso(created: float) -> str:

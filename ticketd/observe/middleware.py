@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ticketd.db.database import Database
 from ticketd.observe import context, metrics
 from ticketd.observe.context import RequestContext
-from ticketd.observe.logs import ACCESS_FIELDS
+from ticketd.observe.logs import AccessRecord
 from ticketd.observe.routes import route_template
 
 access_log = logging.getLogger("ticketd.access")
@@ -82,7 +82,7 @@ class Observed:
                 "workspace_id": request.workspace_id,
                 "client": client[0] if client else None,
             }
-            access_log.info("%s %s %d", method, route, status, extra={ACCESS_FIELDS: fields})
+            access_log.handle(AccessRecord(f"{method} {route} {status}", fields))
 
     def _count(self, method: str, route: str, status: int, took: float) -> None:
         series = self._series.get((method, route, status))
