@@ -58,6 +58,11 @@ async def test_ten_collisions_in_a_row_give_503_and_store_nothing(
     assert response.json()["error"]["message"] == "Could not allocate a ticket id, try again"
     listed = (await ws.client.get("/tickets/list")).json()["data"]
     assert listed["Pagination"]["TotalCount"] == 1
+    async with ws.services.db.connection() as conn:
+        counted = await conn.fetchval(
+            "SELECT SUM(open_count) FROM open_ticket_counts WHERE workspace_id = $1", ws.id
+        )
+    assert counted == 1  # the first ticket's: no attempt kept the slot it took
 
 
 def test_user_guid_is_the_standard_uuid5_of_the_user_in_the_workspace() -> None:

@@ -1,5 +1,8 @@
 """Keys, plans, module switch, rate limit and workspace isolation."""
 
+import asyncio
+import typing
+
 import httpx
 import pytest
 
@@ -7,6 +10,7 @@ from tests.support.series import assert_error, create_ticket, ticket_body
 from tests.support.workspaces import Workspace, new_workspace, settings_for
 from ticketd.app import build_services, create_app
 from ticketd.people.actors import SYSTEM
+from ticketd.workspaces import access, repository
 from ticketd.workspaces import service as workspaces
 
 pytestmark = pytest.mark.anyio
@@ -147,3 +151,33 @@ async def test_check_key_reports_valid_and_invalid_keys(ws: Workspace) -> None:
 async def test_unknown_route_and_wrong_method_use_the_envelope(ws: Workspace) -> None:
     assert_error(await ws.client.get("/tickets/nothing/here"), 404, "Not found")
     assert_error(await ws.client.delete("/tickets/create"), 405, "Method not allowed")
+
+
+async def test_requests_missing_the_configuration_together_share_one_load(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the cached configuration expires, every request in flight misses it at once;
+    they wait for one load (a failed load fails them all, and the next request loads
+    again)."""
+    loads = []
+    real_load = repository.load_config
+
+    async def counted(conn: typing.Any, workspace_id: str) -> typing.Any:
+        loads.append(workspace_id)
+        await asyncio.sleep(0.05)  # every other request arrives while this one loads
+        if len(loads) == 2:
+            raise RuntimeError("the database fell over")
+        return await real_load(conn, workspace_id)
+
+    monkeypatch.setattr(repository, "load_config", counted)
+    db, cache = ws.services.db, ws.services.cache
+    for expected in ("loaded", RuntimeError, "loaded"):
+        cache.clear()
+        got = await asyncio.gather(
+            *(access.get_config(db, cache, ws.id) for _ in range(16)), return_exceptions=True
+        )
+        if expected == "loaded":
+            assert {id(c) for c in got} == {id(got[0])} and got[0].workspace.id == ws.id
+        else:
+            assert all(isinstance(c, RuntimeError) for c in got), got
+    assert loads == [ws.id] * 3

@@ -33,6 +33,7 @@ class Row(Protocol):
 
 # A constraint (unique, foreign key, not null) refused a write, on either engine.
 IntegrityError = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
+UniqueViolation = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
 
 
 class Connection(Protocol):
@@ -422,6 +423,15 @@ class SqliteDatabase:
         return PoolUse(size, int(self._lock.locked()), 1)
 
 
+async def _nothing_left_in_the_session(conn: "asyncpg.Connection[asyncpg.Record]") -> None:
+    """What a connection needs before it goes back to the pool, after asyncpg's own
+    reset (an open transaction rolled back, listeners dropped): nothing. ticketd keeps
+    no state in a session (SET LOCAL and transaction-level advisory locks only; the
+    server's session lock is on a connection of its own), so asyncpg's default
+    `RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); CLOSE ALL` was a round
+    trip per release for nothing: two per Series create."""
+
+
 class PostgresConnection:
     def __init__(
         self, conn: "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
@@ -510,6 +520,7 @@ class PostgresDatabase:
             max_size=self.pool_size,
             statement_cache_size=cache_size,
             timeout=CONNECT_TIMEOUT_SECONDS,
+            reset=_nothing_left_in_the_session,
         )
 
     async def close(self) -> None:

@@ -149,16 +149,15 @@ class TokenAuthority:
         return client
 
     async def _client(self, db: Database, client_id: str) -> Client | None:
-        found, cached = self.clients.lookup(client_id)
-        if found:
-            return cached
-        async with db.connection() as conn:
-            row = await repository.find_active_client(conn, client_id)
-        client = None
-        if row is not None:
-            client = Client(row["id"], row["workspace_id"], row["name"], row["client_id"])
-        self.clients[client_id] = client
-        return client
+        return await self.clients.get_or_load(client_id, lambda: _load_client(db, client_id))
+
+
+async def _load_client(db: Database, client_id: str) -> Client | None:
+    async with db.connection() as conn:
+        row = await repository.find_active_client(conn, client_id)
+    if row is None:
+        return None
+    return Client(row["id"], row["workspace_id"], row["name"], row["client_id"])
 
 
 async def _refresh_matches(db: Database, client: Client, refresh_token: str) -> bool:

@@ -8,7 +8,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from ticketd.db import numbers
-from ticketd.db.database import Connection, Params, Row, Scope, placeholders, update_in_workspace
+from ticketd.db.database import (
+    Connection,
+    Params,
+    Row,
+    Scope,
+    UniqueViolation,
+    placeholders,
+    update_in_workspace,
+)
+from ticketd.kit.errors import OpenTicketLimit
 from ticketd.tickets import thread_repository, trigrams
 from ticketd.tickets.labels import tag_key
 from ticketd.tickets.model import (
@@ -127,17 +136,24 @@ def _ticket_and_thread(rows: Sequence[Row]) -> tuple[Ticket | None, list[Message
     return Ticket.from_row(rows[0]), messages
 
 
+# Counts one more open ticket for an author in a category unless that would pass the
+# limit (negative: never refuse). One conditional upsert: the row lock makes concurrent
+# creates queue. `key` is the category key and author GUID, `limit` the limit.
+_TAKE_SLOT = (
+    "INSERT INTO open_ticket_counts (workspace_id, category_key, author_guid, open_count)"
+    " VALUES ($1, {key}, 1) ON CONFLICT (workspace_id, category_key, author_guid)"
+    " DO UPDATE SET open_count = open_ticket_counts.open_count + 1"
+    " WHERE {limit} < 0 OR open_ticket_counts.open_count < {limit} RETURNING open_count"
+)
+
+
 async def take_open_slot(
     scope: Scope, category_key: str, author_guid: str, limit: int | None
 ) -> bool:
     """Counts one more open ticket for the author in a limited category, unless that
-    would pass `limit` (None: count, but never refuse). One conditional upsert: the
-    row lock makes concurrent creates queue."""
+    would pass `limit` (None: count, but never refuse)."""
     row = await scope.conn.fetchrow(
-        "INSERT INTO open_ticket_counts (workspace_id, category_key, author_guid, open_count)"
-        " VALUES ($1, $2, $3, 1) ON CONFLICT (workspace_id, category_key, author_guid)"
-        " DO UPDATE SET open_count = open_ticket_counts.open_count + 1"
-        " WHERE $4 < 0 OR open_ticket_counts.open_count < $4 RETURNING open_count",
+        _TAKE_SLOT.format(key="$2, $3", limit="$4"),
         scope.workspace_id,
         category_key,
         author_guid,
@@ -183,22 +199,40 @@ async def take_ticket_numbers(conn: Connection, workspace_id: str) -> tuple[int,
     return taken[0], taken[1]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class OpenSlot:
+    """An open ticket to count against the author's limit in a category (take_open_slot)."""
+
+    category_key: str
+    author_guid: str
+    limit: int
+
+
 async def insert_new_ticket(
     scope: Scope,
     ticket: dict[str, Any],
     message: dict[str, Any],
     event: dict[str, Any],
     numbered: tuple[int, int],
+    *,
+    alone: bool = False,
+    slot: OpenSlot | None = None,
 ) -> int | None:
     """Inserts a ticket (in the Scope's workspace) with its first message and its
-    creation event, numbered as `numbered` (take_ticket_numbers). Returns the new row
-    id, or None when `code` or `object_id` collided (nothing is then written).
+    creation event, numbered as `numbered` (take_ticket_numbers), after taking `slot`
+    (OpenTicketLimit when the author has none left). Returns the new row id, or None
+    when `code` or `object_id` collided (nothing is then written).
 
-    On PostgreSQL this is one statement, so it is atomic without BEGIN/COMMIT round
-    trips; on SQLite, where statements cost no round trip, it is three."""
+    On PostgreSQL this is one statement. `alone` says no transaction is open around
+    it: the statement is then atomic by itself, slot included, with no BEGIN/COMMIT
+    round trips. On SQLite, where statements cost no round trip, it is three or four."""
     values = {"workspace_id": scope.workspace_id, **ticket, "number": numbered[0]}
     args = list(values.values())
     columns = ", ".join(values)
+    if slot is not None and not (alone and scope.dialect == "postgresql"):
+        if not await take_open_slot(scope, slot.category_key, slot.author_guid, slot.limit):
+            raise OpenTicketLimit(slot.limit)
+        slot = None
     if scope.dialect != "postgresql":
         ticket_id = await scope.conn.fetchval(
             f"INSERT INTO tickets ({columns}) VALUES ({placeholders(len(args))})"
@@ -219,18 +253,37 @@ async def insert_new_ticket(
     message_values = casts({c: message[c] for c in _MESSAGE_INSERT_COLUMNS}, _MESSAGE_TYPES)
     event_values = casts({c: event[c] for c in _EVENT_COLUMNS}, _EVENT_TYPES)
     message_number = casts({"number": numbered[1]}, ("bigint",))
-    new_id: int | None = await scope.conn.fetchval(
-        f"WITH t AS (INSERT INTO tickets ({columns}) VALUES ({placeholders(len(values))})"
-        " ON CONFLICT DO NOTHING RETURNING id),"
+    # Inside a transaction a failed statement would end it: a collision is skipped.
+    # Alone, a collision fails the whole statement, a slot taken in it included.
+    ticket_values = f"VALUES ({placeholders(len(values))}) ON CONFLICT DO NOTHING"
+    taking = ""
+    if alone:
+        ticket_values = f"SELECT {placeholders(len(values))}"
+    if slot is not None:
+        key = casts({"category_key": slot.category_key, "guid": slot.author_guid}, ("text",) * 2)
+        limit = casts({"limit": slot.limit}, ("bigint",))
+        taking = f"slot AS ({_TAKE_SLOT.format(key=key, limit=limit)}),"
+        ticket_values += " WHERE EXISTS (SELECT 1 FROM slot)"
+    sql = (
+        f"WITH {taking} t AS (INSERT INTO tickets ({columns}) {ticket_values} RETURNING id),"
         " m AS (INSERT INTO messages (workspace_id, ticket_id, number,"
         f" {', '.join(_MESSAGE_INSERT_COLUMNS)})"
         f" SELECT $1, id, {message_number}, {message_values} FROM t),"
         f" e AS (INSERT INTO events (workspace_id, ticket_id, {', '.join(_EVENT_COLUMNS)})"
         f" SELECT $1, id, {event_values} FROM t)"
-        " SELECT id FROM t",
-        *args,
+        f" SELECT (SELECT id FROM t), {'EXISTS (SELECT 1 FROM slot)' if taking else 'true'}"
     )
-    return new_id
+    try:
+        row = await scope.conn.fetchrow(sql, *args)
+    except UniqueViolation:
+        if not alone:
+            raise
+        return None  # code or object_id taken: nothing was written
+    assert row is not None
+    if not row[1]:
+        assert slot is not None
+        raise OpenTicketLimit(slot.limit)
+    return int(row[0]) if row[0] is not None else None
 
 
 async def update_ticket(scope: Scope, ticket_id: int, **values: Any) -> int:

@@ -19,7 +19,6 @@ from ticketd.kit.errors import (
     DepartmentNotFound,
     InvalidInput,
     NotClaimed,
-    OpenTicketLimit,
     SameDepartment,
     TicketNotFound,
     Unavailable,
@@ -82,25 +81,26 @@ async def create(
     values = _ticket_values(new, now)
     if assignee is not None:
         values.update(assignee_guid=assignee.guid, claimed_by=assignee.user_id, claimed_at=now)
-    # Without a limit or a contact to look up, PostgreSQL needs no explicit transaction:
-    # the insert is one statement (see repository.insert_new_ticket).
-    category = config.categories.get(new.category or "")
-    single_statement = (
+    # Without a contact to look up, tags, fields or an answer to keep, PostgreSQL needs
+    # no explicit transaction: the insert, open-ticket limit included, is one statement
+    # (repository.insert_new_ticket).
+    alone = (
         db.dialect == "postgresql"
         and new.author.email is None
-        and not (category and category.max_open_tickets is not None)
         and not new.tags
         and not fields
         and also is None
     )
     numbered = await _numbers_ahead(db, config.workspace.id)
-    async with db.connection() if single_statement else db.transaction() as conn:
+    async with db.connection() if alone else db.transaction() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         numbered = numbered or await repository.take_ticket_numbers(conn, scope.workspace_id)
         contact = await _upsert_contact(scope, new.author, now) if new.author.email else None
         _set_author(values, config, contact)
-        await _take_category(scope, config, values, new.category)
-        values["id"] = await _insert_with_fresh_ids(scope, values, new, now, numbered)
+        slot = _take_category(config, values, new.category)
+        values["id"] = await _insert_with_fresh_ids(
+            scope, values, new, now, numbered, alone=alone, slot=slot
+        )
         values["number"] = numbered[0]
         if new.tags:
             await labels_repository.attach_tags(scope, values["id"], new.tags)
@@ -185,20 +185,19 @@ async def _upsert_contact(scope: Scope, author: Author, now: int) -> Person:
     )
 
 
-async def _take_category(
-    scope: Scope, config: WorkspaceConfig, values: dict[str, Any], key: str | None
-) -> None:
-    """Checks the author may file in the category, routes the ticket to its department
-    and counts it against the author's open-ticket limit there."""
+def _take_category(
+    config: WorkspaceConfig, values: dict[str, Any], key: str | None
+) -> repository.OpenSlot | None:
+    """Checks the author may file in the category and routes the ticket to its
+    department; the open ticket to count against the author's limit there, if any."""
     category = rules.ensure_category_open_to(config, key, values["author_user_id"])
     if category is None:
-        return
+        return None
     values["department_key"] = config.department_for(category.key)
     limit = category.max_open_tickets
-    if limit is not None and not await repository.take_open_slot(
-        scope, category.key, values["author_guid"], limit
-    ):
-        raise OpenTicketLimit(limit)
+    return (
+        None if limit is None else repository.OpenSlot(category.key, values["author_guid"], limit)
+    )
 
 
 def message_values(
@@ -229,7 +228,14 @@ async def _numbers_ahead(db: Database, workspace_id: str) -> tuple[int, int] | N
 
 
 async def _insert_with_fresh_ids(
-    scope: Scope, values: dict[str, Any], new: NewTicket, now: int, numbered: tuple[int, int]
+    scope: Scope,
+    values: dict[str, Any],
+    new: NewTicket,
+    now: int,
+    numbered: tuple[int, int],
+    *,
+    alone: bool,
+    slot: repository.OpenSlot | None,
 ) -> int:
     guid, user_id = values["author_guid"], values["author_user_id"]
     message = message_values(MessageKind.AUTHOR, user_id, guid, new.body, now)
@@ -241,9 +247,13 @@ async def _insert_with_fresh_ids(
     event = events.stored(guid, user_id, None, created, now)
     for _ in range(MAX_ID_ATTEMPTS):
         values["code"], values["object_id"] = ids.ticket_code(), ids.object_id()
-        inserted = await repository.insert_new_ticket(scope, values, message, event, numbered)
+        inserted = await repository.insert_new_ticket(
+            scope, values, message, event, numbered, alone=alone, slot=slot
+        )
         if inserted is not None:
             return inserted
+        if not alone:
+            slot = None  # taken once in this transaction, and kept
     raise Unavailable("Could not allocate a ticket id, try again")
 
 

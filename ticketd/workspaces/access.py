@@ -33,7 +33,7 @@ class WorkspaceCache:
 
     def __init__(self, ttl_seconds: float) -> None:
         self.keys: ExpiringCache[str, ApiKey | None] = ExpiringCache(ttl_seconds)
-        self.configs: ExpiringCache[str, WorkspaceConfig] = ExpiringCache(ttl_seconds)
+        self.configs: ExpiringCache[str, WorkspaceConfig | None] = ExpiringCache(ttl_seconds)
         self.touched: ExpiringCache[int, int] = ExpiringCache(self.LAST_USED_INTERVAL_MS / 1000)
 
     def clear(self) -> None:
@@ -50,15 +50,16 @@ async def announce_change(cache: WorkspaceCache | None) -> None:
 
 
 async def get_config(db: Database, cache: WorkspaceCache, workspace_id: str) -> WorkspaceConfig:
-    config = cache.configs.get(workspace_id)
+    config = await cache.configs.get_or_load(workspace_id, lambda: _load_config(db, workspace_id))
     if config is None:
-        async with db.connection() as conn:
-            config = await repository.load_config(conn, workspace_id)
-        if config is None:
-            raise Unauthorized()
-        cache.configs[workspace_id] = config
+        raise Unauthorized()
     note_workspace(workspace_id)
     return config
+
+
+async def _load_config(db: Database, workspace_id: str) -> WorkspaceConfig | None:
+    async with db.connection() as conn:
+        return await repository.load_config(conn, workspace_id)
 
 
 def require_tickets(config: WorkspaceConfig, *, enabled: bool = True) -> None:
@@ -80,23 +81,22 @@ async def tickets_workspace(
 
 async def find_key(db: Database, cache: WorkspaceCache, api_key: str) -> ApiKey | None:
     # Cached by the key itself, so a hit costs no hashing.
-    found, cached = cache.keys.lookup(api_key)
-    if found:
-        return cached
+    return await cache.keys.get_or_load(api_key, lambda: _load_key(db, api_key))
+
+
+async def _load_key(db: Database, api_key: str) -> ApiKey | None:
     async with db.connection() as conn:
         row = await repository.find_api_key(conn, secret_hash(api_key))
-    key = None
-    if row is not None:
-        key = ApiKey(
-            id=row["id"],
-            workspace_id=row["workspace_id"],
-            workspace_name=row["name"],
-            prefix=row["prefix"],
-            created_at=row["created_at"],
-            last_used_at=row["last_used_at"],
-        )
-    cache.keys[api_key] = key
-    return key
+    if row is None:
+        return None
+    return ApiKey(
+        id=row["id"],
+        workspace_id=row["workspace_id"],
+        workspace_name=row["name"],
+        prefix=row["prefix"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+    )
 
 
 async def authenticate(db: Database, cache: WorkspaceCache, api_key: str | None) -> ApiKey:
