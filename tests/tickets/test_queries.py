@@ -142,6 +142,19 @@ async def recount(ws: typing.Any) -> dict[tuple[str, str], int]:
     return counted
 
 
+async def out_of_department_then_deleted(ws: typing.Any, moved: int, deleted: int) -> None:
+    """Changes no service makes, straight in the database: the counters' triggers must
+    follow them all the same."""
+    async with ws.services.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE tickets SET department_key = NULL WHERE workspace_id = $1 AND id = $2",
+            ws.id, moved,
+        )  # fmt: skip
+        await conn.execute(
+            "DELETE FROM tickets WHERE workspace_id = $1 AND id = $2", ws.id, deleted
+        )
+
+
 async def test_ticket_counts_follow_every_change_and_answer_totals(ws: typing.Any) -> None:
     """ticket_counts (migration 0009's triggers) against a recount, after creates,
     status changes, a department change and a deletion; totals come from it."""
@@ -156,14 +169,7 @@ async def test_ticket_counts_follow_every_change_and_answer_totals(ws: typing.An
     assert await recount(ws) == {("support-dept", "open"): 4, ("moderation-dept", "open"): 3}
     await tickets.change_status(db, config, made[0].id, actor=staff, status=Status.CLOSED)
     await tickets.change_status(db, config, made[4].id, actor=staff, status=Status.RESOLVED)
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE tickets SET department_key = NULL WHERE workspace_id = $1 AND id = $2",
-            ws.id, made[1].id,
-        )  # fmt: skip
-        await conn.execute(
-            "DELETE FROM tickets WHERE workspace_id = $1 AND id = $2", ws.id, made[2].id
-        )
+    await out_of_department_then_deleted(ws, made[1].id, made[2].id)
     assert await recount(ws) == {
         ("support-dept", "open"): 1, ("support-dept", "closed"): 1, ("", "open"): 1,
         ("moderation-dept", "open"): 2, ("moderation-dept", "resolved"): 1,
@@ -278,14 +284,7 @@ async def test_tag_counts_follow_every_change_and_answer_tag_totals(
     await tag(made[4].id, "bug")
     await tag(made[3].id, "vip")  # untagged "bug"
     await tickets.change_status(db, config, made[0].id, actor=staff, status=Status.CLOSED)
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE tickets SET department_key = NULL WHERE workspace_id = $1 AND id = $2",
-            ws.id, made[1].id,
-        )  # fmt: skip
-        await conn.execute(
-            "DELETE FROM tickets WHERE workspace_id = $1 AND id = $2", ws.id, made[2].id
-        )
+    await out_of_department_then_deleted(ws, made[1].id, made[2].id)
     assert await recount_tags(ws) == {
         ("bug", "support-dept", "closed"): 1, ("bug", "", "open"): 1,
         ("bug", "support-dept", "open"): 1,

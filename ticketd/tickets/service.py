@@ -97,7 +97,7 @@ async def create(
         numbered = numbered or await repository.take_ticket_numbers(conn, scope.workspace_id)
         contact = await _upsert_contact(scope, new.author, now) if new.author.email else None
         _set_author(values, config, contact)
-        slot = _take_category(config, values, new.category)
+        slot = _route_to_category(config, values, new.category)
         values["id"] = await _insert_with_fresh_ids(
             scope, values, new, now, numbered, alone=alone, slot=slot
         )
@@ -185,7 +185,7 @@ async def _upsert_contact(scope: Scope, author: Author, now: int) -> Person:
     )
 
 
-def _take_category(
+def _route_to_category(
     config: WorkspaceConfig, values: dict[str, Any], key: str | None
 ) -> repository.OpenSlot | None:
     """Checks the author may file in the category and routes the ticket to its
