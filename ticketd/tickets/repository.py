@@ -391,11 +391,14 @@ _TICKET_TEXT = (
 async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
     """The text in the ticket (and, when asked, in a published message or note), as a
     substring, ignoring case. The matching ticket ids come from the search indexes:
-    PostgreSQL's pg_trgm indexes serve the LIKEs directly; on SQLite the FTS5 trigram
-    tables find candidates and the LIKEs confirm them."""
+    PostgreSQL's pg_trgm indexes find candidates by one rare trigram and strpos
+    confirms them; on SQLite the FTS5 trigram tables find candidates and the LIKEs
+    confirm them."""
     assert query.text is not None
     text = " ".join(query.text.lower().splitlines())
     workspace = params.add(scope.workspace_id)
+    if scope.dialect == "postgresql":
+        return await _pg_text_matches(scope, query, text, workspace, params)
     exact = params.add("%" + _like_escape(text) + "%")
     in_ticket = (
         f"SELECT id FROM tickets WHERE workspace_id = {workspace}"
@@ -430,6 +433,34 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
     if query.text_in_messages:
         return f"id IN ({in_ticket} UNION {in_messages})"
     return f"id IN ({in_ticket})"
+
+
+async def _pg_text_matches(
+    scope: Scope, query: TicketQuery, text: str, workspace: str, params: Params
+) -> str:
+    holds = await _pg_holds(scope, "tickets", _TICKET_TEXT, text, params)
+    in_ticket = f"SELECT id FROM tickets WHERE workspace_id = {workspace} AND {holds}"
+    if not query.text_in_messages:
+        return f"id IN ({in_ticket})"
+    holds = await _pg_holds(scope, "messages", "lower(content)", text, params)
+    in_messages = (
+        f"SELECT ticket_id FROM messages WHERE workspace_id = {workspace} AND NOT is_draft"
+        f" AND {holds}"
+    )
+    return f"id IN ({in_ticket} UNION {in_messages})"
+
+
+async def _pg_holds(scope: Scope, table: str, column: str, text: str, params: Params) -> str:
+    """`column` holds `text`, for PostgreSQL: its trigram index asked for the text's
+    rarest trigram only (trigrams.rarest_word_trigram), the whole text then tested by
+    strpos, which no index serves, so the planner cannot hand the index every trigram
+    of the text again. Without a trigram of letters and digits, a LIKE of the text."""
+    rare = await trigrams.rarest_word_trigram(scope.conn, table, text)
+    if rare is None:
+        return f"{column} LIKE {params.add('%' + _like_escape(text) + '%')} ESCAPE '\\'"
+    return (
+        f"{column} LIKE {params.add('%' + rare + '%')} AND strpos({column}, {params.add(text)}) > 0"
+    )
 
 
 # From about this many matching tickets, testing each ticket in the list's order finds a
