@@ -13,11 +13,15 @@ committed row written through `Database`; a process writing rows by other means 
 
 import sqlite3
 
-# Joined by line breaks, which a search text never holds (as in migration 0007). The
-# pending ids are read as an IN list: as a join, SQLite may scan the whole table first.
+# A ticket's searched text: the subject and the author's names joined by line breaks,
+# which a search text never holds, so no match spans two fields (as in migration 0007).
 TICKET_TEXT = (
     "subject || '\n' || coalesce(author_username, '') || '\n' || coalesce(author_display_name, '')"
 )
+# Searches compare it in lower case: exactly the expression migration 0007 indexes on
+# PostgreSQL, or the planner cannot use that index (tests/tickets/test_queries.py).
+LOWER_TICKET_TEXT = f"lower({TICKET_TEXT})"
+# The pending ids are read as an IN list: as a join, SQLite may scan the whole table first.
 INDEX_PENDING = (
     f"INSERT INTO ticket_search (rowid, text) SELECT id, {TICKET_TEXT} FROM tickets"
     " WHERE id IN (SELECT id FROM ticket_search_pending)",

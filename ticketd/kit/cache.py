@@ -33,10 +33,12 @@ class ExpiringCache(Generic[K, V]):
 
     def lookup(self, key: K) -> tuple[bool, V | None]:
         """(found, value): tells a cached None from a missing entry."""
+        entry = self._fresh(key)
+        return (False, None) if entry is None else (True, entry[0])
+
+    def _fresh(self, key: K) -> tuple[V, float] | None:
         entry = self._entries.get(key)
-        if entry is None or entry[1] <= self._timer():
-            return False, None
-        return True, entry[0]
+        return entry if entry is not None and entry[1] > self._timer() else None
 
     def __setitem__(self, key: K, value: V) -> None:
         if len(self._entries) >= self.max_size and key not in self._entries:
@@ -56,8 +58,8 @@ class ExpiringCache(Generic[K, V]):
         on PostgreSQL each request used to load its own, and 16 loads of a workspace's
         configuration stalled every request for ~70 ms each time it expired. A failed
         load fails its waiters, and the next call loads again."""
-        entry = self._entries.get(key)
-        if entry is not None and entry[1] > self._timer():
+        entry = self._fresh(key)
+        if entry is not None:
             return entry[0]
         task = self._loading.get(key)
         if task is None:

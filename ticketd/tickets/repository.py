@@ -17,6 +17,7 @@ from ticketd.db.database import (
     placeholders,
     update_in_workspace,
 )
+from ticketd.db.search_index import LOWER_TICKET_TEXT
 from ticketd.kit.errors import OpenTicketLimit
 from ticketd.tickets import thread_repository, trigrams
 from ticketd.tickets.labels import tag_key
@@ -379,15 +380,6 @@ async def where_clause(
     return " AND ".join(where)
 
 
-# The subject and the author's names as one text, joined by line breaks (which a search
-# text never holds): exactly the expression migration 0007 indexes, or PostgreSQL
-# cannot use its index (tests/tickets/test_queries.py checks the plans).
-_TICKET_TEXT = (
-    "lower(subject || '\n' || coalesce(author_username, '') || '\n'"
-    " || coalesce(author_display_name, ''))"
-)
-
-
 async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str:
     """The text in the ticket (and, when asked, in a published message or note), as a
     substring, ignoring case. The matching ticket ids come from the search indexes:
@@ -402,7 +394,7 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
     exact = params.add("%" + _like_escape(text) + "%")
     in_ticket = (
         f"SELECT id FROM tickets WHERE workspace_id = {workspace}"
-        f" AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
+        f" AND {LOWER_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
     )
     in_messages = (
         f"SELECT ticket_id FROM messages WHERE workspace_id = {workspace} AND NOT is_draft"
@@ -410,7 +402,7 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
     )
     if scope.dialect == "sqlite" and await _common(scope, text, query.text_in_messages):
         # Tested ticket by ticket, in the order of the list's own index.
-        own_text = f"{_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
+        own_text = f"{LOWER_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
         if not query.text_in_messages:
             return own_text
         return f"({own_text} OR EXISTS ({in_messages} AND ticket_id = tickets.id))"
@@ -419,7 +411,7 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
         in_ticket = (
             f"SELECT id FROM tickets WHERE id IN (SELECT rowid FROM ticket_search"
             f" WHERE ticket_search MATCH {found}) AND workspace_id = {workspace}"
-            f" AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
+            f" AND {LOWER_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
         )
         if query.text_in_messages:
             found = params.add(await trigrams.match_expression(scope.conn, "message_search", text))
@@ -438,7 +430,7 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
 async def _pg_text_matches(
     scope: Scope, query: TicketQuery, text: str, workspace: str, params: Params
 ) -> str:
-    holds = await _pg_holds(scope, "tickets", _TICKET_TEXT, text, params)
+    holds = await _pg_holds(scope, "tickets", LOWER_TICKET_TEXT, text, params)
     in_ticket = f"SELECT id FROM tickets WHERE workspace_id = {workspace} AND {holds}"
     if not query.text_in_messages:
         return f"id IN ({in_ticket})"
@@ -615,7 +607,8 @@ async def _source(
     others = await where_clause(scope, dataclasses.replace(query, text=None), within, params)
     return (
         "ticket_search CROSS JOIN tickets ON tickets.id = ticket_search.rowid",
-        f"ticket_search MATCH {found} AND {others} AND {_TICKET_TEXT} LIKE {exact} ESCAPE '\\'",
+        f"ticket_search MATCH {found} AND {others}"
+        f" AND {LOWER_TICKET_TEXT} LIKE {exact} ESCAPE '\\'",
     )
 
 

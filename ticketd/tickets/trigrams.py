@@ -17,6 +17,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from ticketd.db.database import Connection, placeholders
+from ticketd.db.search_index import LOWER_TICKET_TEXT
 
 TRIGRAM = 3
 ASKED = 2  # trigrams asked for: the rarest two narrow as well as all of them do
@@ -29,12 +30,7 @@ DATABASES_KEPT = 4  # a process serves one database; tests open many
 _INDEXED = {
     "ticket_search": ("ticket_search", "text", "rowid"),
     "message_search": ("messages", "content", "id"),
-    "tickets": (
-        "tickets",
-        "lower(subject || '\n' || coalesce(author_username, '') || '\n'"
-        " || coalesce(author_display_name, ''))",
-        "id",
-    ),
+    "tickets": ("tickets", LOWER_TICKET_TEXT, "id"),
     "messages": ("messages", "lower(content)", "id"),
 }
 
