@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import asyncpg
@@ -53,6 +53,9 @@ class Scope:
     conn: "Connection"
     workspace_id: str
     dialect: str
+    # Message numbers taken before the transaction (db/numbers.py `ahead`), used up
+    # before any is taken inside it.
+    message_numbers: list[int] = field(default_factory=list)
 
 
 class Database(Protocol):

@@ -4,9 +4,14 @@ id an API shows says nothing of other workspaces. The workspace's row of
 `workspace_numbers` holds the last number of each kind; taking numbers is one upsert
 on it, which locks the row until the transaction ends (both engines), so concurrent
 creates in a workspace never share a number. A number is never given twice, even when
-its row is deleted."""
+its row is deleted.
 
-from ticketd.db.database import Connection
+On PostgreSQL that lock would make every change in a workspace that writes a message
+wait for the COMMIT of the one before, so numbers are taken `ahead` of the transaction
+that uses them, in a statement of their own. A change refused after that leaves a gap
+in the numbers; SQLite writes one transaction at a time anyway."""
+
+from ticketd.db.database import Connection, Database
 
 KINDS = ("tickets", "messages", "categories", "custom_fields", "departments")
 
@@ -29,3 +34,13 @@ async def take(conn: Connection, workspace_id: str, kind: str, count: int = 1) -
     """Takes `count` numbers of `kind`; returns the first of them (the others follow)."""
     last: int = await conn.fetchval(take_sql(kind, count="$2"), workspace_id, count)
     return last - count + 1
+
+
+async def ahead(db: Database, workspace_id: str, kind: str, count: int = 1) -> list[int]:
+    """`count` numbers of `kind` taken on PostgreSQL before the transaction that uses
+    them; none on SQLite, where the transaction takes its own."""
+    if db.dialect != "postgresql" or count < 1:
+        return []
+    async with db.connection() as conn:
+        first = await take(conn, workspace_id, kind, count)
+    return list(range(first, first + count))

@@ -38,7 +38,7 @@ async def reply(
     the reply numbered `parent_number` if given; returns the new reply's number. A
     staff reply moves an open ticket to in-progress and an author's reply moves it back
     to open, unless `update_status` is off; `complete` (staff only) resolves it."""
-    async with locked(db, config, ref) as (scope, ticket):
+    async with locked(db, config, ref, messages=1) as (scope, ticket):
         rules.check_may_reply(actor, ticket)
         if actor.kind is ActorKind.MEMBER:
             actor = _as_author(actor, ticket)
@@ -136,7 +136,7 @@ async def add_note(
     """Returns the new note's number."""
     rules.ensure_may_write_notes(actor)
     mentioned = _mention_guids(config, mentions)
-    async with locked(db, config, ref) as (scope, ticket):
+    async with locked(db, config, ref, messages=1) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
         now = now_ms()
         note_id, number = await add_message(

@@ -25,7 +25,7 @@ async def change_category(
         category = config.categories.get(category_key)
         if category is None:
             raise CategoryNotFound()
-    async with locked(db, config, ref) as (scope, ticket):
+    async with locked(db, config, ref, messages=1) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
         previous = ticket.category_key
         new_key = category.key if category else None

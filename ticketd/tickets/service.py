@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from ticketd.db import numbers
 from ticketd.db.database import Connection, Database, Scope
 from ticketd.kit import ids
 from ticketd.kit.clock import now_ms
@@ -49,12 +50,15 @@ MAX_ID_ATTEMPTS = 10
 
 @asynccontextmanager
 async def locked(
-    db: Database, config: WorkspaceConfig, ref: TicketRef
+    db: Database, config: WorkspaceConfig, ref: TicketRef, *, messages: int = 0
 ) -> AsyncIterator[tuple[Scope, Ticket]]:
     """The ticket (by code, object id, number or row id), locked for the rest of the
-    transaction."""
+    transaction, which writes `messages` messages in the usual case (their numbers are
+    taken ahead; more are taken inside)."""
+    workspace_id = config.workspace.id
+    taken = await numbers.ahead(db, workspace_id, "messages", messages)
     async with db.transaction() as conn:
-        scope = Scope(conn, config.workspace.id, db.dialect)
+        scope = Scope(conn, workspace_id, db.dialect, taken)
         ticket = await repository.find_ticket(scope, ref, for_update=True)
         if ticket is None:
             raise TicketNotFound()
@@ -216,11 +220,8 @@ def message_values(
 
 
 async def _numbers_ahead(db: Database, workspace_id: str) -> tuple[int, int] | None:
-    """On PostgreSQL, the new ticket's numbers in a statement of their own before the
-    create: taking them locks the workspace's counter row until the transaction ends,
-    and inside the create that was until the search indexes were written, so creates in
-    a workspace ran one at a time. A create refused after this leaves a gap in the
-    numbers. SQLite writes one at a time anyway."""
+    """The new ticket's number and its first message's, taken ahead on PostgreSQL
+    (db/numbers.py), in one statement."""
     if db.dialect != "postgresql":
         return None
     async with db.connection() as conn:
@@ -259,7 +260,7 @@ async def _insert_with_fresh_ids(
 
 async def claim(db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor: Actor) -> None:
     """The actor takes the ticket; exactly one of many simultaneous claimers wins."""
-    async with locked(db, config, ref) as (scope, ticket):
+    async with locked(db, config, ref, messages=1) as (scope, ticket):
         rules.check_may_claim(actor, ticket)
         if ticket.assignee_guid is not None:
             raise AlreadyClaimed()
@@ -274,7 +275,7 @@ async def claim(db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor:
 
 
 async def unclaim(db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor: Actor) -> None:
-    async with locked(db, config, ref) as (scope, ticket):
+    async with locked(db, config, ref, messages=1) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
         previous = ticket.assignee_guid
         if previous is None:
@@ -299,7 +300,7 @@ async def assign(
     """Sets or clears the assignee if it is still `previous_guid`: an optimistic check,
     so of many simultaneous calls made from the same view exactly one wins."""
     assignee = rules.assignable_teammate(config, assignee_guid) if assignee_guid else None
-    async with locked(db, config, ticket_id) as (scope, ticket):
+    async with locked(db, config, ticket_id, messages=1) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
         current = ticket.assignee_guid
         if current != previous_guid:
@@ -324,7 +325,7 @@ async def assign(
 async def change_status(
     db: Database, config: WorkspaceConfig, ref: TicketRef, *, actor: Actor, status: Status
 ) -> None:
-    async with locked(db, config, ref) as (scope, ticket):
+    async with locked(db, config, ref, messages=1) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
         await set_status(scope, config, ticket, status, now_ms(), actor=actor)
 
@@ -398,7 +399,7 @@ async def transfer(
     target = config.departments.get(department_key)
     if target is None:
         raise DepartmentNotFound()
-    async with locked(db, config, ref) as (scope, ticket):
+    async with locked(db, config, ref, messages=1) as (scope, ticket):
         rules.ensure_works_department(actor, ticket)
         if ticket.department_key == target.key:
             raise SameDepartment()

@@ -25,8 +25,10 @@ async def insert_message(
 ) -> tuple[int, int]:
     """A new message of the ticket, which must be in the Scope's workspace (otherwise
     the reference to the ticket refuses it: IntegrityError). Returns its row id and its
-    number in the workspace (taken here unless given)."""
-    if number is None:
+    number in the workspace (`number`, else one the Scope took ahead, else one taken here)."""
+    if number is None and scope.message_numbers:
+        number = scope.message_numbers.pop(0)
+    elif number is None:
         number = await numbers.take(scope.conn, scope.workspace_id, "messages")
     columns = ", ".join(values)
     message_id: int = await scope.conn.fetchval(
