@@ -162,12 +162,12 @@ async def test_requests_missing_the_configuration_together_share_one_load(
     loads = []
     real_load = repository.load_config
 
-    async def counted(conn: typing.Any, workspace_id: str) -> typing.Any:
+    async def counted(conn: typing.Any, workspace_id: str, previous: typing.Any) -> typing.Any:
         loads.append(workspace_id)
         await asyncio.sleep(0.05)  # every other request arrives while this one loads
         if len(loads) == 2:
             raise RuntimeError("the database fell over")
-        return await real_load(conn, workspace_id)
+        return await real_load(conn, workspace_id, previous)
 
     monkeypatch.setattr(repository, "load_config", counted)
     db, cache = ws.services.db, ws.services.cache

@@ -69,6 +69,8 @@ workspaces = Table(
     Column("discord_webhook_ping", String(32)),
     Column("discord_events", Text),  # JSON array of notice names; NULL: the defaults
     Column("created_at", Millis, nullable=False),
+    # Changes to the workspace's members, counted by triggers on `people` (0015).
+    Column("members_version", BigInteger, nullable=False, server_default="0"),
 )
 
 api_keys = Table(

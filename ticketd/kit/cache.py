@@ -36,6 +36,12 @@ class ExpiringCache(Generic[K, V]):
         entry = self._fresh(key)
         return (False, None) if entry is None else (True, entry[0])
 
+    def stale(self, key: K) -> V | None:
+        """The value stored for `key`, expired or not (None: none stored, or cleared):
+        what a load may start from."""
+        entry = self._entries.get(key)
+        return None if entry is None else entry[0]
+
     def _fresh(self, key: K) -> tuple[V, float] | None:
         entry = self._entries.get(key)
         return entry if entry is not None and entry[1] > self._timer() else None

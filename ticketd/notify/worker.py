@@ -200,7 +200,8 @@ class Worker:
         if workspace_id in self._configs:
             return self._configs.get(workspace_id)
         async with self.db.connection() as conn:
-            config = await workspaces.load_config(conn, workspace_id)
+            previous = self._configs.stale(workspace_id)
+            config = await workspaces.load_config(conn, workspace_id, previous)
         self._configs[workspace_id] = config
         return config
 

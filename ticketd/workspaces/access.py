@@ -50,16 +50,21 @@ async def announce_change(cache: WorkspaceCache | None) -> None:
 
 
 async def get_config(db: Database, cache: WorkspaceCache, workspace_id: str) -> WorkspaceConfig:
-    config = await cache.configs.get_or_load(workspace_id, lambda: _load_config(db, workspace_id))
+    config = await cache.configs.get_or_load(
+        workspace_id, lambda: _load_config(db, workspace_id, cache.configs.stale(workspace_id))
+    )
     if config is None:
         raise Unauthorized()
     note_workspace(workspace_id)
     return config
 
 
-async def _load_config(db: Database, workspace_id: str) -> WorkspaceConfig | None:
+async def _load_config(
+    db: Database, workspace_id: str, previous: WorkspaceConfig | None
+) -> WorkspaceConfig | None:
+    """Reloaded once the cached one expires; its members are kept while unchanged."""
     async with db.connection() as conn:
-        return await repository.load_config(conn, workspace_id)
+        return await repository.load_config(conn, workspace_id, previous)
 
 
 def require_tickets(config: WorkspaceConfig, *, enabled: bool = True) -> None:

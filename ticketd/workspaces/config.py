@@ -179,6 +179,7 @@ class WorkspaceConfig:
     members: dict[int, Member] = field(default_factory=dict)
     teammates: dict[str, Teammate] = field(default_factory=dict)  # by GUID
     custom_fields: dict[int, CustomField] = field(default_factory=dict)
+    members_version: int = 0  # workspaces.members_version when `members` was read
 
     @cached_property
     def categories_by_number(self) -> dict[int, Category]:
