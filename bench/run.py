@@ -8,6 +8,7 @@ writes bench/RESULTS.md with the medians and the ratios from this one run."""
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import platform
@@ -257,6 +258,12 @@ def gather_facts(
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
     _, categories = call(server.base_url, "GET", "/helpdesk/categories", bearer, None)
     workspace = loaded["workspace_id"]
+    busiest_tag = query(
+        url,
+        "SELECT g.name FROM tag_counts c JOIN tags g ON g.id = c.tag_id"
+        " WHERE c.workspace_id = $1 GROUP BY g.name ORDER BY SUM(c.n) DESC LIMIT 1",
+        workspace,
+    )
     return Facts(
         series_key=key,
         create_category=category,
@@ -269,7 +276,32 @@ def gather_facts(
         claim_pool=[],
         last_page=page["data"]["Pagination"]["TotalPages"],
         bearer=token["access_token"],
+        staff_cookie=staff_session(server, url, workspace, staff),
+        tag=busiest_tag[0][0] if busiest_tag else "",
     )
+
+
+def staff_session(server: Server, url: str, workspace: str, user_id: int) -> str:
+    """A dashboard session of the staff member, signed in through the sign-in form."""
+    password = "bench password for the dashboard"
+    subprocess.run(
+        [sys.executable, "-m", "ticketd.cli", "staff", "set-password", workspace,
+         "--user-id", str(user_id), "--password-stdin"],
+        env=ticketd_env(url), input=password + "\n", capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    form = urlencode({"login": user_id, "password": password, "workspace": workspace})
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request(
+            "POST", "/staff/login", form, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        answer = connection.getresponse()
+        cookie = answer.getheader("Set-Cookie", "")
+        if answer.status != 303 or not cookie:
+            raise RuntimeError(f"staff sign-in: {answer.status} {answer.read()[:200]!r}")
+    finally:
+        connection.close()
+    return cookie.split(";", 1)[0]
 
 
 def staff_department(config: dict[str, Any], category: str) -> tuple[str, int]:
@@ -425,6 +457,13 @@ READS = (
     "series_search_common",
     "helpdesk_list",
     "helpdesk_list_deep",
+    "dashboard_queue",
+    "dashboard_department",
+    "dashboard_tag",
+    "dashboard_search_rare",
+    "dashboard_search_common",
+    "dashboard_poll",
+    "dashboard_ticket",
 )
 Key = tuple[str, int, str, str]
 

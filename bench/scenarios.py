@@ -3,7 +3,7 @@
 
 import json
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 # Connections in flight at once stay far below this, so a claim's ticket is claimed
 # before its reply goes out, and replied to before it is unclaimed (claim_reply).
@@ -26,6 +26,8 @@ class Facts:
     claim_pool: list[str]  # open, unclaimed, not game reports: claimed and let go in turn
     last_page: int = 1
     bearer: str = ""  # a helpdesk access token, taken once the server runs
+    staff_cookie: str = ""  # a signed-in dashboard session ("name=value")
+    tag: str = ""  # a tag on many tickets
     helpdesk_prefix: str = "/helpdesk"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -135,11 +137,34 @@ def helpdesk_lists(facts: Facts) -> list[Scenario]:
     ]
 
 
+def dashboard_reads(facts: Facts) -> list[Scenario]:
+    """The staff dashboard as a signed-in admin sees it: the queue of active tickets, a
+    department, a busy tag and both search words over every status (tickets and their
+    messages), the live-update poll every open queue makes, and ticket pages."""
+    headers = {"Cookie": facts.staff_cookie}
+
+    def view(name: str, query: dict[str, str]) -> Scenario:
+        return Scenario(name, [line("GET", f"/staff/?{urlencode(query)}")], headers, False)
+
+    every = {"status": "all"}
+    pages = [line("GET", f"/staff/tickets/{quote(code)}") for code in facts.codes[:1000]]
+    return [
+        Scenario("dashboard_queue", [line("GET", "/staff/")], headers, writes=False),
+        view("dashboard_department", every | {"department": facts.department}),
+        view("dashboard_tag", every | {"tag": facts.tag}),
+        view("dashboard_search_rare", every | {"q": facts.rare_word}),
+        view("dashboard_search_common", every | {"q": facts.common_word}),
+        Scenario("dashboard_poll", [line("GET", "/staff/queue-state")], headers, writes=False),
+        Scenario("dashboard_ticket", pages, headers, writes=False),
+    ]
+
+
 def ticketd_scenarios(facts: Facts) -> list[Scenario]:
     """Every ticketd scenario, the reading ones first."""
     return [
         *series_reads(facts),
         *helpdesk_lists(facts),
+        *dashboard_reads(facts),
         series_create(facts),
         series_create(facts, game_report=True),
         claim_reply(facts),

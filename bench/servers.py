@@ -91,10 +91,13 @@ def _wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
 def call(
     base_url: str, method: str, path: str, headers: dict[str, str], body: str | None
 ) -> tuple[int, Any]:
-    """(status, the answer's JSON) or (status, the start of a failed answer's body)."""
+    """(status, the answer's JSON, or the start of its body when it is no JSON (a page)
+    or failed)."""
     request = _request(base_url, method, path, headers, body)
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
+            if answer.headers.get_content_type() != "application/json":
+                return answer.status, answer.read()[:500]
             return answer.status, json.loads(answer.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, error.read()[:500]

@@ -310,3 +310,42 @@ async def test_tag_counts_follow_every_change_and_answer_tag_totals(
     gathered = await page_ids()
     monkeypatch.setattr(repository, "ONE_BY_ONE_FROM", 1)
     assert await page_ids() == gathered == [made[4].id, made[1].id, made[0].id]
+
+
+async def test_a_text_finds_the_same_tickets_through_the_indexes_and_one_by_one(
+    ws: typing.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rare text's tickets come from the search indexes (on PostgreSQL gathered into
+    an array first); a common one is tested ticket by ticket. Both find the same
+    tickets in the same order, with the same counts, messages and drafts included."""
+    db = ws.services.db
+    config = await access.get_config(db, ws.services.cache, ws.id)
+    author, staff = actors.member(config, AUTHOR), actors.staff_member(config, STAFF)
+    made = []
+    for subject, text in [("Refund please", "x"), ("Lag", "x"), ("Crash", "I want a REFUND"),
+                          ("Where is my refund?", "x"), ("Draft", "x")]:  # fmt: skip
+        new = NewTicket(subject, "support", Body(text), Author(user_id=AUTHOR))
+        made.append(await tickets.create(db, config, new, actor=author))
+    await tickets.change_status(db, config, made[3].id, actor=staff, status=Status.CLOSED)
+    await tickets.claim(db, config, made[4].id, actor=staff)
+    await conversation.reply(db, config, made[4].id, actor=staff, body=Body("refund soon"),
+                             is_draft=True)  # fmt: skip
+    query = TicketQuery(text="Refund", text_in_messages=True, count_total=True, visible_to=staff)
+
+    async def answers() -> tuple[list[int], int | None, dict[str, int], str]:
+        page = await queries.find_tickets(db, config, query)
+        async with db.connection() as conn:
+            scope = Scope(conn, ws.id, db.dialect)
+            clause = await repository.where_clause(scope, query, None, Params())
+        counts = await queries.counts_by_status(db, config, query)
+        return [t.id for t in page.tickets], page.total, counts, clause
+
+    *indexed, index_clause = await answers()
+    monkeypatch.setattr(repository, "ONE_BY_ONE_FROM", 0)  # every text is now common
+    *one_by_one, tested_clause = await answers()
+    assert (
+        indexed == one_by_one == [[made[3].id, made[2].id, made[0].id], 3, {"open": 2, "closed": 1}]
+    )
+    assert "EXISTS" in tested_clause and "EXISTS" not in index_clause
+    if db.dialect == "postgresql":
+        assert "ANY(ARRAY(" in index_clause and "ARRAY" not in tested_clause

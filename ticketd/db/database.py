@@ -429,10 +429,22 @@ class SqliteDatabase:
 async def _nothing_left_in_the_session(conn: "asyncpg.Connection[asyncpg.Record]") -> None:
     """What a connection needs before it goes back to the pool, after asyncpg's own
     reset (an open transaction rolled back, listeners dropped): nothing. ticketd keeps
-    no state in a session (SET LOCAL and transaction-level advisory locks only; the
+    no state in a session but the settings every connection starts with
+    (`_for_short_statements`), SET LOCAL and transaction-level advisory locks (the
     server's session lock is on a connection of its own), so asyncpg's default
     `RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); CLOSE ALL` was a round
     trip per release for nothing: two per Series create."""
+
+
+async def _for_short_statements(conn: "asyncpg.Connection[asyncpg.Record]") -> None:
+    """Each new connection's session, once. ticketd's statements are short, but
+    PostgreSQL plans by its estimates, which can be far off for a trigram search (a word
+    in 20 messages of 5,000,000 guessed at 198,000): it then compiled the plan (JIT,
+    ~9 ms) and started parallel workers (~4 ms) for a lookup of 0.3 ms, in every request
+    that searched. Set as startup parameters, these would be refused by a pgbouncer not
+    told to ignore them; behind a transaction pooler a session setting does not stick,
+    so there they belong on the database (docs/deployment.md)."""
+    await conn.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")
 
 
 class PostgresConnection:
@@ -524,6 +536,7 @@ class PostgresDatabase:
             statement_cache_size=cache_size,
             timeout=CONNECT_TIMEOUT_SECONDS,
             reset=_nothing_left_in_the_session,
+            init=None if self.transaction_pooling else _for_short_statements,
         )
 
     async def close(self) -> None:

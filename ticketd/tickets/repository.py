@@ -388,9 +388,9 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
     confirm them."""
     assert query.text is not None
     text = " ".join(query.text.lower().splitlines())
-    workspace = params.add(scope.workspace_id)
     if scope.dialect == "postgresql":
-        return await _pg_text_matches(scope, query, text, workspace, params)
+        return await _pg_text_matches(scope, query, text, params)
+    workspace = params.add(scope.workspace_id)
     exact = params.add("%" + _like_escape(text) + "%")
     in_ticket = (
         f"SELECT id FROM tickets WHERE workspace_id = {workspace}"
@@ -427,19 +427,32 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
     return f"id IN ({in_ticket})"
 
 
-async def _pg_text_matches(
-    scope: Scope, query: TicketQuery, text: str, workspace: str, params: Params
-) -> str:
+async def _pg_text_matches(scope: Scope, query: TicketQuery, text: str, params: Params) -> str:
+    """A rare text's tickets are gathered first, as an array the rest of the statement
+    looks tickets up from by id: given the search as an `IN` subquery, PostgreSQL
+    guessed a rare word in messages at 4% of them and, at a million tickets, walked the
+    whole list filtering by it (a dashboard search took 1.6 s). A common text is tested
+    ticket by ticket in the list's own order, as on SQLite."""
+    if await _common(scope, text, query.text_in_messages):
+        own_text = f"strpos({LOWER_TICKET_TEXT}, {params.add(text)}) > 0"
+        if not query.text_in_messages:
+            return own_text
+        in_messages = (
+            "SELECT 1 FROM messages m WHERE m.workspace_id = tickets.workspace_id"
+            " AND m.ticket_id = tickets.id AND NOT m.is_draft"
+            f" AND strpos(lower(m.content), {params.add(text)}) > 0"
+        )
+        return f"({own_text} OR EXISTS ({in_messages}))"
+    workspace = params.add(scope.workspace_id)
     holds = await _pg_holds(scope, "tickets", LOWER_TICKET_TEXT, text, params)
-    in_ticket = f"SELECT id FROM tickets WHERE workspace_id = {workspace} AND {holds}"
-    if not query.text_in_messages:
-        return f"id IN ({in_ticket})"
-    holds = await _pg_holds(scope, "messages", "lower(content)", text, params)
-    in_messages = (
-        f"SELECT ticket_id FROM messages WHERE workspace_id = {workspace} AND NOT is_draft"
-        f" AND {holds}"
-    )
-    return f"id IN ({in_ticket} UNION {in_messages})"
+    found = f"SELECT id FROM tickets WHERE workspace_id = {workspace} AND {holds}"
+    if query.text_in_messages:
+        holds = await _pg_holds(scope, "messages", "lower(content)", text, params)
+        found += (
+            f" UNION SELECT ticket_id FROM messages WHERE workspace_id = {workspace}"
+            f" AND NOT is_draft AND {holds}"
+        )
+    return f"id = ANY(ARRAY({found}))"
 
 
 async def _pg_holds(scope: Scope, table: str, column: str, text: str, params: Params) -> str:
@@ -464,10 +477,15 @@ ONE_BY_ONE_FROM = 20_000
 async def _common(scope: Scope, text: str, in_messages: bool) -> bool:
     if len(text) < trigrams.TRIGRAM:
         return True  # no index finds it: every ticket is tested anyway
-    found = await trigrams.estimated_rows(scope.conn, "ticket_search", text)
+    tickets, messages = _SEARCHED[scope.dialect]
+    found = await trigrams.estimated_rows(scope.conn, tickets, text)
     if in_messages:
-        found += await trigrams.estimated_rows(scope.conn, "message_search", text)
+        found += await trigrams.estimated_rows(scope.conn, messages, text)
     return found >= ONE_BY_ONE_FROM
+
+
+# The indexed text of tickets and of messages, as trigrams.py names them per engine.
+_SEARCHED = {"sqlite": ("ticket_search", "message_search"), "postgresql": ("tickets", "messages")}
 
 
 async def _tagged(scope: Scope, tag: str, params: Params) -> str:
