@@ -443,7 +443,7 @@ async def _for_short_statements(conn: "asyncpg.Connection[asyncpg.Record]") -> N
     ~9 ms) and started parallel workers (~4 ms) for a lookup of 0.3 ms, in every request
     that searched. Set as startup parameters, these would be refused by a pgbouncer not
     told to ignore them; behind a transaction pooler a session setting does not stick,
-    so there they belong on the database (docs/deployment.md)."""
+    so there they belong on the database (docs/operations.md, Behind pgbouncer)."""
     await conn.execute("SET jit = off; SET max_parallel_workers_per_gather = 0")
 
 
