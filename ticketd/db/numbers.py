@@ -11,7 +11,12 @@ wait for the COMMIT of the one before, so numbers are taken `ahead` of the trans
 that uses them, in a statement of their own. A change refused after that leaves a gap
 in the numbers; SQLite writes one transaction at a time anyway."""
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from ticketd.db.database import Connection, Database
+
+T = TypeVar("T")
 
 KINDS = ("tickets", "messages", "categories", "custom_fields", "departments")
 
@@ -36,11 +41,10 @@ async def take(conn: Connection, workspace_id: str, kind: str, count: int = 1) -
     return last - count + 1
 
 
-async def ahead(db: Database, workspace_id: str, kind: str, count: int = 1) -> list[int]:
-    """`count` numbers of `kind` taken on PostgreSQL before the transaction that uses
-    them; none on SQLite, where the transaction takes its own."""
-    if db.dialect != "postgresql" or count < 1:
-        return []
+async def ahead(db: Database, take: Callable[[Connection], Awaitable[T]]) -> T | None:
+    """What `take` takes, on PostgreSQL, on a connection of its own before the
+    transaction that uses it; None on SQLite, where the transaction takes its own."""
+    if db.dialect != "postgresql":
+        return None
     async with db.connection() as conn:
-        first = await take(conn, workspace_id, kind, count)
-    return list(range(first, first + count))
+        return await take(conn)

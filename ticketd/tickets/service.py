@@ -56,7 +56,12 @@ async def locked(
     transaction, which writes `messages` messages in the usual case (their numbers are
     taken ahead; more are taken inside)."""
     workspace_id = config.workspace.id
-    taken = await numbers.ahead(db, workspace_id, "messages", messages)
+    taken: list[int] = []
+    if messages:
+        first = await numbers.ahead(
+            db, lambda conn: numbers.take(conn, workspace_id, "messages", messages)
+        )
+        taken = [] if first is None else list(range(first, first + messages))
     async with db.transaction() as conn:
         scope = Scope(conn, workspace_id, db.dialect, taken)
         ticket = await repository.find_ticket(scope, ref, for_update=True)
@@ -95,7 +100,9 @@ async def create(
         and not fields
         and also is None
     )
-    numbered = await _numbers_ahead(db, config.workspace.id)
+    numbered = await numbers.ahead(
+        db, lambda conn: repository.take_ticket_numbers(conn, config.workspace.id)
+    )
     async with db.connection() if alone else db.transaction() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         numbered = numbered or await repository.take_ticket_numbers(conn, scope.workspace_id)
@@ -217,15 +224,6 @@ def message_values(
         "attachments": to_json(body.attachments),
         "created_at": now,
     }
-
-
-async def _numbers_ahead(db: Database, workspace_id: str) -> tuple[int, int] | None:
-    """The new ticket's number and its first message's, taken ahead on PostgreSQL
-    (db/numbers.py), in one statement."""
-    if db.dialect != "postgresql":
-        return None
-    async with db.connection() as conn:
-        return await repository.take_ticket_numbers(conn, workspace_id)
 
 
 async def _insert_with_fresh_ids(
