@@ -176,9 +176,10 @@ async def test_hot_paths_use_a_fixed_number_of_statements(
     # open-slot upsert, ticket, message and event (one statement on PostgreSQL, with no
     # BEGIN or COMMIT); get: the ticket with its thread (one join on PostgreSQL, two
     # queries on SQLite); list: the page and its total (on SQLite each also names its
-    # database for trigrams.py)
+    # database for trigrams.py; on PostgreSQL the tickets holding the rare text are
+    # gathered first, once for both)
     pg = ws.services.db.dialect == "postgresql"
-    assert few == {"create": 2 if pg else 5, "get": 1 if pg else 2, "list": 2 if pg else 4}
+    assert few == {"create": 2 if pg else 5, "get": 1 if pg else 2, "list": 3 if pg else 4}
 
 
 async def test_get_carries_the_authors_link_only_while_the_workspace_shares_it(

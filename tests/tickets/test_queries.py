@@ -98,27 +98,29 @@ _MANY_TICKETS = [
 
 async def test_searches_use_the_search_indexes(ws: typing.Any) -> None:
     """The text filters are written so each engine's planner picks the indexes of
-    migration 0007 (on PostgreSQL only an identical expression can use its index)."""
+    migration 0007 (on PostgreSQL only an identical expression can use its index, and
+    a rare text's tickets are gathered by a statement of their own)."""
     db = ws.services.db
-    query = TicketQuery(text="printer", text_in_messages=True)
     params = Params()
     plan: list[typing.Any] = []
     with pytest.raises(RolledBack):
         async with db.transaction() as conn:
             scope = Scope(conn, ws.id, db.dialect)
-            clause = await repository.where_clause(scope, query, None, params)
             if db.dialect == "postgresql":
                 for statement in _MANY_TICKETS:
                     await conn.execute(statement, ws.id)
                 await conn.execute("ANALYZE tickets")
                 await conn.execute("ANALYZE messages")
                 await conn.execute("SET LOCAL enable_seqscan = off")  # still small tables
-                explain = "EXPLAIN "
+                sql = "EXPLAIN " + await repository.pg_tickets_holding(
+                    scope, "printer", True, params
+                )
                 wanted = {"ix_tickets_search", "ix_messages_search"}
             else:
-                explain = "EXPLAIN QUERY PLAN "
+                query = TicketQuery(text="printer", text_in_messages=True)
+                clause = await repository.where_clause(scope, query, None, params)
+                sql = f"EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE {clause}"
                 wanted = {f"SCAN {t}_search VIRTUAL TABLE INDEX 0:M" for t in ("ticket", "message")}
-            sql = explain + f"SELECT id FROM tickets WHERE {clause}"
             plan = list(await conn.fetch(sql, *params.values))
             raise RolledBack()
     text = " ".join(str(tuple(row)) for row in plan)
@@ -348,4 +350,4 @@ async def test_a_text_finds_the_same_tickets_through_the_indexes_and_one_by_one(
     )
     assert "EXISTS" in tested_clause and "EXISTS" not in index_clause
     if db.dialect == "postgresql":
-        assert "ANY(ARRAY(" in index_clause and "ARRAY" not in tested_clause
+        assert "= ANY(" in index_clause and "ANY" not in tested_clause

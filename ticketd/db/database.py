@@ -56,6 +56,9 @@ class Scope:
     # Message numbers taken before the transaction (db/numbers.py `ahead`), used up
     # before any is taken inside it.
     message_numbers: list[int] = field(default_factory=list)
+    # The ids of the tickets holding a searched text, by (text, in messages too), gathered
+    # once for the statements that share this scope (a page and its total).
+    tickets_holding: dict[tuple[str, bool], list[int]] = field(default_factory=dict)
 
 
 class Database(Protocol):

@@ -251,14 +251,15 @@ tickets = Table(
     UniqueConstraint("workspace_id", "code", name="uq_tickets_code"),
     UniqueConstraint("workspace_id", "object_id", name="uq_tickets_object_id"),
     Index("ix_tickets_workspace", "workspace_id", "id", unique=True),
-    Index("ix_tickets_workspace_thread", "workspace_id", "last_thread_at"),
+    Index("ix_tickets_workspace_thread", "workspace_id", "last_thread_at", "id"),
     Index("ix_tickets_workspace_category", "workspace_id", "category_key", "id"),
     Index("ix_tickets_workspace_status", "workspace_id", "status", "id"),
     Index("ix_tickets_workspace_author", "workspace_id", "author_user_id", "id"),
     Index("ix_tickets_workspace_department", "workspace_id", "department_key", "id"),
     Index("ix_tickets_workspace_created", "workspace_id", "created_at"),
     Index(
-        "ix_tickets_workspace_assignee", "workspace_id", "assignee_guid", "status", "last_thread_at"
+        "ix_tickets_workspace_assignee",
+        *("workspace_id", "assignee_guid", "status", "last_thread_at", "department_key"),
     ),
     Index("ix_tickets_public_token", "public_token", unique=True),
     number_index("tickets"),
