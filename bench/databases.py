@@ -117,7 +117,10 @@ class Engine(Protocol):
     name: str
 
     def new_template(self, label: str) -> str: ...
-    def fresh_copy(self, template: str, label: str, round_no: int) -> str: ...
+    def fresh_copy(self, template: str, label: str, round_no: int) -> str:
+        """A copy of `template`, on disk before this returns (on_disk)."""
+        ...
+
     def drop(self, url: str) -> None: ...
     def close(self) -> None: ...
 
@@ -140,6 +143,7 @@ class SQLite:
         for suffix in ("", "-wal"):
             if Path(f"{source}{suffix}").exists():
                 shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+        on_disk()
         return f"sqlite:///{target}"
 
     def drop(self, url: str) -> None:
@@ -149,6 +153,13 @@ class SQLite:
 
     def close(self) -> None:
         return None
+
+
+def on_disk() -> None:
+    """Writes the system's dirty pages out now: a copy of a million-ticket database
+    leaves gigabytes of them, which the kernel would otherwise write out while the
+    first scenarios on it are measured."""
+    os.sync()
 
 
 async def _pg_execute(admin_url: str, statement: str) -> Any:
@@ -180,14 +191,22 @@ class PostgreSQL:
     def create(self, database: str, template: str | None = None) -> str:
         clause = f' TEMPLATE "{template}"' if template else ""
         self.created.append(database)
-        asyncio.run(_pg_execute(self.admin_url, f'CREATE DATABASE "{database}"{clause}'))
+        create = f'CREATE DATABASE "{database}"{clause}'
+        try:
+            # Copies the files instead of writing them all through the WAL (PostgreSQL
+            # 15's default): 6 s instead of 22 s at a million tickets, and no 6 GB of WAL.
+            asyncio.run(_pg_execute(self.admin_url, create + " STRATEGY FILE_COPY"))
+        except asyncpg.PostgresSyntaxError:  # before PostgreSQL 15
+            asyncio.run(_pg_execute(self.admin_url, create))
         return self.url(database)
 
     def new_template(self, label: str) -> str:
         return self.create(f"{self.tag}_{label}_tpl")
 
     def fresh_copy(self, template: str, label: str, round_no: int) -> str:
-        return self.create(f"{self.tag}_{label}_r{round_no}", template.rsplit("/", 1)[1])
+        copied = self.create(f"{self.tag}_{label}_r{round_no}", template.rsplit("/", 1)[1])
+        on_disk()
+        return copied
 
     def drop(self, url: str) -> None:
         database = url.rsplit("/", 1)[1]

@@ -29,6 +29,7 @@ from ticketd.probes import healthz, readyz
 from ticketd.public import app as public
 from ticketd.series import app as series
 from ticketd.series.envelope import ok
+from ticketd.serving import tune_collector
 from ticketd.settings import Settings, get_settings
 from ticketd.staff import app as staff
 from ticketd.staff import pages as staff_pages
@@ -109,19 +110,28 @@ NO_DELIVERY_VARIABLE = "TICKETD_SERVE_NO_WORKER"  # set by `ticketd serve --no-w
 
 def served_app() -> ASGIApp:
     """The app of one `ticketd serve --workers N` process."""
-    return create_app(get_settings(), deliver=not os.environ.get(NO_DELIVERY_VARIABLE))
+    return create_app(
+        get_settings(), deliver=not os.environ.get(NO_DELIVERY_VARIABLE), serving=True
+    )
 
 
 def create_app(
-    settings: Settings | None = None, services: Services | None = None, *, deliver: bool = False
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    deliver: bool = False,
+    serving: bool = False,
 ) -> ASGIApp:
     """`deliver` runs the delivery worker in this process (`ticketd serve` does unless
-    told --no-worker)."""
+    told --no-worker); `serving` says the app is its process's own (`ticketd serve`),
+    whose garbage collector it may tune."""
     services = services or build_services(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.db.connect()
+        if serving:
+            tune_collector()
         try:
             async with following_changes(services):
                 if deliver:

@@ -421,7 +421,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         "lifespan": "on",
     }  # fmt: skip
     if args.workers == 1:
-        uvicorn.run(create_app(settings, deliver=not args.no_worker), **served)
+        uvicorn.run(create_app(settings, deliver=not args.no_worker, serving=True), **served)
         return
     # Each worker process builds its own app from the settings (and this flag).
     os.environ[NO_DELIVERY_VARIABLE] = "1" if args.no_worker else ""

@@ -7,6 +7,7 @@ TICKETD_BODY_TIMEOUT_SECONDS of its headers; otherwise the connection is closed.
 client sending one byte every few seconds cannot hold a connection open for long."""
 
 import asyncio
+import gc
 import logging
 
 import orjson
@@ -19,6 +20,22 @@ log = logging.getLogger("ticketd.serving")
 UNREADABLE = orjson.dumps(
     {"success": False, "error": {"code": 400, "message": "Invalid HTTP request"}}
 )
+
+
+# Python collects its oldest generation once the objects that survived two young
+# collections reach a quarter of it. Requests in flight survive them: under 16 concurrent
+# Series creates a full collection ran about once a second and held the event loop
+# 25-35 ms each time (most of the p99). A young collection every 10,000 allocations
+# instead of 700 promotes few of them (no full collection in 10 s of creates: 2,511 ->
+# 2,723 creates/s, p99 30 -> 19 ms), and the objects of startup are frozen out of the
+# full collections that remain.
+YOUNG_COLLECTION_EVERY = 10_000
+
+
+def tune_collector() -> None:
+    """For a serving process, once its application has started."""
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+    gc.freeze()
 
 
 class GuardedProtocol(HttpToolsProtocol):
