@@ -22,13 +22,9 @@ UNREADABLE = orjson.dumps(
 )
 
 
-# Python collects its oldest generation once the objects that survived two young
-# collections reach a quarter of it. Requests in flight survive them: under 16 concurrent
-# Series creates a full collection ran about once a second and held the event loop
-# 25-35 ms each time (most of the p99). A young collection every 10,000 allocations
-# instead of 700 promotes few of them (no full collection in 10 s of creates: 2,511 ->
-# 2,723 creates/s, p99 30 -> 19 ms), and the objects of startup are frozen out of the
-# full collections that remain.
+# Under load, the objects of requests in flight outlive young collections, and Python
+# then ran a full collection about once a second, holding the event loop 25-35 ms:
+# most of a create's p99 (docs/decisions.md, "Python's garbage collector tuned").
 YOUNG_COLLECTION_EVERY = 10_000
 
 
