@@ -474,15 +474,14 @@ async def pg_tickets_holding(scope: Scope, text: str, in_messages: bool, params:
 
 async def _pg_holds(scope: Scope, table: str, column: str, text: str, params: Params) -> str:
     """`column` holds `text`, for PostgreSQL: its trigram index asked for the text's
-    rarest trigram only (trigrams.rarest_word_trigram), the whole text then tested by
+    rarest trigrams only (trigrams.rarest_word_trigrams), the whole text then tested by
     strpos, which no index serves, so the planner cannot hand the index every trigram
     of the text again. Without a trigram of letters and digits, a LIKE of the text."""
-    rare = await trigrams.rarest_word_trigram(scope.conn, table, text)
-    if rare is None:
+    rarest = await trigrams.rarest_word_trigrams(scope.conn, table, text)
+    if not rarest:
         return f"{column} LIKE {params.add('%' + _like_escape(text) + '%')} ESCAPE '\\'"
-    return (
-        f"{column} LIKE {params.add('%' + rare + '%')} AND strpos({column}, {params.add(text)}) > 0"
-    )
+    likes = [f"{column} LIKE {params.add('%' + rare + '%')}" for rare in rarest]
+    return " AND ".join([*likes, f"strpos({column}, {params.add(text)}) > 0"])
 
 
 # From about this many matching tickets, testing each ticket in the list's order finds a

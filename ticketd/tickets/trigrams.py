@@ -52,29 +52,40 @@ def of(text: str) -> set[str]:
 
 async def match_expression(conn: Connection, table: str, text: str) -> str:
     """An FTS5 MATCH expression for `table` that every row holding `text` (lower case,
-    at least three characters) satisfies: its rarest trigrams, each quoted. A trigram
-    in no sampled row is asked for alone: a second one would only narrow a short list,
-    and reading its own list cost more (at a million tickets, `chargeback` counted in
-    87 µs through "geb" alone, 150 µs through "geb" and "arg")."""
+    at least three characters) satisfies: its rarest trigrams, each quoted. When every
+    trigram of the text is in some sampled row, the two rarest; otherwise those in no
+    sampled row, which the sample cannot rank: one of them alone is cheapest when it is
+    the only one (at a million tickets `chargeback` counted in 87 µs through "geb"
+    alone, 150 µs through "geb" and "arg"), but of several the first by name could be a
+    common one (a sample that missed "arg", in 2,927 tickets where "geb" is in 20, made
+    that search 0.37 -> 4.5 ms: whole benchmark rounds ran ten times slower)."""
     sample = await _sample(conn, table)
-    rarest = sorted(of(text), key=lambda t: (sample.rows[t], t))[:ASKED]
-    if sample.texts and sample.rows[rarest[0]] == 0:
-        rarest = rarest[:1]
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in rarest)
+    asked = _unseen(of(text), sample)
+    if not asked:
+        asked = sorted(of(text), key=lambda t: (sample.rows[t], t))[:ASKED]
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in asked)
 
 
-async def rarest_word_trigram(conn: Connection, table: str, text: str) -> str | None:
+async def rarest_word_trigrams(conn: Connection, table: str, text: str) -> list[str]:
     """For PostgreSQL's pg_trgm index on `table`: the rarest trigram of `text` (lower
-    case) made of letters and digits only (pg_trgm drops other characters), or None.
+    case) made of letters and digits only (pg_trgm drops other characters), or all of
+    those in no sampled row (as match_expression); none when it has no such trigram.
     Asked for a whole text, that index reads the list of every trigram in it, and the
     common ones grow with the data: a rare word counted in 0.15 ms at 10,000 tickets
-    and 0.8 ms at a million. One rare trigram finds the same rows and a few others,
-    which the exact test that follows drops."""
-    word_trigrams = [t for t in of(text) if t.isascii() and t.isalnum()]
+    and 0.8 ms at a million. The rarest find the same rows and a few others, which the
+    exact test that follows drops."""
+    word_trigrams = {t for t in of(text) if t.isascii() and t.isalnum()}
     if not word_trigrams:
-        return None
+        return []
     sample = await _sample(conn, table)
-    return min(word_trigrams, key=lambda t: (sample.rows[t], t))
+    return _unseen(word_trigrams, sample) or [min(word_trigrams, key=lambda t: (sample.rows[t], t))]
+
+
+def _unseen(candidates: set[str], sample: "_Sample") -> list[str]:
+    """The candidates in no sampled row (none when nothing was sampled), by name."""
+    if not sample.texts:
+        return []
+    return sorted(t for t in candidates if not sample.rows[t])
 
 
 async def estimated_rows(conn: Connection, table: str, text: str) -> int:
