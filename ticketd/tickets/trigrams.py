@@ -59,10 +59,7 @@ async def match_expression(conn: Connection, table: str, text: str) -> str:
     alone, 150 µs through "geb" and "arg"), but of several the first by name could be a
     common one (a sample that missed "arg", in 2,927 tickets where "geb" is in 20, made
     that search 0.37 -> 4.5 ms: whole benchmark rounds ran ten times slower)."""
-    sample = await _sample(conn, table)
-    asked = _unseen(of(text), sample)
-    if not asked:
-        asked = sorted(of(text), key=lambda t: (sample.rows[t], t))[:ASKED]
+    asked = _rarest(of(text), await _sample(conn, table), ASKED)
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in asked)
 
 
@@ -77,15 +74,14 @@ async def rarest_word_trigrams(conn: Connection, table: str, text: str) -> list[
     word_trigrams = {t for t in of(text) if t.isascii() and t.isalnum()}
     if not word_trigrams:
         return []
-    sample = await _sample(conn, table)
-    return _unseen(word_trigrams, sample) or [min(word_trigrams, key=lambda t: (sample.rows[t], t))]
+    return _rarest(word_trigrams, await _sample(conn, table), 1)
 
 
-def _unseen(candidates: set[str], sample: "_Sample") -> list[str]:
-    """The candidates in no sampled row (none when nothing was sampled), by name."""
-    if not sample.texts:
-        return []
-    return sorted(t for t in candidates if not sample.rows[t])
+def _rarest(candidates: set[str], sample: "_Sample", count: int) -> list[str]:
+    """Those of the candidates in no sampled row, which the sample cannot rank (by
+    name); when there are none (or nothing was sampled), the `count` rarest."""
+    unseen = sorted(t for t in candidates if not sample.rows[t]) if sample.texts else []
+    return unseen or sorted(candidates, key=lambda t: (sample.rows[t], t))[:count]
 
 
 async def estimated_rows(conn: Connection, table: str, text: str) -> int:
