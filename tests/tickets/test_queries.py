@@ -342,8 +342,9 @@ async def test_a_text_finds_the_same_tickets_through_the_indexes_and_one_by_one(
         counts = await queries.counts_by_status(db, config, query)
         return [t.id for t in page.tickets], page.total, counts, clause
 
+    monkeypatch.setattr(repository, "_one_by_one", lambda *_: False)  # none is common
     *indexed, index_clause = await answers()
-    monkeypatch.setattr(repository, "ONE_BY_ONE_FROM", 0)  # every text is now common
+    monkeypatch.setattr(repository, "_one_by_one", lambda *_: True)  # every text is common
     *one_by_one, tested_clause = await answers()
     assert (
         indexed == one_by_one == [[made[3].id, made[2].id, made[0].id], 3, {"open": 2, "closed": 1}]

@@ -87,8 +87,9 @@ async def test_a_common_text_is_tested_ticket_by_ticket_with_the_same_results(
         await create_ticket(ws.client, subject=subject, authorUserId=2000 + n, message=message)
     config = await access.get_config(ws.services.db, ws.services.cache, ws.id)
     query = TicketQuery(text="refund", text_in_messages=True, count_total=True)
+    monkeypatch.setattr(repository, "_one_by_one", lambda *_: False)  # none is common
     through_index = await queries.find_tickets(ws.services.db, config, query)
-    monkeypatch.setattr(repository, "ONE_BY_ONE_FROM", 0)  # every text is now common
+    monkeypatch.setattr(repository, "_one_by_one", lambda *_: True)  # every text is common
     one_by_one = await queries.find_tickets(ws.services.db, config, query)
     assert {t.subject for t in one_by_one.tickets} == {"Refund please", "Where is my refund?",
                                                        "Crash"}  # fmt: skip

@@ -63,15 +63,26 @@ class ExpiringCache(Generic[K, V]):
         same key together (when it expires, every request in flight) wait for one load:
         on PostgreSQL each request used to load its own, and 16 loads of a workspace's
         configuration stalled every request for ~70 ms each time it expired. A failed
-        load fails its waiters, and the next call loads again."""
-        entry = self._fresh(key)
-        if entry is not None:
+        load fails its waiters, and the next call loads again.
+
+        An entry past half its life is loaded again in the background by the first
+        call that finds it, which still gets it: under steady use nobody waits. Waiting
+        put the requests in flight at the back of the event loop's queue every time an
+        entry expired (every 2 s), which made the p99 of a 7 ms dashboard view under 16
+        connections 4-5 times its median."""
+        entry = self._entries.get(key)
+        now = self._timer()
+        if entry is not None and entry[1] > now:
+            if entry[1] - now < self.ttl / 2 and key not in self._loading:
+                self._start_load(key, load)
             return entry[0]
-        task = self._loading.get(key)
-        if task is None:
-            task = self._loading[key] = asyncio.ensure_future(self._load_and_keep(key, load))
-            task.add_done_callback(lambda done: self._forget_load(key, done))
+        task = self._loading.get(key) or self._start_load(key, load)
         return await asyncio.shield(task)
+
+    def _start_load(self, key: K, load: Callable[[], Awaitable[V]]) -> "asyncio.Task[V]":
+        task = self._loading[key] = asyncio.ensure_future(self._load_and_keep(key, load))
+        task.add_done_callback(lambda done: self._forget_load(key, done))
+        return task
 
     async def _load_and_keep(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
         value = await load()

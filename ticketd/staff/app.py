@@ -160,15 +160,15 @@ async def queue(request: Request) -> Response:
     query = filters.query(who.actor)
     db = services(request).db
     counts = tab_counts(await queries.counts_by_status(db, who.config, query))
-    # The view's tab, each status counted up to COUNT_LIMIT: at or past it, so is the
+    # The view's tab, each status counted up to the limit: at or past it, so is the
     # view; below it, exact. What counting the view again would say, for one pass less.
-    total = min(counts[filters.status], COUNT_LIMIT)
+    total = min(counts[filters.status], filters.count_limit)
     found = await queries.find_tickets(db, who.config, replace(query, count_total=False))
     return page(
         "queue.html", base=base(request), title="Queue", who=who, tickets=found.tickets,
         fingerprint=view_fingerprint(found.tickets, total),
         total=total, counts=counts, filters=filters, statuses=list(STATUS_FILTERS),
-        limit=COUNT_LIMIT, more_pages=len(found.tickets) == PAGE_SIZE,
+        limit=filters.count_limit, more_pages=len(found.tickets) == PAGE_SIZE,
         pages=max(1, -(-total // PAGE_SIZE)), config=who.config, priorities=PRIORITIES,
     )  # fmt: skip
 

@@ -12,6 +12,9 @@ from ticketd.workspaces.config import WorkspaceConfig
 
 PAGE_SIZE = 25
 COUNT_LIMIT = 1000  # totals and counts per status stop here ("1,000+"): cheap at any size
+# A search's counts stop sooner: a common word is counted by testing tickets one by one,
+# and each tab's count to 1,000 took 110 ms at a million tickets, to 100 under 10 ms.
+SEARCH_COUNT_LIMIT = 100
 STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
     "active": tuple(sorted(OPEN_STATUSES)),  # open and in progress: what needs work
     **{s.value: (s,) for s in Status},
@@ -71,8 +74,12 @@ class Filters:
             offset=(self.page - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
             count_total=True,
-            count_limit=COUNT_LIMIT,
+            count_limit=self.count_limit,
         )
+
+    @property
+    def count_limit(self) -> int:
+        return SEARCH_COUNT_LIMIT if self.text else COUNT_LIMIT
 
     def url(self, **changes: object) -> str:
         """This view's query string with `changes`, leaving out defaults."""
@@ -98,9 +105,9 @@ def tab_counts(by_status: dict[str, int]) -> dict[str, int]:
     }
 
 
-def shown_count(n: int) -> str:
+def shown_count(n: int, limit: int = COUNT_LIMIT) -> str:
     """A count as shown: "1,000+" once it reaches the point where counting stops."""
-    return f"{COUNT_LIMIT:,}+" if n >= COUNT_LIMIT else f"{n:,}"
+    return f"{limit:,}+" if n >= limit else f"{n:,}"
 
 
 def _page(raw: str) -> int:

@@ -400,7 +400,7 @@ async def _text_matches(scope: Scope, query: TicketQuery, params: Params) -> str
         f"SELECT ticket_id FROM messages WHERE workspace_id = {workspace} AND NOT is_draft"
         f" AND lower(content) LIKE {exact} ESCAPE '\\'"
     )
-    if scope.dialect == "sqlite" and await _common(scope, text, query.text_in_messages):
+    if scope.dialect == "sqlite" and await _common(scope, text, query):
         # Tested ticket by ticket, in the order of the list's own index.
         own_text = f"{LOWER_TICKET_TEXT} LIKE {exact} ESCAPE '\\'"
         if not query.text_in_messages:
@@ -434,7 +434,7 @@ async def _pg_text_matches(scope: Scope, query: TicketQuery, text: str, params: 
     it (a dashboard search took 1.6 s); given it as `ANY(ARRAY(subquery))`, a statement
     counting per status ran the search once per status. A common text is tested ticket
     by ticket in the list's own order, as on SQLite."""
-    if await _common(scope, text, query.text_in_messages):
+    if await _common(scope, text, query):
         own_text = f"strpos({LOWER_TICKET_TEXT}, {params.add(text)}) > 0"
         if not query.text_in_messages:
             return own_text
@@ -484,20 +484,43 @@ async def _pg_holds(scope: Scope, table: str, column: str, text: str, params: Pa
     return " AND ".join([*likes, f"strpos({column}, {params.add(text)}) > 0"])
 
 
-# From about this many matching tickets, testing each ticket in the list's order finds a
-# page (and a bounded count) sooner than gathering every match from the search tables:
-# at a million tickets a word in a quarter of them took 3 s to gather, 1.6 ms to page.
-ONE_BY_ONE_FROM = 20_000
+# Testing tickets one by one in the list's order finds the `wanted` matches of a page or
+# of a count that stops at its limit after about wanted ÷ share tickets, where `share`
+# is the part of all tickets that match; gathering reads every match through the search
+# indexes, each worth about this many tests. So a count to 1,000 at a million tickets
+# goes one by one from about 20,000 matches (a word in a quarter of them took 3 s to
+# gather, 1.6 ms to page), and a count to 100 at ten thousand tickets from about 600.
+GATHER_COST = 2.5
 
 
-async def _common(scope: Scope, text: str, in_messages: bool) -> bool:
+def _one_by_one(wanted: int, matches: int, tickets: int) -> bool:
+    """Whether testing tickets in order (wanted × tickets ÷ matches tests) is cheaper
+    than gathering the matches (GATHER_COST × matches)."""
+    return wanted * tickets < GATHER_COST * matches * matches
+
+
+async def _common(scope: Scope, text: str, query: TicketQuery) -> bool:
     if len(text) < trigrams.TRIGRAM:
         return True  # no index finds it: every ticket is tested anyway
     tickets, messages = _SEARCHED[scope.dialect]
     found = await trigrams.estimated_rows(scope.conn, tickets, text)
-    if in_messages:
+    if query.text_in_messages:
         found += await trigrams.estimated_rows(scope.conn, messages, text)
-    return found >= ONE_BY_ONE_FROM
+    rows = await trigrams.indexed_rows(scope.conn, tickets)
+    return _one_by_one(_wanted(query, found), found, rows)
+
+
+def _wanted(query: TicketQuery, matches: int) -> int:
+    """How many matches a statement of the query reads at most: its count's limit, or
+    every match when it counts them all, or its page."""
+    if query.count_limit is not None:
+        return query.count_limit
+    return matches if query.count_total else query.offset + query.limit
+
+
+# Tickets carrying a tag are gathered cheaply through ticket_tags, and counted in
+# tag_counts: a tag goes one by one only once it is on this many tickets.
+ONE_BY_ONE_FROM = 20_000
 
 
 # The indexed text of tickets and of messages, as trigrams.py names them per engine.

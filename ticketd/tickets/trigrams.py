@@ -24,6 +24,9 @@ ASKED = 2  # trigrams asked for: the rarest two narrow as well as all of them do
 SAMPLE_ROWS = 1000
 RESAMPLE_SECONDS = 600.0
 DATABASES_KEPT = 4  # a process serves one database; tests open many
+# Names the sample's statements, which read the whole table, every workspace's rows, in
+# the database's own statistics and logs.
+SAMPLING = "/* trigram sample */"
 
 # The text each search index covers: (table, text expression, row id column). SQLite's
 # FTS5 tables by name; PostgreSQL's pg_trgm indexes (migration 0007) by their table.
@@ -93,6 +96,11 @@ async def estimated_rows(conn: Connection, table: str, text: str) -> int:
     return holding * sample.last_id // len(sample.texts)
 
 
+async def indexed_rows(conn: Connection, table: str) -> int:
+    """About how many rows `table` indexes (when last sampled)."""
+    return (await _sample(conn, table)).last_id
+
+
 async def _sample(conn: Connection, table: str) -> _Sample:
     # A PostgreSQL server process serves one database: its samples are the process's.
     database = "postgresql" if table in ("tickets", "messages") else await _sqlite_file(conn)
@@ -112,10 +120,11 @@ async def _sqlite_file(conn: Connection) -> str:
 
 async def _take(conn: Connection, table: str) -> _Sample:
     source, column, row_id = _INDEXED[table]
-    last = await conn.fetchval(f"SELECT MAX({row_id}) FROM {source}") or 0
+    last = await conn.fetchval(f"SELECT MAX({row_id}) FROM {source} {SAMPLING}") or 0
     ids = random.sample(range(1, last + 1), min(last, SAMPLE_ROWS))
     rows = await conn.fetch(
-        f"SELECT {column} FROM {source} WHERE {row_id} IN ({placeholders(len(ids))})", *ids
+        f"SELECT {column} FROM {source} WHERE {row_id} IN ({placeholders(len(ids))}) {SAMPLING}",
+        *ids,
     )
     texts = [row[0].lower() for row in rows]
     counted: Counter[str] = Counter()
