@@ -442,6 +442,9 @@ async def _pg_text_matches(scope: Scope, query: TicketQuery, text: str, params: 
             "SELECT 1 FROM messages m WHERE m.workspace_id = tickets.workspace_id"
             " AND m.ticket_id = tickets.id AND NOT m.is_draft"
             f" AND strpos(lower(m.content), {params.add(text)}) > 0"
+            # OFFSET 0 keeps PostgreSQL from hashing every message holding the text
+            # up front: at 10,000 tickets it did (40 ms) for a page that tests 92.
+            " OFFSET 0"
         )
         return f"({own_text} OR EXISTS ({in_messages}))"
     return f"id = ANY({params.add(await _pg_matching_ids(scope, text, query.text_in_messages))})"
