@@ -251,7 +251,7 @@ tickets = Table(
     UniqueConstraint("workspace_id", "code", name="uq_tickets_code"),
     UniqueConstraint("workspace_id", "object_id", name="uq_tickets_object_id"),
     Index("ix_tickets_workspace", "workspace_id", "id", unique=True),
-    Index("ix_tickets_workspace_thread", "workspace_id", "last_thread_at", "id"),
+    Index("ix_tickets_workspace_thread", "workspace_id", "last_thread_at", "id", "department_key"),
     Index("ix_tickets_workspace_category", "workspace_id", "category_key", "id"),
     Index("ix_tickets_workspace_status", "workspace_id", "status", "id"),
     Index("ix_tickets_workspace_author", "workspace_id", "author_user_id", "id"),
