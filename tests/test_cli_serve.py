@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 class Serve:
     """A `ticketd serve` process whose stdout is read line by line as it appears."""
 
-    def __init__(self, database_url: str, stderr: IO[bytes], *args: str) -> None:
+    def __init__(self, database_url: str, stderr: IO[bytes], *args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.stdout: list[str] = []
@@ -39,7 +39,7 @@ class Serve:
         self._stopped = False
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ticketd.cli", "serve", "--port", str(self.port), *args],
-            env=ticketd_env(database_url, TICKETD_LOG_LEVEL="warning"),
+            env=ticketd_env(database_url, TICKETD_LOG_LEVEL="warning", **env),
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
@@ -106,9 +106,9 @@ class Serve:
 
 
 @contextmanager
-def serving(database_url: str, *args: str) -> Iterator[Serve]:
+def serving(database_url: str, *args: str, **env: str) -> Iterator[Serve]:
     with tempfile.TemporaryFile() as stderr:
-        serve = Serve(database_url, stderr, *args)
+        serve = Serve(database_url, stderr, *args, **env)
         try:
             yield serve
         finally:
@@ -207,6 +207,19 @@ def test_serve_on_an_empty_database_prints_a_working_helpdesk_client(
         "admin",
         987654321,
     )
+
+
+def test_serve_runs_on_the_event_loop_it_is_told(tmp_path: Path) -> None:
+    """uvloop by default; asyncio's own loop with TICKETD_EVENT_LOOP=asyncio, which then
+    never loads uvloop's library into the process."""
+    for loop, database in (("uvloop", "u.db"), ("asyncio", "a.db")):
+        with serving(f"sqlite:///{tmp_path / database}", TICKETD_EVENT_LOOP=loop) as serve:
+            key = serve.read_until(r"^Demo API key \(shown once\): (\S+)$").group(1)
+            serve.wait_until_up()
+            config = httpx.get(f"{serve.url}/tickets/config", headers={"apikey": key}, timeout=5)
+            assert config.status_code == 200 and config.json()["success"] is True
+            mapped = Path(f"/proc/{serve.process.pid}/maps").read_text()
+            assert ("uvloop" in mapped) == (loop == "uvloop"), loop
 
 
 def test_serve_no_demo_on_an_empty_database_prints_no_key(tmp_path: Path) -> None:

@@ -24,10 +24,12 @@ def test_version_prints_the_installed_version(tmp_path: Path) -> None:
 
 def test_a_bad_setting_names_its_variable_value_and_what_it_takes(tmp_path: Path) -> None:
     refused = ticketd(tmp_path, "migrate", TICKETD_PORT="abc", TICKETD_SMTP_SECURITY="ssl",
-                      TICKETD_SECRET_KEY="too short and secret")  # fmt: skip
+                      TICKETD_SECRET_KEY="too short and secret",
+                      TICKETD_EVENT_LOOP="tokio")  # fmt: skip
     assert refused.returncode == 1 and refused.stdout == ""
     message = refused.stderr
     assert "TICKETD_PORT='abc': Input should be a valid integer" in message
     assert "TICKETD_SMTP_SECURITY='ssl': Input should be 'starttls', 'tls' or 'none'" in message
+    assert "TICKETD_EVENT_LOOP='tokio': Input should be 'uvloop' or 'asyncio'" in message
     assert "TICKETD_SECRET_KEY:" in message and "too short and secret" not in message
     assert not (tmp_path / "t.db").exists()  # nothing was started

@@ -413,7 +413,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if settings.env == "production" and with_database(workspaces.has_demo_workspace):
         fail("refusing to start in production: the database holds the demo workspace")
     served: dict[str, Any] = {
-        "host": host, "port": port, "loop": "uvloop",
+        "host": host, "port": port, "loop": settings.event_loop,
         "http": GuardedProtocol,  # httptools, with deadlines for slow clients
         "limit_concurrency": settings.max_connections,
         "log_level": settings.log_level, "log_config": logs.logging_config(settings.log_level),

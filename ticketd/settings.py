@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Connections (and requests) one process serves at once; past it, uvicorn answers
     # 503 to new requests.
     max_connections: int = Field(default=1000, ge=1)
+    # The event loop `ticketd serve` runs: uvloop is faster; asyncio's own serves
+    # requests in turn when the process is saturated (docs/decisions.md, "Event loop").
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = "info"
     access_log: bool = True  # one JSON line per request, at level info
     # Where the Socialboards-style helpdesk API is served.
