@@ -13,7 +13,7 @@ from ticketd.workspaces.config import WorkspaceConfig
 PAGE_SIZE = 25
 COUNT_LIMIT = 1000  # totals and counts per status stop here ("1,000+"): cheap at any size
 # A search's counts stop sooner: a common word is counted by testing tickets one by one,
-# and each tab's count to 1,000 took 110 ms at a million tickets, to 100 under 10 ms.
+# and counting every tab to 1,000 took 110 ms at a million tickets, to 100 under 10 ms.
 SEARCH_COUNT_LIMIT = 100
 STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
     "active": tuple(sorted(OPEN_STATUSES)),  # open and in progress: what needs work
