@@ -2,7 +2,6 @@
 the server. Every action goes through the core as the signed-in person's Actor."""
 
 import hashlib
-from dataclasses import replace
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -159,11 +158,11 @@ async def queue(request: Request) -> Response:
     filters = Filters.read(request.query_params, who.config)
     query = filters.query(who.actor)
     db = services(request).db
-    counts = tab_counts(await queries.counts_by_status(db, who.config, query))
+    by_status, found = await queries.counts_and_page(db, who.config, query)
+    counts = tab_counts(by_status)
     # The view's tab, each status counted up to the limit: at or past it, so is the
     # view; below it, exact. What counting the view again would say, for one pass less.
     total = min(counts[filters.status], filters.count_limit)
-    found = await queries.find_tickets(db, who.config, replace(query, count_total=False))
     return page(
         "queue.html", base=base(request), title="Queue", who=who, tickets=found.tickets,
         fingerprint=view_fingerprint(found.tickets, total),

@@ -1,6 +1,8 @@
 """Reading tickets: one ticket with its messages or its details, searches, threads
 and histories, with the people they name loaded in a fixed number of queries."""
 
+import dataclasses
+
 from ticketd.db.database import Database, Scope
 from ticketd.kit.errors import TicketNotFound
 from ticketd.people import repository as people
@@ -89,6 +91,26 @@ async def counts_by_status(
     async with db.connection() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         return await repository.count_by_status(scope, query, within)
+
+
+async def counts_and_page(
+    db: Database, config: WorkspaceConfig, query: TicketQuery
+) -> tuple[dict[str, int], TicketPage]:
+    """What counts_by_status and find_tickets answer (the page without its total), on one
+    connection: the tickets holding a rare text are gathered once for both (PostgreSQL;
+    docs/performance.md)."""
+    sees_any, within = _visible(query)
+    if not sees_any:
+        return {}, TicketPage([], None)
+    async with db.connection() as conn:
+        scope = Scope(conn, config.workspace.id, db.dialect)
+        counts = await repository.count_by_status(scope, query, within)
+        paged = dataclasses.replace(query, count_total=False)
+        tickets, _ = await repository.search(scope, paged, within)
+        page = TicketPage(tickets, None)
+        if query.with_details:
+            page.details = await _details(scope, tickets)
+    return counts, page
 
 
 async def staff_view(
