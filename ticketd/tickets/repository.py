@@ -506,10 +506,9 @@ async def _common(scope: Scope, text: str, query: TicketQuery) -> bool:
     if len(text) < trigrams.TRIGRAM:
         return True  # no index finds it: every ticket is tested anyway
     tickets, messages = _SEARCHED[scope.dialect]
-    found = await trigrams.estimated_rows(scope.conn, tickets, text)
+    found, rows = await trigrams.estimated_rows(scope.conn, tickets, text)
     if query.text_in_messages:
-        found += await trigrams.estimated_rows(scope.conn, messages, text)
-    rows = await trigrams.indexed_rows(scope.conn, tickets)
+        found += (await trigrams.estimated_rows(scope.conn, messages, text))[0]
     return _one_by_one(_wanted(query, found), found, rows)
 
 

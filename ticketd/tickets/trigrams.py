@@ -87,18 +87,14 @@ def _rarest(candidates: set[str], sample: "_Sample", count: int) -> list[str]:
     return unseen or sorted(candidates, key=lambda t: (sample.rows[t], t))[:count]
 
 
-async def estimated_rows(conn: Connection, table: str, text: str) -> int:
-    """About how many rows of `table` hold `text` (lower case), judged on the sample."""
+async def estimated_rows(conn: Connection, table: str, text: str) -> tuple[int, int]:
+    """About how many rows of `table` hold `text` (lower case), judged on the sample,
+    and how many rows it indexes."""
     sample = await _sample(conn, table)
     if not sample.texts:
-        return 0
+        return 0, sample.last_id
     holding = sum(text in t for t in sample.texts)
-    return holding * sample.last_id // len(sample.texts)
-
-
-async def indexed_rows(conn: Connection, table: str) -> int:
-    """About how many rows `table` indexes (when last sampled)."""
-    return (await _sample(conn, table)).last_id
+    return holding * sample.last_id // len(sample.texts), sample.last_id
 
 
 async def _sample(conn: Connection, table: str) -> _Sample:
