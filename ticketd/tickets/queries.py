@@ -62,11 +62,14 @@ async def find_tickets(db: Database, config: WorkspaceConfig, query: TicketQuery
     if not sees_any:
         return TicketPage([], 0 if query.count_total else None)
     async with db.connection() as conn:
-        scope = Scope(conn, config.workspace.id, db.dialect)
-        tickets, total = await repository.search(scope, query, within)
-        page = TicketPage(tickets, total)
-        if query.with_details:
-            page.details = await _details(scope, tickets)
+        return await _found(Scope(conn, config.workspace.id, db.dialect), query, within)
+
+
+async def _found(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None) -> TicketPage:
+    tickets, total = await repository.search(scope, query, within)
+    page = TicketPage(tickets, total)
+    if query.with_details:
+        page.details = await _details(scope, tickets)
     return page
 
 
@@ -105,11 +108,7 @@ async def counts_and_page(
     async with db.connection() as conn:
         scope = Scope(conn, config.workspace.id, db.dialect)
         counts = await repository.count_by_status(scope, query, within)
-        paged = dataclasses.replace(query, count_total=False)
-        tickets, _ = await repository.search(scope, paged, within)
-        page = TicketPage(tickets, None)
-        if query.with_details:
-            page.details = await _details(scope, tickets)
+        page = await _found(scope, dataclasses.replace(query, count_total=False), within)
     return counts, page
 
 
