@@ -41,6 +41,9 @@ class Rows:
     ticket_field_values: list[Row] = field(default_factory=list)
 
     def tables(self) -> dict[str, list[Row]]:
+        thread_at = {t["id"]: t["last_thread_at"] for t in self.tickets}
+        for tag in self.ticket_tags:  # as migration 0018's trigger keeps it
+            tag["ticket_thread_at"] = thread_at[tag["ticket_id"]]
         return {
             "tickets": self.tickets,
             "messages": self.messages,

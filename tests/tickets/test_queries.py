@@ -309,9 +309,85 @@ async def test_tag_counts_follow_every_change_and_answer_tag_totals(
         found = await queries.find_tickets(db, config, TicketQuery(tag="bug", limit=10))
         return [t.id for t in found.tickets]
 
+    listed = await page_ids()
+    monkeypatch.setattr(repository, "_listed_by_tag", lambda _: False)
     gathered = await page_ids()
     monkeypatch.setattr(repository, "ONE_BY_ONE_FROM", 1)
-    assert await page_ids() == gathered == [made[4].id, made[1].id, made[0].id]
+    assert await page_ids() == gathered == listed == [made[4].id, made[1].id, made[0].id]
+
+
+async def test_a_tags_list_follows_each_tickets_activity_in_every_order(
+    ws: typing.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tag's tickets are listed from ticket_tags, which carries each ticket's latest
+    activity (migration 0018's trigger): a reply, a status change and a change made
+    straight in the database move the ticket there too. Every order, page and filter
+    gives what testing the tickets themselves for the tag gives."""
+    db = ws.services.db
+    config = await access.get_config(db, ws.services.cache, ws.id)
+    author, staff = actors.member(config, AUTHOR), actors.staff_member(config, STAFF)
+    made = []
+    for n in range(7):
+        new = NewTicket(f"T{n}", "support", Body("x"), Author(user_id=AUTHOR + n),
+                        tags=("vip",) if n % 3 else ())  # fmt: skip
+        made.append(await tickets.create(db, config, new, actor=author))
+    await tickets.claim(db, config, made[1].id, actor=staff)
+    await conversation.reply(db, config, made[1].id, actor=staff, body=Body("on it"))
+    await tickets.change_status(db, config, made[4].id, actor=staff, status=Status.CLOSED)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE tickets SET last_thread_at = 1 WHERE workspace_id = $1 AND id = $2",
+            ws.id, made[2].id,
+        )  # fmt: skip
+        kept = await conn.fetch(
+            "SELECT tt.ticket_id FROM ticket_tags tt JOIN tickets t USING (workspace_id)"
+            " WHERE t.id = tt.ticket_id AND tt.ticket_thread_at <> t.last_thread_at"
+        )
+    assert kept == []
+
+    async def pages(**filters: typing.Any) -> list[list[int]]:
+        found = []
+        for order in TicketOrder:
+            for offset in (0, 2):
+                query = TicketQuery(tag="VIP", order=order, offset=offset, limit=2, **filters)
+                page = await queries.find_tickets(db, config, query)
+                found.append([t.id for t in page.tickets])
+        return found
+
+    not_closed = tuple(s for s in Status if s is not Status.CLOSED)
+    listed = [await pages(), await pages(statuses=not_closed)]
+    monkeypatch.setattr(repository, "_listed_by_tag", lambda _: False)
+    assert [await pages(), await pages(statuses=not_closed)] == listed
+    vip = [made[n].id for n in (1, 2, 4, 5)]
+    by_activity = [made[1].id, made[5].id, made[4].id, made[2].id]  # replied, then created
+    assert listed[0][:2] == [by_activity[:2], by_activity[2:]]
+    assert listed[0][4:6] == [vip[::-1][:2], vip[::-1][2:]]  # newest first
+    assert listed[1][:2] == [[made[1].id, made[5].id], [made[2].id]]  # the closed one left out
+
+
+async def test_a_tags_page_is_read_from_its_ticket_tags_rows_in_order(ws: typing.Any) -> None:
+    """The page statement of a tag's list walks ix_ticket_tags_thread (latest activity)
+    or ix_ticket_tags_tag (newest) in order, as migration 0018 made them for."""
+    db = ws.services.db
+    plans = {}
+    async with db.connection() as conn:
+        scope = Scope(conn, ws.id, db.dialect)
+        if db.dialect == "postgresql":  # small tables: a sort would be cheaper here
+            await conn.execute("SET enable_seqscan = off")
+            await conn.execute("SET enable_sort = off")
+        for order in (TicketOrder.LATEST_ACTIVITY_FIRST, TicketOrder.NEWEST_FIRST):
+            query, params = TicketQuery(tag="vip", order=order), Params()
+            source, clause = await repository._source(scope, query, None, params)
+            by = repository._order(scope, query)
+            explain = "EXPLAIN QUERY PLAN" if db.dialect == "sqlite" else "EXPLAIN"
+            sql = f"{explain} SELECT id FROM {source} WHERE {clause} ORDER BY {by} LIMIT 25"
+            rows = await conn.fetch(sql, *params.values)
+            plans[order] = " ".join(str(tuple(r)) for r in rows)
+        if db.dialect == "postgresql":
+            await conn.execute("RESET ALL")
+    assert "ix_ticket_tags_thread" in plans[TicketOrder.LATEST_ACTIVITY_FIRST]
+    assert "ix_ticket_tags_tag" in plans[TicketOrder.NEWEST_FIRST]
+    assert all("TEMP B-TREE" not in p and "Sort" not in p for p in plans.values()), plans
 
 
 async def test_a_text_finds_the_same_tickets_through_the_indexes_and_one_by_one(

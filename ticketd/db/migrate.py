@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision this code knows: what a current database is at (/readyz).
 # tests/test_cli_migrate.py checks it against Alembic's reading of migrations/versions.
-HEAD_REVISION = "0017"
+HEAD_REVISION = "0018"
 
 
 def alembic_url(url: str) -> str:

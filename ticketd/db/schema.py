@@ -513,10 +513,14 @@ ticket_tags = Table(
     Column("workspace_id", String(36), primary_key=True),
     Column("ticket_id", Id, primary_key=True),
     Column("tag_id", Id, primary_key=True),
+    # The ticket's last_thread_at, kept by a trigger on tickets (migration 0018): one
+    # tag's tickets are listed from here in either order, as tickets are (tickets/repository.py).
+    Column("ticket_thread_at", Millis, nullable=False),
     ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
     same_workspace_fk("ticket_id", "tickets", "fk_ticket_tags_ticket"),
     same_workspace_fk("tag_id", "tags", "fk_ticket_tags_tag"),
-    Index("ix_ticket_tags_tag", "tag_id"),
+    Index("ix_ticket_tags_tag", "workspace_id", "tag_id", "ticket_id"),
+    Index("ix_ticket_tags_thread", "workspace_id", "tag_id", "ticket_thread_at", "ticket_id"),
 )
 
 # A named helpdesk integration: its refresh token (only the hash is kept) is exchanged

@@ -21,8 +21,9 @@ async def attach_tags(scope: Scope, ticket_id: int, tags: tuple[str, ...]) -> No
     )
     params = Params(scope.workspace_id, ticket_id)
     await scope.conn.execute(
-        "INSERT INTO ticket_tags (workspace_id, ticket_id, tag_id)"
-        " SELECT workspace_id, CAST($2 AS BIGINT), id FROM tags"
+        "INSERT INTO ticket_tags (workspace_id, ticket_id, tag_id, ticket_thread_at)"
+        " SELECT workspace_id, CAST($2 AS BIGINT), id, (SELECT t.last_thread_at FROM tickets t"
+        " WHERE t.workspace_id = $1 AND t.id = $2) FROM tags"
         f" WHERE workspace_id = $1 AND name_key IN ({params.add_all(tag_key(n) for n in tags)})",
         *params.values,
     )

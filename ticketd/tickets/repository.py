@@ -657,6 +657,8 @@ async def _source(
     starts from the FTS5 table, which hands matches over in id order: a page or a
     bounded count then reads only as many matches as it needs, where `id IN (…)` would
     first collect every one (a quarter of a million for a common word)."""
+    if _listed_by_tag(query):
+        return await _tag_list_source(scope, query, within, params)
     if not _streams_from_search_table(scope, query):
         return "tickets", await where_clause(scope, query, within, params)
     assert query.text is not None
@@ -669,6 +671,43 @@ async def _source(
         f"ticket_search MATCH {found} AND {others}"
         f" AND {LOWER_TICKET_TEXT} LIKE {exact} ESCAPE '\\'",
     )
+
+
+def _listed_by_tag(query: TicketQuery) -> bool:
+    return query.tag is not None and not query.text
+
+
+async def _tag_list_source(
+    scope: Scope, query: TicketQuery, within: tuple[str, ...] | None, params: Params
+) -> tuple[str, str]:
+    """One tag's tickets, read from its ticket_tags rows in the list's order (0018
+    keeps them in both orders) and tested against the other filters, so a page of a
+    tag on many tickets reads about a page of them. USING merges the two workspace
+    columns, which the filters name unqualified."""
+    assert query.tag is not None
+    join = "CROSS JOIN" if scope.dialect == "sqlite" else "JOIN"  # SQLite: tags first
+    others = await where_clause(scope, dataclasses.replace(query, tag=None), within, params)
+    return (
+        f"ticket_tags {join} tickets USING (workspace_id)",
+        f"ticket_tags.tag_id = {_tag_id(scope, query.tag, params)}"
+        f" AND tickets.id = ticket_tags.ticket_id AND {others}",
+    )
+
+
+def _order(scope: Scope, query: TicketQuery) -> str:
+    if _listed_by_tag(query):
+        return _TAG_LIST_ORDER[query.order]
+    if _streams_from_search_table(scope, query):
+        return _ROWID_ORDER[query.order]
+    return _ORDER_BY[query.order]
+
+
+_TAG_LIST_ORDER = {
+    TicketOrder.LATEST_ACTIVITY_FIRST: "ticket_tags.ticket_thread_at DESC, ticket_id DESC",
+    TicketOrder.EARLIEST_ACTIVITY_FIRST: "ticket_tags.ticket_thread_at, ticket_id",
+    TicketOrder.NEWEST_FIRST: "ticket_id DESC",
+    TicketOrder.OLDEST_FIRST: "ticket_id",
+}
 
 
 def _streams_from_search_table(scope: Scope, query: TicketQuery) -> bool:
@@ -738,14 +777,10 @@ async def _page_from_the_end(
 async def _page(scope: Scope, query: TicketQuery, within: tuple[str, ...] | None) -> list[Ticket]:
     params = Params()
     source, clause = await _source(scope, query, within, params)
-    order = (
-        _ROWID_ORDER[query.order]
-        if _streams_from_search_table(scope, query)
-        else _ORDER_BY[query.order]
-    )
     page = f"LIMIT {params.add(query.limit)} OFFSET {params.add(query.offset)}"
     rows = await scope.conn.fetch_with_custom_plan(
-        f"SELECT {TICKET_COLUMNS} FROM {source} WHERE {clause} ORDER BY {order} {page}",
+        f"SELECT {TICKET_COLUMNS} FROM {source} WHERE {clause}"
+        f" ORDER BY {_order(scope, query)} {page}",
         *params.values,
     )
     return [Ticket.from_row(r) for r in rows]
