@@ -214,12 +214,12 @@ def refresh_statistics(conn: sqlite3.Connection) -> None:
 
 
 def _unanalysed(conn: sqlite3.Connection) -> bool:
-    """Whether a migration added an index to tickets or messages since the last ANALYZE:
-    without its statistics SQLite may pick it (0012's number index made a million-ticket
-    list page sort the whole workspace: 3.9 s)."""
+    """Whether a migration added an index to a table lists are read from since the last
+    ANALYZE: without its statistics SQLite may pick it (0012's number index made a
+    million-ticket list page sort the whole workspace: 3.9 s)."""
     missing = conn.execute(
         "SELECT 1 FROM sqlite_master m WHERE m.type = 'index'"
-        " AND m.tbl_name IN ('tickets', 'messages')"
+        " AND m.tbl_name IN ('tickets', 'messages', 'ticket_tags')"
         " AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.idx = m.name) LIMIT 1"
     ).fetchone()
     return missing is not None
