@@ -16,7 +16,6 @@ import pytest
 from bench.load import load
 from tests.support.workspaces import new_workspace, settings_for
 from ticketd.app import build_services, create_app
-from ticketd.db import database
 from ticketd.db.database import Connection, SqliteDatabase
 from ticketd.db.migrate import upgrade
 from ticketd.kit.errors import Unavailable
@@ -47,37 +46,6 @@ async def insert(db: SqliteDatabase, row_id: int, parent_id: int = 1) -> list[in
     async with db.transaction() as conn:
         await conn.execute("INSERT INTO rows (id, parent_id) VALUES ($1, $2)", row_id, parent_id)
     return committed_ids(db)
-
-
-def ids_in_the_file(db: SqliteDatabase) -> list[int]:
-    """What the database file itself holds, its WAL left out (opened as immutable)."""
-    with sqlite3.connect(f"file:{db.path}?immutable=1", uri=True) as other:
-        return [r[0] for r in other.execute("SELECT id FROM rows ORDER BY id")]
-
-
-async def test_commits_leave_checkpoints_to_a_thread(
-    db: SqliteDatabase, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A COMMIT does not copy the WAL into the database file (SQLite's automatic
-    checkpoint, on the event loop here, is off); a thread does, after the first commit
-    and then at most once per CHECKPOINT_EVERY."""
-
-    async def checkpointed() -> None:
-        if db._checkpointing is not None:
-            await db._checkpointing
-
-    monkeypatch.setattr(database, "CHECKPOINT_EVERY", 3600.0)
-    await insert(db, 1)
-    await checkpointed()
-    assert ids_in_the_file(db) == [1]
-    assert await insert(db, 2) == [1, 2]
-    await checkpointed()
-    assert ids_in_the_file(db) == [1]  # committed, still only in the WAL
-    monkeypatch.setattr(database, "CHECKPOINT_EVERY", 0.0)
-    await insert(db, 3)
-    await checkpointed()
-    assert ids_in_the_file(db) == [1, 2, 3]
-    await db.close()
 
 
 async def test_concurrent_transactions_are_committed_when_each_returns(db: SqliteDatabase) -> None:

@@ -186,12 +186,6 @@ BLIP_MS = 50
 # the write lock while requests keep arriving.
 MAX_GROUP = 64
 
-# A checkpoint copies the WAL's pages back into the database file and syncs it; SQLite
-# runs one inside the COMMIT that takes the WAL past 1,000 pages, which here is on the
-# event loop. The server's connection turns that off and checkpoints on a thread, on a
-# connection of its own, one at a time, at most this often while writes go on.
-CHECKPOINT_EVERY = 1.0
-
 
 # Without statistics (sqlite_stat1) SQLite assumes an index equality matches ten rows:
 # then `workspace_id = ?` looks as selective as an id, and plans go wrong once a
@@ -281,9 +275,6 @@ class SqliteDatabase:
         self._group: asyncio.Future[None] | None = None  # the open group's COMMIT
         self._group_size = 0
         self._indexes_at_commit = False  # search rows to index before COMMIT (0013)
-        self._checkpointer: sqlite3.Connection | None = None
-        self._checkpointing: asyncio.Future[None] | None = None
-        self._last_checkpoint = float("-inf")
 
     async def connect(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -295,7 +286,6 @@ class SqliteDatabase:
         # 32 MiB of page cache: with the process itself (~75 MiB) well inside 150 MiB; the
         # operating system caches the rest of the file.
         conn.execute("PRAGMA cache_size=-32768")
-        conn.execute("PRAGMA wal_autocheckpoint=0")  # _checkpoint_soon
         self._conn = conn
         self._indexes_at_commit = indexes_at_commit(conn)
         refresh_statistics(conn)
@@ -305,13 +295,8 @@ class SqliteDatabase:
         try:
             if self._group is not None:
                 self._commit_group()
-            if self._checkpointing is not None:
-                await asyncio.wait([self._checkpointing])
-            if self._checkpointer is not None:
-                self._checkpointer.close()
-                self._checkpointer = None
             if self._conn is not None:
-                self._conn.close()  # the last connection to close checkpoints the rest
+                self._conn.close()
                 self._conn = None
         finally:
             self._lock.release()
@@ -428,30 +413,6 @@ class SqliteDatabase:
             self._end_group(error)
             return
         self._end_group(None)
-        self._checkpoint_soon()
-
-    def _checkpoint_soon(self) -> None:
-        now = time.monotonic()
-        if self._checkpointing is not None or now - self._last_checkpoint < CHECKPOINT_EVERY:
-            return
-        self._last_checkpoint = now
-        self._checkpointing = asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
-        self._checkpointing.add_done_callback(self._checkpointed)
-
-    def _checkpoint(self) -> None:
-        """On a thread: sqlite3 lets go of the GIL while SQLite works. PASSIVE copies
-        what no reader still needs and never waits for a lock."""
-        if self._checkpointer is None:
-            self._checkpointer = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False
-            )
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-    def _checkpointed(self, done: "asyncio.Future[None]") -> None:
-        self._checkpointing = None
-        if not done.cancelled() and done.exception() is not None:
-            # The WAL keeps every page meanwhile; the next checkpoint tries again.
-            _log.warning("SQLite checkpoint failed: %s", done.exception())
 
     def _end_group(self, error: BaseException | None) -> None:
         group, self._group, self._group_size = self._group, None, 0
