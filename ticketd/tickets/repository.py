@@ -520,8 +520,9 @@ def _wanted(query: TicketQuery, matches: int) -> int:
     return matches if query.count_total else query.offset + query.limit
 
 
-# Tickets carrying a tag are gathered cheaply through ticket_tags, and counted in
-# tag_counts: a tag goes one by one only once it is on this many tickets.
+# With a search text, tickets carrying a tag are gathered cheaply through ticket_tags
+# (a tag alone is listed from there: _tag_list_source), and counted in tag_counts: a
+# tag goes one by one only once it is on this many tickets.
 ONE_BY_ONE_FROM = 20_000
 
 
@@ -530,9 +531,10 @@ _SEARCHED = {"sqlite": ("ticket_search", "message_search"), "postgresql": ("tick
 
 
 async def _tagged(scope: Scope, tag: str, params: Params) -> str:
-    """Tickets carrying the tag. A tag on many tickets is tested ticket by ticket in the
-    list's order (one primary-key probe each), which finds a page without gathering all
-    of them first, as a common word is (ONE_BY_ONE_FROM)."""
+    """Tickets carrying the tag, as a filter beside a search text. A tag on many
+    tickets is tested ticket by ticket in the list's order (one primary-key probe
+    each), which finds a page without gathering all of them first, as a common word is
+    (ONE_BY_ONE_FROM)."""
     tag_id = _tag_id(scope, tag, params)
     if await _tag_total(scope, tag) >= ONE_BY_ONE_FROM:
         return (
