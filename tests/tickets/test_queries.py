@@ -321,9 +321,10 @@ async def test_a_tags_list_follows_each_tickets_activity_in_every_order(
     ws: typing.Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A tag's tickets are listed from ticket_tags, which carries each ticket's latest
-    activity (migration 0018's trigger): a reply, a status change and a change made
-    straight in the database move the ticket there too. Every order, page and filter
-    gives what testing the tickets themselves for the tag gives."""
+    activity (migration 0018's trigger): a reply and a change made straight in the
+    database move the ticket there too. Every order and page, with and without a
+    filter by status (one ticket closed), gives what testing the tickets themselves for
+    the tag gives."""
     db = ws.services.db
     config = await access.get_config(db, ws.services.cache, ws.id)
     author, staff = actors.member(config, AUTHOR), actors.staff_member(config, STAFF)
