@@ -2,7 +2,8 @@
 
 `python bench/floor_app.py DATABASE_URL PORT CREATE_BYTES GET_BYTES SEED_ROWS` serves
 `POST /tickets/create` (parse the same JSON with orjson, insert the ticket and its first
-message in one transaction) and `GET /tickets/get/{id}` (one query), through the
+message in one transaction) and `GET /tickets/get/{TicketId}` (one query, through the
+TicketId's unique index, as the issue's floor asks), through the
 same server, event loop and database driver as `ticketd serve`, answering with bodies
 of the same length as ticketd's. It starts with SEED_ROWS tickets for the gets to find.
 ticketd ÷ floor is then what our stack costs."""
@@ -17,7 +18,8 @@ import orjson
 import uvicorn
 
 SQLITE_SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS floor_tickets (id INTEGER PRIMARY KEY, subject TEXT NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS floor_tickets (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE,"
+    " subject TEXT NOT NULL,"
     " category TEXT NOT NULL, priority TEXT NOT NULL, author_user_id INTEGER NOT NULL,"
     " author_username TEXT, author_display_name TEXT, author_avatar_url TEXT,"
     " created_at REAL NOT NULL)",
@@ -26,7 +28,8 @@ SQLITE_SCHEMA = [
     " created_at REAL NOT NULL)",
 ]
 POSTGRES_SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS floor_tickets (id BIGSERIAL PRIMARY KEY, subject TEXT NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS floor_tickets (id BIGSERIAL PRIMARY KEY, code TEXT NOT NULL UNIQUE,"
+    " subject TEXT NOT NULL,"
     " category TEXT NOT NULL, priority TEXT NOT NULL, author_user_id BIGINT NOT NULL,"
     " author_username TEXT, author_display_name TEXT, author_avatar_url TEXT,"
     " created_at DOUBLE PRECISION NOT NULL)",
@@ -35,12 +38,12 @@ POSTGRES_SCHEMA = [
     " created_at DOUBLE PRECISION NOT NULL)",
 ]
 INSERT_TICKET = (
-    "INSERT INTO floor_tickets (subject, category, priority, author_user_id, author_username,"
-    " author_display_name, author_avatar_url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    " RETURNING id"
+    "INSERT INTO floor_tickets (code, subject, category, priority, author_user_id,"
+    " author_username, author_display_name, author_avatar_url, created_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
 )
 INSERT_MESSAGE = "INSERT INTO floor_messages (ticket_id, content, created_at) VALUES ($1, $2, $3)"
-SELECT_TICKET = "SELECT * FROM floor_tickets WHERE id = $1"
+SELECT_TICKET = "SELECT * FROM floor_tickets WHERE code = $1"
 
 
 def padded(data: dict[str, Any], size: int) -> bytes:
@@ -49,8 +52,26 @@ def padded(data: dict[str, Any], size: int) -> bytes:
     return body[:-3] + b"x" * max(0, size - len(body)) + b'"}}'
 
 
-def ticket_values(payload: dict[str, Any]) -> tuple[Any, ...]:
+def floor_code(n: int) -> str:
+    """The n-th ticket's TicketId: a counter, cheaper than ticketd's random part, as long
+    as ticketd's `TICKET-<seconds>-<4 chars>`."""
+    return f"TICKET-{n:015d}"
+
+
+class Codes:
+    """TicketIds in the order the floor makes them, from 1 in each fresh database."""
+
+    def __init__(self) -> None:
+        self.made = 0
+
+    def next(self) -> str:
+        self.made += 1
+        return floor_code(self.made)
+
+
+def ticket_values(code: str, payload: dict[str, Any]) -> tuple[Any, ...]:
     return (
+        code,
         payload["subject"],
         payload["category"],
         payload.get("priority", "medium"),
@@ -76,6 +97,7 @@ SEED_TICKET = {
 
 class SqliteStore:
     def __init__(self, path: str) -> None:
+        self.codes = Codes()
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in (
             "journal_mode=WAL",
@@ -92,18 +114,18 @@ class SqliteStore:
         for _ in range(rows):
             await self.create(SEED_TICKET)
 
-    async def create(self, payload: dict[str, Any]) -> int:
-        conn = self.conn
+    async def create(self, payload: dict[str, Any]) -> str:
+        conn, code = self.conn, self.codes.next()
         conn.execute("BEGIN IMMEDIATE")
         ticket_id: int = conn.execute(
-            INSERT_TICKET.replace("$", "?"), ticket_values(payload)
+            INSERT_TICKET.replace("$", "?"), ticket_values(code, payload)
         ).fetchone()[0]
         conn.execute(INSERT_MESSAGE.replace("$", "?"), (ticket_id, payload["message"], time.time()))
         conn.execute("COMMIT")
-        return ticket_id
+        return code
 
-    async def get(self, ticket_id: int) -> dict[str, Any] | None:
-        cursor = self.conn.execute(SELECT_TICKET.replace("$", "?"), (ticket_id,))
+    async def get(self, code: str) -> dict[str, Any] | None:
+        cursor = self.conn.execute(SELECT_TICKET.replace("$", "?"), (code,))
         row = cursor.fetchone()
         return (
             None if row is None else dict(zip([c[0] for c in cursor.description], row, strict=True))
@@ -113,6 +135,7 @@ class SqliteStore:
 class PostgresStore:
     def __init__(self, pool: Any) -> None:
         self.pool = pool
+        self.codes = Codes()
 
     @classmethod
     async def open(cls, url: str) -> "PostgresStore":
@@ -125,18 +148,20 @@ class PostgresStore:
     async def seed(self, rows: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             for _ in range(rows):
-                ticket_id = await conn.fetchval(INSERT_TICKET, *ticket_values(SEED_TICKET))
+                values = ticket_values(self.codes.next(), SEED_TICKET)
+                ticket_id = await conn.fetchval(INSERT_TICKET, *values)
                 await conn.execute(INSERT_MESSAGE, ticket_id, SEED_TICKET["message"], time.time())
 
-    async def create(self, payload: dict[str, Any]) -> int:
+    async def create(self, payload: dict[str, Any]) -> str:
+        code = self.codes.next()
         async with self.pool.acquire() as conn, conn.transaction():
-            ticket_id: int = await conn.fetchval(INSERT_TICKET, *ticket_values(payload))
+            ticket_id: int = await conn.fetchval(INSERT_TICKET, *ticket_values(code, payload))
             await conn.execute(INSERT_MESSAGE, ticket_id, payload["message"], time.time())
-        return ticket_id
+        return code
 
-    async def get(self, ticket_id: int) -> dict[str, Any] | None:
+    async def get(self, code: str) -> dict[str, Any] | None:
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(SELECT_TICKET, ticket_id)
+            row = await conn.fetchrow(SELECT_TICKET, code)
         return None if row is None else dict(row)
 
 
@@ -177,12 +202,12 @@ class FloorApp:
             if not message.get("more_body"):
                 break
         assert self.store is not None
-        ticket_id = await self.store.create(orjson.loads(body))
-        await answer(send, 200, padded({"TicketId": str(ticket_id)}, self.create_bytes))
+        code = await self.store.create(orjson.loads(body))
+        await answer(send, 200, padded({"TicketId": code}, self.create_bytes))
 
     async def get(self, scope: dict[str, Any], send: Any) -> None:
         assert self.store is not None
-        row = await self.store.get(int(scope["path"].rsplit("/", 1)[-1]))
+        row = await self.store.get(scope["path"].rsplit("/", 1)[-1])
         if row is None:
             await answer(send, 404, b'{"success":false}')
             return

@@ -29,6 +29,7 @@ import asyncpg  # type: ignore[import-untyped]
 sys.path.insert(0, str(Path(__file__).resolve().parent / "peer"))
 import peer  # noqa: E402  (bench/peer/peer.py: django-helpdesk in its own venv)
 from databases import Engine, log, make_engines
+from floor_app import floor_code
 from load_text import COMMON_WORD, RARE_WORD
 from scenarios import (
     CLAIM_LAG,
@@ -373,7 +374,12 @@ def measure_floor(
         [sys.executable, str(BENCH / "floor_app.py"), url, str(port), *sizes, str(FLOOR_ROWS)],
     )
     server = start(
-        "floor", command, dict(os.environ), port, args.workdir, ready_path="/tickets/get/1"
+        "floor",
+        command,
+        dict(os.environ),
+        port,
+        args.workdir,
+        ready_path=f"/tickets/get/{floor_code(1)}",
     )
     try:
         for scenario in floor_scenarios("support", FLOOR_ROWS):

@@ -5,6 +5,8 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
+from floor_app import floor_code
+
 # Connections in flight at once stay far below this, so a claim's ticket is claimed
 # before its reply goes out, and replied to before it is unclaimed (claim_reply).
 CLAIM_LAG = 64
@@ -173,7 +175,7 @@ def ticketd_scenarios(facts: Facts) -> list[Scenario]:
 
 
 def floor_scenarios(category: str, ticket_count: int) -> list[Scenario]:
-    gets = [line("GET", f"/tickets/get/{n}") for n in range(1, ticket_count + 1, 7)]
+    gets = [line("GET", f"/tickets/get/{floor_code(n)}") for n in range(1, ticket_count + 1, 7)]
     create = with_counter(line("POST", "/tickets/create", series_body(category)))
     headers = {"Content-Type": "application/json"}
     return [
