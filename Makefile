@@ -1,9 +1,12 @@
 # `make run` starts ticketd on SQLite; `make test` runs the whole suite; `make test-fast`
 # leaves out the tests marked slow (subprocesses, several server processes).
-# Both create .venv and install the pinned dependencies on first use.
+# Both create .venv and install the pinned dependencies on first use, and run the tests
+# in one process per core (pytest-xdist; PYTEST_WORKERS=0 runs them in this process).
 PYTHON ?= python3
 VENV ?= .venv
 STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= auto
+PYTEST := $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +26,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint
-	$(VENV)/bin/pytest
+	$(PYTEST)
 
 test-fast: lint
-	$(VENV)/bin/pytest -m "not slow"
+	$(PYTEST) -m "not slow"

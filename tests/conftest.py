@@ -7,21 +7,33 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.support import proof
 from tests.support.cli import Server
 from tests.support.databases import ENGINES, PG_ADMIN_URL, pg_available, throwaway_pg_database
-from tests.support.proof import summary_lines
 from tests.support.servers import running_servers
 from tests.support.workspaces import Workspace, new_workspace, settings_for
 from ticketd.app import Services, build_services, create_app
 from ticketd.db.migrate import upgrade
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # a pytest-xdist worker: its counts go to the controller
+        worker_output["proof"] = dict(proof.COUNTS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    proof.merge(getattr(node, "workeroutput", {}).get("proof", {}))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    lines = summary_lines()
+    lines = proof.summary_lines()
     if lines:
         terminalreporter.section("robustness proof (counted after each test's checks passed)")
         for line in lines:

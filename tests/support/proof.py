@@ -12,5 +12,10 @@ def tally(what: str, n: int = 1) -> None:
     COUNTS[what] += n
 
 
+def merge(counts: dict[str, int]) -> None:
+    """Counts a pytest-xdist worker tallied, added on the controller, which prints them."""
+    COUNTS.update(counts)
+
+
 def summary_lines() -> list[str]:
     return [f"{what}: {n:,}" for what, n in sorted(COUNTS.items())]
