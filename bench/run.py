@@ -1,13 +1,15 @@
 """The benchmark, one command: `python bench/run.py` (bench/README.md).
 
 For each engine and size it fills a database with bench/load.py, then, round after
-round, serves it with `ticketd serve` (one process, pinned to one core) and drives every
-scenario with wrk (pinned to the other core); in the same rounds it measures the floor
+round, serves each size with `ticketd serve` (one process each, pinned to one core) and
+drives every scenario with wrk (pinned to the other core), at every size back to back;
+in the same rounds it measures the floor
 (bench/floor_app.py) and the peer (django-helpdesk, bench/peer/). It prints a table and
 writes bench/RESULTS.md with the medians and the ratios from this one run."""
 
 import argparse
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,9 +129,10 @@ def main() -> int:
         ]
         for round_no in range(1, args.rounds + 1):
             log(f"round {round_no} of {args.rounds}")
-            for dataset in datasets:
-                measure_ticketd(dataset, round_no, args, results)
             for engine in engines:
+                measure_ticketd(
+                    [d for d in datasets if d.engine is engine], round_no, args, results
+                )
                 measure_floor(engine, round_no, args, results)
                 if not args.no_peer:
                     measure_peer(engine, round_no, args, results)
@@ -197,9 +201,34 @@ def cli(database_url: str, *args: str) -> Any:
 # -- ticketd ------------------------------------------------------------------------------
 
 
+@dataclass
+class Served:
+    """ticketd serving a fresh copy of one dataset, with the scenarios to run on it."""
+
+    dataset: Dataset
+    server: Server
+    facts: Facts
+    scenarios: list[Scenario]
+
+
 def measure_ticketd(
-    dataset: Dataset, round_no: int, args: argparse.Namespace, results: Results
+    datasets: list[Dataset], round_no: int, args: argparse.Namespace, results: Results
 ) -> None:
+    """One engine's datasets served side by side, each scenario run at every size back to
+    back, the sizes' order turned round every other round: a slow spell of a shared
+    machine then falls on both sides of a 1,000,000 ÷ 10,000 ratio, not on one size's
+    whole run."""
+    with contextlib.ExitStack() as stack:
+        served = [stack.enter_context(serving(d, round_no, args)) for d in datasets]
+        if round_no % 2 == 0:
+            served.reverse()
+        for index in range(len(served[0].scenarios)):
+            for each in served:
+                measure_scenario(each, each.scenarios[index], args, results)
+
+
+@contextlib.contextmanager
+def serving(dataset: Dataset, round_no: int, args: argparse.Namespace) -> Iterator[Served]:
     engine, size = dataset.engine, dataset.size
     url = engine.fresh_copy(dataset.template, f"load{size}", round_no)
     workspace = dataset.loaded["workspace_id"]
@@ -216,17 +245,25 @@ def measure_ticketd(
         if not ANSWER_BYTES:
             measure_answer_sizes(server, facts)
         facts.claim_pool = open_claim_pool(server, facts, 8 * CLAIM_LAG)
-        for scenario in selected(ticketd_scenarios(facts), args):
-            if scenario.name == "claim_reply":
-                claim_first(server, facts)
-            check(server, scenario)
-            measured = run_wrk(
-                server, scenario, args.seconds, args.connections, args.load_cpu, args.workdir
-            )
-            results.add((engine.name, size, "ticketd", scenario.name), measured)
+        yield Served(dataset, server, facts, selected(ticketd_scenarios(facts), args))
     finally:
         server.stop()
         engine.drop(url)
+
+
+def measure_scenario(
+    served: Served, scenario: Scenario, args: argparse.Namespace, results: Results
+) -> None:
+    server = served.server
+    if scenario.name == "claim_reply":
+        claim_first(server, served.facts)
+    check(server, scenario)
+    measured = run_wrk(
+        server, scenario, args.seconds, args.connections, args.load_cpu, args.workdir
+    )
+    results.add(
+        (served.dataset.engine.name, served.dataset.size, "ticketd", scenario.name), measured
+    )
 
 
 def selected(scenarios: list[Scenario], args: argparse.Namespace) -> list[Scenario]:
@@ -513,7 +550,8 @@ def render(
         f"- ticketd at commit {commit()}",
         f"- {args.rounds} round(s) of {args.seconds:g} s per scenario; wrk, 1 thread, "
         f"{args.connections} connections, on CPU {args.load_cpu}; every server one process on "
-        f"CPU {args.server_cpu}; medians over the rounds",
+        f"CPU {args.server_cpu}; medians over the rounds; each ticketd scenario runs at every "
+        "size back to back (smallest first in odd rounds, largest first in even ones)",
         *(f"- {note}" for note in results.notes),
         *(f"- {d.engine.name}: {d.size:,} tickets {provenance(d)}" for d in datasets),
         f"- the whole run took {seconds / 60:.1f} min",
